@@ -1,0 +1,179 @@
+package backend
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Service holds the rules of the Managed Accounts system (DESIGN section 3):
+// tenancy, validation, money and secrets. Each method states who may call it.
+type Service struct {
+	store   Store
+	secrets *Secrets
+	now     func() time.Time
+}
+
+// NewService returns a Service over store, keyed by secrets.
+func NewService(store Store, secrets *Secrets) *Service {
+	return &Service{store: store, secrets: secrets, now: time.Now}
+}
+
+// SetClock replaces the clock, for tests.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Ping checks that the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// timestamp is the current time as stored and shown: UTC, millisecond precision.
+func (s *Service) timestamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+func newID() string { return uuid.NewString() }
+
+// Caller is the authenticated account a request acts as.
+type Caller struct {
+	Account *Account
+	KeyID   string
+}
+
+type callerKey struct{}
+
+// NewContext returns ctx carrying the caller.
+func NewContext(ctx context.Context, c *Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller in ctx, or nil.
+func CallerFrom(ctx context.Context) *Caller {
+	c, _ := ctx.Value(callerKey{}).(*Caller)
+	return c
+}
+
+// Authenticate resolves an API key to its caller. Returns EUNAUTHENTICATED, with
+// a detail that says why, when the key is unknown, revoked, disabled or expired,
+// or when its account is disabled or cancelled.
+func (s *Service) Authenticate(ctx context.Context, key string) (*Caller, error) {
+	if key == "" {
+		return nil, Errorf(EUNAUTHENTICATED, "Authentication failed: no API key was given. Send it as 'Authorization: Bearer <key>'.")
+	}
+	var caller *Caller
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		k, err := tx.GetAPIKeyByHash(ctx, s.secrets.HashKey(key))
+		if ErrorKind(err) == ENOTFOUND {
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is not valid.")
+		} else if err != nil {
+			return err
+		}
+		switch {
+		case k.Status == KeyRevoked:
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has been revoked.")
+		case k.Status == KeyDisabled:
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is disabled.")
+		case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has expired.")
+		}
+		a, err := tx.GetAccount(ctx, k.AccountID)
+		if err != nil {
+			return err
+		}
+		switch a.Status {
+		case StatusDisabled:
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the account is disabled.")
+		case StatusCancelled:
+			return Errorf(EUNAUTHENTICATED, "Authentication failed: the account is cancelled.")
+		}
+		caller = &Caller{Account: a, KeyID: k.ID}
+		return nil
+	})
+	return caller, err
+}
+
+// requireManager refuses callers that are not manager accounts.
+func requireManager(c *Caller) error {
+	if c == nil || c.Account == nil {
+		return Errorf(EUNAUTHENTICATED, "Authentication failed.")
+	}
+	if !c.Account.IsManager() {
+		return Errorf(EFORBIDDEN, "Only manager accounts may use the managed accounts endpoints; this key belongs to a managed account.")
+	}
+	return nil
+}
+
+// changeMadeBy tells whether the caller acts on its own account or, as its
+// manager, on a managed account.
+func changeMadeBy(c *Caller, accountID string) string {
+	if c.Account.ID != accountID {
+		return ChangeByAccountManager
+	}
+	return ChangeByAccountOwner
+}
+
+func (s *Service) audit(ctx context.Context, tx Tx, c *Caller, accountID, action string, changes map[string]any) error {
+	e := &AuditEvent{ID: newID(), AccountID: accountID, Action: action, Changes: changes, CreatedAt: s.timestamp()}
+	if c == nil {
+		e.ChangeMadeBy = ChangeByOperator
+	} else {
+		e.ActorAccountID = c.Account.ID
+		e.ChangeMadeBy = changeMadeBy(c, accountID)
+	}
+	return tx.InsertAuditEvent(ctx, e)
+}
+
+// newPrimaryKey makes a primary key for an account, sealed so that its manager
+// can read it back. It returns the stored record and the plaintext.
+func (s *Service) newPrimaryKey(accountID, plaintext string, now time.Time) *APIKey {
+	if plaintext == "" {
+		plaintext = NewAPIKey()
+	}
+	return &APIKey{
+		ID: newID(), AccountID: accountID, Kind: KeyPrimary,
+		Hash: s.secrets.HashKey(plaintext), Sealed: s.secrets.Seal(plaintext), MaskedKey: MaskKey(plaintext),
+		Status: KeyActive, Description: "Primary API key", Tags: []string{}, CreatedAt: now, UpdatedAt: now,
+	}
+}
+
+// balanceOf derives an account's balance from the ledger that carries its money.
+func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, error) {
+	billing := a
+	if id := a.BillingAccountID(); id != a.ID {
+		m, err := tx.GetAccount(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		billing = m
+	}
+	sum, err := tx.SumLedger(ctx, billing.ID)
+	if err != nil {
+		return nil, err
+	}
+	avail, err := sum.Add(billing.CreditLimit)
+	if err != nil {
+		return nil, Errorf(EINTERNAL, "balance overflow")
+	}
+	return &Balance{Balance: sum, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
+}
+
+// Balance returns the caller's balance. Any authenticated caller may read its
+// own; a managed account under rollup billing sees the shared balance of its
+// manager, which is where its charges land.
+func (s *Service) Balance(ctx context.Context, c *Caller) (*Balance, error) {
+	var b *Balance
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		a, err := tx.GetAccount(ctx, c.Account.ID)
+		if err != nil {
+			return err
+		}
+		b, err = s.balanceOf(ctx, tx, a)
+		return err
+	})
+	return b, err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
