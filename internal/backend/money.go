@@ -36,19 +36,32 @@ func ParseMoney(s string) (Money, error) {
 	if len(frac) > 6 {
 		return 0, errors.New("more than six decimal places")
 	}
-	units, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || units > math.MaxInt64/MicrosPerUnit-1 {
+	// Every int64 is an amount, so that whatever String renders parses back:
+	// up to MaxInt64 micro-units, or 2^63 of them below zero.
+	limit := uint64(math.MaxInt64)
+	if neg {
+		limit++
+	}
+	units, err := strconv.ParseUint(whole, 10, 64)
+	if err != nil || units > limit/MicrosPerUnit {
 		return 0, errors.New("amount out of range")
 	}
-	micros := int64(0)
+	micros := uint64(0)
 	if frac != "" {
-		micros, _ = strconv.ParseInt(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
+		micros, _ = strconv.ParseUint(frac+strings.Repeat("0", 6-len(frac)), 10, 64)
 	}
-	v := units*MicrosPerUnit + micros
+	v := units*MicrosPerUnit + micros // no wrap: units <= limit/MicrosPerUnit
+	if v > limit {
+		return 0, errors.New("amount out of range")
+	}
+	if neg && v == limit {
+		return math.MinInt64, nil // 2^63, which has no positive int64 to negate
+	}
+	m := Money(v) //nolint:gosec // G115: v <= MaxInt64 here, checked above
 	if neg {
-		v = -v
+		m = -m
 	}
-	return Money(v), nil
+	return m, nil
 }
 
 // ParseCents parses an amount that has exactly two decimals ("120.00"), the form
@@ -77,9 +90,9 @@ func (m Money) String() string {
 	if v < 0 {
 		sign = "-"
 	}
-	u := uint64(v)
+	u := uint64(v) //nolint:gosec // G115: v >= 0 unless replaced just below
 	if v < 0 {
-		u = uint64(-(v + 1)) + 1 // safe for MinInt64
+		u = uint64(-(v + 1)) + 1 //nolint:gosec // G115: -(v+1) >= 0, and safe for MinInt64
 	}
 	whole := u / MicrosPerUnit
 	frac := strconv.FormatUint(u%MicrosPerUnit+MicrosPerUnit, 10)[1:] // zero-padded to 6

@@ -138,12 +138,13 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 	return false, nil
 }
 
-// backoff waits what Retry-After asks for when the server says, and otherwise
-// an exponential delay with full jitter, capped at max.
+// backoff waits what Retry-After asks for when the server says (never more
+// than maxWait, so a server cannot stall a run for hours), and otherwise an
+// exponential delay with full jitter, capped at maxWait.
 func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
-			return d
+			return min(d, maxWait)
 		}
 	}
 	ceil := minWait << min(attempt, 30)
@@ -153,7 +154,7 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 	if ceil <= minWait {
 		return minWait
 	}
-	return minWait + rand.N(ceil-minWait)
+	return minWait + rand.N(ceil-minWait) //nolint:gosec // jitter spreads retries; it guards no secret
 }
 
 // retryAfter parses a Retry-After header: delta-seconds or an HTTP date.
@@ -199,13 +200,19 @@ type request struct {
 // Any other answer becomes an *Error.
 func (c *Client) do(ctx context.Context, r request, out any) error {
 	u := *c.baseURL
-	u.Path = c.baseURL.Path + r.path
+	// r.path is already escaped (ids go through url.PathEscape); keep that
+	// form in RawPath so that an escaped "/" in an id is not escaped twice.
+	u.RawPath = c.baseURL.EscapedPath() + r.path
+	p, err := url.PathUnescape(u.RawPath)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+	}
+	u.Path = p
 	if len(r.query) > 0 {
 		u.RawQuery = r.query.Encode()
 	}
 	var body []byte
 	if r.body != nil {
-		var err error
 		if body, err = json.Marshal(r.body); err != nil {
 			return fmt.Errorf("encode request body: %w", err)
 		}
@@ -228,6 +235,11 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
+		// The passthrough error handler may hand back the last response
+		// together with the error (a context cancelled after it arrived).
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("%s %s: %w", r.method, r.path, ctx.Err())
 		}
@@ -251,7 +263,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON (%v): %s",
+		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON (%w): %s",
 			r.method, r.path, resp.StatusCode, err, snippet(raw))
 	}
 	return nil

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+)
+
+// syncBuffer collects the server's log, written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// running is a `serve` started in-process.
+type running struct {
+	url    string
+	cancel context.CancelFunc // what SIGTERM does in main
+	done   chan int           // the exit code, once serve returns
+	logs   *syncBuffer
+}
+
+// startServe runs `reference-backend serve args…` on a random loopback port
+// and waits until /healthz answers.
+func startServe(t *testing.T, a *app, args ...string) *running {
+	t.Helper()
+	logs := &syncBuffer{}
+	a.stdout, a.stderr = io.Discard, logs
+	if a.getenv == nil {
+		a.getenv = func(string) string { return "" }
+	}
+	addrs := make(chan string, 1)
+	a.onListen = func(addr string) { addrs <- addr }
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &running{cancel: cancel, done: make(chan int, 1), logs: logs}
+	go func() { r.done <- a.run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(40 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	select {
+	case addr := <-addrs:
+		r.url = "http://" + addr
+	case code := <-r.done:
+		t.Fatalf("serve exited with %d before listening:\n%s", code, logs)
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve did not start:\n%s", logs)
+	}
+	waitHealthy(t, r.url)
+	return r
+}
+
+func waitHealthy(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/healthz never answered 200 (last error %v)", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop cancels serve's context, as SIGTERM does, and returns its exit code.
+func (r *running) stop(t *testing.T) int {
+	t.Helper()
+	r.cancel()
+	select {
+	case code := <-r.done:
+		r.done <- code // for the cleanup
+		return code
+	case <-time.After(40 * time.Second):
+		t.Fatal("serve did not stop")
+		return -1
+	}
+}
+
+func apiClient(t *testing.T, baseURL, key string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{BaseURL: baseURL + "/v2", APIKey: key, MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestServeBootstrapsAndKeepsItsSecret: serve creates the server secret 0600,
+// the bootstrap key works, a restart reuses the secret (a managed account's
+// api_key reads back the same), and no key or secret is ever logged.
+func TestServeBootstrapsAndKeepsItsSecret(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	const (
+		operatorKey  = "op-key-for-the-serve-test"
+		bootstrapKey = "KEYbootstrap-manager-key-0001"
+	)
+	args := []string{"--data-dir", dataDir, "--operator-key", operatorKey,
+		"--bootstrap-manager-key", bootstrapKey, "--bootstrap-manager-email", "boot@example.com"}
+
+	first := startServe(t, &app{}, args...)
+	manager := apiClient(t, first.url, bootstrapKey)
+	if _, err := manager.GetBalance(t.Context()); err != nil {
+		t.Fatalf("the bootstrap key does not authenticate: %v", err)
+	}
+	created, err := manager.CreateManagedAccount(t.Context(), client.CreateManagedAccountRequest{BusinessName: "Survivor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secretPath := filepath.Join(dataDir, serverSecretFile)
+	info, err := os.Stat(secretPath)
+	if err != nil {
+		t.Fatalf("no server secret file: %v", err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Fatalf("server secret mode %o, want 600", perm)
+	}
+	secret, err := os.ReadFile(secretPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := first.stop(t); code != 0 {
+		t.Fatalf("serve exited with %d:\n%s", code, first.logs)
+	}
+
+	second := startServe(t, &app{}, args...)
+	again, err := apiClient(t, second.url, bootstrapKey).GetManagedAccount(t.Context(), created.ID)
+	if err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+	if again.APIKey != created.APIKey || again.APIToken != created.APIToken {
+		t.Fatal("after a restart the managed account's credentials read back differently: the server secret was not reused")
+	}
+	if _, err := apiClient(t, second.url, created.APIKey).GetBalance(t.Context()); err != nil {
+		t.Fatalf("the managed account's key no longer authenticates after a restart: %v", err)
+	}
+	if after, _ := os.ReadFile(secretPath); !bytes.Equal(after, secret) {
+		t.Fatal("the server secret file changed on restart")
+	}
+	if code := second.stop(t); code != 0 {
+		t.Fatalf("serve exited with %d:\n%s", code, second.logs)
+	}
+
+	logs := first.logs.String() + second.logs.String()
+	for _, want := range []string{`"msg":"reference backend listening"`, `"addr":"127.0.0.1:`, `"database":"` + filepath.Join(dataDir, "reference.db")} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs)
+		}
+	}
+	for name, s := range map[string]string{
+		"operator key": operatorKey, "bootstrap key": bootstrapKey, "managed api_key": created.APIKey,
+		"managed api_token": created.APIToken, "server secret": strings.TrimSpace(string(secret)),
+	} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log holds the %s", name)
+		}
+	}
+}
+
+// TestServeDrainsInFlightRequests: on SIGTERM (the context cancelled) serve
+// stops taking connections but finishes the requests it is serving.
+func TestServeDrainsInFlightRequests(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	a := &app{wrapHandler: func(api http.Handler) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/", api)
+		mux.HandleFunc("GET /test/slow", func(w http.ResponseWriter, _ *http.Request) {
+			close(entered)
+			<-release
+			_, _ = io.WriteString(w, "finished")
+		})
+		return mux
+	}}
+	r := startServe(t, a, "--data-dir", t.TempDir())
+
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	results := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(r.url + "/test/slow")
+		if err != nil {
+			results <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		results <- result{status: resp.StatusCode, body: string(b), err: err}
+	}()
+	<-entered
+	r.cancel()
+
+	// New connections are refused while the slow request is still served.
+	addr := strings.TrimPrefix(r.url, "http://")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break
+		}
+		_ = conn.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("the listener stayed open after shutdown began")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case code := <-r.done:
+		t.Fatalf("serve returned %d with a request in flight", code)
+	case <-time.After(100 * time.Millisecond):
+	}
+
+	close(release)
+	res := <-results
+	if res.err != nil || res.status != http.StatusOK || res.body != "finished" {
+		t.Fatalf("the in-flight request got %d %q (%v), want 200 finished", res.status, res.body, res.err)
+	}
+	select {
+	case code := <-r.done:
+		r.done <- code
+		if code != 0 {
+			t.Fatalf("serve exited with %d:\n%s", code, r.logs)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not return after draining")
+	}
+	if !strings.Contains(r.logs.String(), `"msg":"reference backend stopped"`) {
+		t.Fatalf("no clean stop in the log:\n%s", r.logs)
+	}
+}
+
+// TestParseServeConfig: flags win over environment variables, defaults fill
+// in, and bad combinations are refused with a clear message.
+func TestParseServeConfig(t *testing.T) {
+	env := func(vars map[string]string) func(string) string {
+		return func(k string) string { return vars[k] }
+	}
+	t.Run("defaults", func(t *testing.T) {
+		cfg, err := parseServeConfig(nil, env(nil), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.addr != "127.0.0.1:8787" || cfg.dataDir != "./reference-data" || cfg.database != filepath.Join("reference-data", "reference.db") || cfg.operatorKey != "" {
+			t.Fatalf("%+v", cfg)
+		}
+	})
+	t.Run("environment, and flags over it", func(t *testing.T) {
+		vars := map[string]string{
+			"REFERENCE_BACKEND_ADDR": "127.0.0.1:9999", "REFERENCE_BACKEND_DATA_DIR": "/env/data",
+			"REFERENCE_BACKEND_OPERATOR_KEY": "env-operator-key-123", "REFERENCE_BACKEND_LOG_LEVEL": "debug",
+			"REFERENCE_BACKEND_SERVER_SECRET":         strings.Repeat("s", 32),
+			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY": "KEYenv-bootstrap-0001", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL": "env@example.com",
+		}
+		cfg, err := parseServeConfig([]string{"--addr", "127.0.0.1:7000", "--database", "/flag/db.sqlite"}, env(vars), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.addr != "127.0.0.1:7000" || cfg.database != "/flag/db.sqlite" || cfg.dataDir != "/env/data" ||
+			cfg.operatorKey != "env-operator-key-123" || cfg.serverSecret != strings.Repeat("s", 32) ||
+			cfg.bootstrapKey != "KEYenv-bootstrap-0001" || cfg.bootstrapEmail != "env@example.com" || cfg.logLevel.String() != "DEBUG" {
+			t.Fatalf("%+v", cfg)
+		}
+	})
+	t.Run("help does not print keys from the environment", func(t *testing.T) {
+		var out bytes.Buffer
+		_, err := parseServeConfig([]string{"--help"}, env(map[string]string{"REFERENCE_BACKEND_OPERATOR_KEY": "env-secret-operator-key"}), &out)
+		if !errors.Is(err, flag.ErrHelp) {
+			t.Fatalf("err %v", err)
+		}
+		if strings.Contains(out.String(), "env-secret-operator-key") || !strings.Contains(out.String(), "REFERENCE_BACKEND_OPERATOR_KEY") {
+			t.Fatalf("help:\n%s", out.String())
+		}
+	})
+	bad := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--database", "postgres://u:p@localhost/db"}, "PostgreSQL is not supported yet"},
+		{[]string{"--database", "postgresql://localhost/db"}, "PostgreSQL is not supported yet"},
+		{[]string{"--bootstrap-manager-key", "KEYonly-the-key-000001"}, "give both or neither"},
+		{[]string{"--bootstrap-manager-email", "a@example.com"}, "give both or neither"},
+		{[]string{"--operator-key", "short"}, "at least 16"},
+		{[]string{"--server-secret", "short"}, "at least 32"},
+		{[]string{"--log-level", "trace"}, "info or debug"},
+		{[]string{"--no-such-flag"}, "not defined"},
+		{[]string{"extra"}, "unexpected argument"},
+	}
+	for _, b := range bad {
+		t.Run(strings.Join(b.args, " "), func(t *testing.T) {
+			_, err := parseServeConfig(b.args, env(nil), io.Discard)
+			if err == nil || !strings.Contains(err.Error(), b.want) {
+				t.Fatalf("err %v, want one containing %q", err, b.want)
+			}
+			if strings.Contains(fmt.Sprint(err), "u:p@") {
+				t.Fatalf("the error repeats the database URL's password: %v", err)
+			}
+		})
+	}
+}
+
+func TestRunCommands(t *testing.T) {
+	run := func(args ...string) (int, string, string) {
+		var stdout, stderr bytes.Buffer
+		code := newApp(&stdout, &stderr, func(string) string { return "" }).run(t.Context(), args)
+		return code, stdout.String(), stderr.String()
+	}
+	if code, out, _ := run("version"); code != 0 || !strings.HasPrefix(out, "reference-backend "+version) {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, out, _ := run("--help"); code != 0 || !strings.Contains(out, "reference-backend serve") {
+		t.Fatalf("--help: %d %q", code, out)
+	}
+	if code, _, errOut := run("frobnicate"); code != 2 || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: %d %q", code, errOut)
+	}
+	if code, _, _ := run(); code != 2 {
+		t.Fatalf("no command: %d", code)
+	}
+	if code, _, errOut := run("serve", "--database", "postgres://localhost/x"); code != 2 || !strings.Contains(errOut, "PostgreSQL") {
+		t.Fatalf("serve with postgres: %d %q", code, errOut)
+	}
+	if code, _, _ := run("serve", "--help"); code != 0 {
+		t.Fatalf("serve --help: %d", code)
+	}
+}
+
+// TestServerSecretFile: an existing secret is read back; a short one is refused.
+func TestServerSecretFile(t *testing.T) {
+	dir := t.TempDir()
+	s1, created, err := loadOrCreateServerSecret(dir)
+	if err != nil || !created || len(s1) != 64 {
+		t.Fatalf("create: %q %v %v", s1, created, err)
+	}
+	s2, created, err := loadOrCreateServerSecret(dir)
+	if err != nil || created || !bytes.Equal(s1, s2) {
+		t.Fatalf("reload: %v %v", created, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, serverSecretFile), []byte("tiny\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := loadOrCreateServerSecret(dir); err == nil || !strings.Contains(err.Error(), "shorter than") {
+		t.Fatalf("short secret: %v", err)
+	}
+}

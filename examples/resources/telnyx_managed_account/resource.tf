@@ -1,0 +1,34 @@
+# A managed account with its own balance.
+resource "telnyx_managed_account" "example" {
+  business_name = "Acme Telecom"
+  email         = "ops@acme.example.com"
+
+  managed_account_allow_custom_pricing = true
+  global_channel_limit                 = 25
+}
+
+# Billed to the manager, created disabled, with a write-only password
+# (Terraform 1.11+): bump password_wo_version to send a new password.
+variable "initial_password" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+
+resource "telnyx_managed_account" "rollup" {
+  business_name  = "Globex Voice"
+  rollup_billing = true
+  enabled        = false
+
+  password_wo         = var.initial_password
+  password_wo_version = 1
+
+  # Keep the account enabled and untouched when this resource is destroyed.
+  deletion_policy = "abandon"
+}
+
+# Act as the managed account through its own key.
+output "example_api_key" {
+  value     = telnyx_managed_account.example.api_key
+  sensitive = true
+}

@@ -1,0 +1,208 @@
+// Package backendtest starts the reference backend in-process for tests: a
+// temporary SQLite file, a fresh server secret and operator key, an httptest
+// server on a random loopback port, and one manager account ready to use.
+// Backend, client and provider tests all start the backend through it.
+package backendtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+)
+
+// LogEnv, set to 1, sends the backend's logs to stderr; by default they are
+// discarded so that the tests that use the harness stay quiet.
+const LogEnv = "BACKENDTEST_LOG"
+
+// Server is a running backend.
+type Server struct {
+	RootURL     string // http://127.0.0.1:PORT
+	URL         string // RootURL + "/v2": the provider's base_url
+	OperatorKey string
+	ManagerKey  string // primary key of a manager created at start
+	ManagerID   string
+	Service     *backend.Service
+
+	httpServer *httptest.Server
+}
+
+// requestTimeout bounds each call the harness makes itself.
+const requestTimeout = 30 * time.Second
+
+// Start runs a backend until the test ends.
+func Start(t testing.TB) *Server {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "reference.db"))
+	if err != nil {
+		t.Fatalf("backendtest: open SQLite store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Errorf("backendtest: close SQLite store: %v", err)
+		}
+	})
+	secrets, err := backend.NewSecrets(backend.NewServerSecret())
+	if err != nil {
+		t.Fatalf("backendtest: server secret: %v", err)
+	}
+	secrets.PasswordCost = bcrypt.MinCost // real bcrypt, but fast enough for hundreds of tests
+	svc := backend.NewService(store, secrets)
+
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv(LogEnv) == "1" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	operatorKey := "op-" + randomHex(t, 24)
+	ts := httptest.NewServer(httpapi.New(svc, httpapi.Options{OperatorKey: operatorKey, Logger: logger}))
+	t.Cleanup(ts.Close) // runs before the store closes: cleanups run last-in, first-out
+
+	s := &Server{
+		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, httpServer: ts,
+	}
+	s.ManagerID, s.ManagerKey = s.NewManager(t)
+	return s
+}
+
+// NewManager creates another manager account through the operator API, with
+// a unique email, and returns its id and primary key.
+func (s *Server) NewManager(t testing.TB) (id, key string) {
+	t.Helper()
+	email := "manager-" + randomHex(t, 8) + "@example.com"
+	status, body := s.Operator(t, http.MethodPost, "/reference/accounts", map[string]any{
+		"email": email, "organization_name": "Manager " + email,
+	})
+	if status != http.StatusCreated {
+		t.Fatalf("backendtest: create manager: status %d: %s", status, body)
+	}
+	var created struct {
+		Data struct {
+			ID     string `json:"id"`
+			APIKey string `json:"api_key"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(body, &created); err != nil || created.Data.ID == "" || created.Data.APIKey == "" {
+		t.Fatalf("backendtest: create manager: unexpected answer (%v): %s", err, body)
+	}
+	return created.Data.ID, created.Data.APIKey
+}
+
+// Client returns an API client that calls the backend with key and never
+// retries, so that a test sees every answer as it is.
+func (s *Server) Client(t testing.TB, key string) *client.Client {
+	t.Helper()
+	c, err := client.New(client.Config{
+		BaseURL: s.URL, APIKey: key, MaxRetries: -1, HTTPClient: s.httpServer.Client(),
+		UserAgent: "backendtest",
+	})
+	if err != nil {
+		t.Fatalf("backendtest: client: %v", err)
+	}
+	return c
+}
+
+// Operator calls the operator API with the operator key and returns the
+// status and body. path is like "/reference/accounts/ID". body is sent as
+// is when it is a string, []byte or json.RawMessage (to test malformed
+// input), as JSON otherwise, and not at all when nil.
+func (s *Server) Operator(t testing.TB, method, path string, body any) (int, []byte) {
+	t.Helper()
+	status, _, raw := s.Do(t, method, path, s.OperatorKey, body)
+	return status, raw
+}
+
+// Do sends one raw request to the backend, path relative to RootURL (like
+// "/v2/balance"), with key as its bearer token (none when key is empty). It
+// returns the status, the headers and the body. body follows the rules of
+// Operator.
+func (s *Server) Do(t testing.TB, method, path, key string, body any) (int, http.Header, []byte) {
+	t.Helper()
+	var reader io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = bytes.NewReader([]byte(b))
+	case []byte:
+		reader = bytes.NewReader(b)
+	case json.RawMessage:
+		reader = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("backendtest: encode body: %v", err)
+		}
+		reader = bytes.NewReader(raw)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, s.RootURL+path, reader)
+	if err != nil {
+		t.Fatalf("backendtest: %s %s: %v", method, path, err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if reader != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := s.httpServer.Client().Do(req)
+	if err != nil {
+		t.Fatalf("backendtest: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("backendtest: %s %s: read body: %v", method, path, err)
+	}
+	return resp.StatusCode, resp.Header, raw
+}
+
+// Adjust posts a ledger adjustment of amount (a decimal string such as
+// "25.00" or "-5.5") to an account, failing the test unless it is accepted.
+func (s *Server) Adjust(t testing.TB, accountID, amount string) {
+	t.Helper()
+	status, body := s.Operator(t, http.MethodPost, "/reference/accounts/"+accountID+"/adjustments",
+		map[string]string{"amount": amount, "description": "backendtest adjustment"})
+	if status != http.StatusCreated {
+		t.Fatalf("backendtest: adjust %s by %s: status %d: %s", accountID, amount, status, body)
+	}
+}
+
+// CancelAccount cancels an account through the operator API, failing the
+// test unless it succeeds.
+func (s *Server) CancelAccount(t testing.TB, id string) {
+	t.Helper()
+	status, body := s.Operator(t, http.MethodDelete, "/reference/accounts/"+id, nil)
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: cancel %s: status %d: %s", id, status, body)
+	}
+}
+
+func randomHex(t testing.TB, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatalf("backendtest: random: %v", err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// String describes the server without its keys, should a test print it.
+func (s *Server) String() string { return fmt.Sprintf("reference backend at %s", s.RootURL) }

@@ -1,0 +1,145 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+)
+
+// contractFile is a verbatim copy of ../shared/contracts/telnyx-openapi-subset.yaml.
+const contractFile = "testdata/telnyx-openapi-subset.yaml"
+
+// contract validates the backend's answers against the Telnyx OpenAPI subset.
+//
+// What loading needed: the file is OpenAPI 3.1.0, which kin-openapi v0.153.0
+// loads as is (type arrays such as [string, 'null'] included), and it then
+// validates schemas as JSON Schema 2020-12. Only the servers are changed:
+// the spec's server is https://api.telnyx.com/v2, so the loaded document gets
+// no servers and requests are routed on their path with the /v2 prefix
+// stripped.
+type contract struct {
+	router routers.Router
+}
+
+var (
+	contractOnce   sync.Once
+	sharedContract *contract
+	contractErr    error
+)
+
+func loadContract(t *testing.T) *contract {
+	t.Helper()
+	contractOnce.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(contractFile)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		doc.Servers = nil
+		router, err := legacy.NewRouter(doc)
+		if err != nil {
+			contractErr = err
+			return
+		}
+		sharedContract = &contract{router: router}
+	})
+	if contractErr != nil {
+		t.Fatalf("load the OpenAPI contract: %v", contractErr)
+	}
+	return sharedContract
+}
+
+// errNotInContract says that the contract has no operation for a request
+// (an extension, or a route that does not exist), so there is nothing to
+// validate its answer against.
+var errNotInContract = errors.New("no operation in the contract")
+
+// validate checks one answer of the Telnyx-compatible API: its status must be
+// one the operation documents (or fall to its default), and its body must
+// match that response's schema. path is the request's path under /v2 with
+// its query string.
+func (c *contract) validate(method, path string, status int, header http.Header, body []byte) error {
+	req := httptest.NewRequest(method, strings.TrimPrefix(path, "/v2"), nil)
+	route, pathParams, err := c.router.FindRoute(req)
+	if err != nil {
+		return errNotInContract
+	}
+	input := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: req, PathParams: pathParams, Route: route,
+		},
+		Status: status,
+		Header: header,
+		Body:   io.NopCloser(bytes.NewReader(body)),
+		Options: &openapi3filter.Options{
+			MultiError:         true,
+			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+		},
+	}
+	return openapi3filter.ValidateResponse(context.Background(), input)
+}
+
+// TestContractValidatorRejectsWrongShapes proves that the validation the
+// other tests rely on can fail: each body here breaks the contract.
+func TestContractValidatorRejectsWrongShapes(t *testing.T) {
+	c := loadContract(t)
+	jsonHeader := http.Header{"Content-Type": []string{"application/json"}}
+	valid := `{"data":{"record_type":"managed_account","id":"f65ceda4-6522-4ad6-aede-98de83385123",` +
+		`"email":"a@example.com","api_key":"KEYx","api_token":"tok","api_user":"a@example.com",` +
+		`"manager_account_id":"m","created_at":"2018-02-02T22:25:27.521Z","updated_at":"2018-02-02T22:25:27.521Z"}}`
+	if err := c.validate(http.MethodGet, "/v2/managed_accounts/f65ceda4-6522-4ad6-aede-98de83385123", 200, jsonHeader, []byte(valid)); err != nil {
+		t.Fatalf("a valid ManagedAccount was refused: %v", err)
+	}
+	cases := []struct {
+		name, method, path string
+		status             int
+		body               string
+	}{
+		{"managed account without api_key", http.MethodGet, "/v2/managed_accounts/x", 200,
+			strings.Replace(valid, `"api_key":"KEYx",`, "", 1)},
+		{"managed account with a numeric balance", http.MethodGet, "/v2/managed_accounts/x", 200,
+			strings.Replace(valid, `"api_key":"KEYx",`, `"api_key":"KEYx","balance":{"balance":300},`, 1)},
+		{"wrong record_type", http.MethodPost, "/v2/managed_accounts", 200,
+			strings.Replace(valid, `"record_type":"managed_account"`, `"record_type":"account"`, 1)},
+		{"list data as an object", http.MethodGet, "/v2/managed_accounts?page[size]=1", 200,
+			`{"data":{},"meta":{"page_number":1,"page_size":1,"total_pages":0,"total_results":0}}`},
+		{"meta with a string total", http.MethodGet, "/v2/managed_accounts", 200,
+			`{"data":[],"meta":{"page_number":1,"page_size":20,"total_pages":0,"total_results":"0"}}`},
+		{"balance as a number", http.MethodGet, "/v2/balance", 200,
+			`{"data":{"record_type":"balance","balance":1.5,"pending":"0.00","credit_limit":"0.00","available_credit":"1.50","currency":"USD"}}`},
+		{"422 error with a numeric code", http.MethodPost, "/v2/managed_accounts", 422,
+			`{"errors":[{"code":10004,"title":"Invalid value"}]}`},
+		{"422 error without a title", http.MethodPost, "/v2/managed_accounts", 422,
+			`{"errors":[{"code":"10004"}]}`},
+		{"channel limit as a string", http.MethodPatch, "/v2/managed_accounts/x/update_global_channel_limit", 200,
+			`{"data":{"record_type":"managed_account_global_outbound_settings","id":"x","email":"a@example.com","manager_account_id":"m","channel_limit":"5"}}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := c.validate(tc.method, tc.path, tc.status, jsonHeader, []byte(tc.body))
+			if err == nil {
+				t.Fatalf("the validator accepted a body that breaks the contract: %s", tc.body)
+			}
+			if errors.Is(err, errNotInContract) {
+				t.Fatalf("the contract has no operation for %s %s", tc.method, tc.path)
+			}
+		})
+	}
+	// A JSON answer must say so: an error body sent as text/plain is refused.
+	textHeader := http.Header{"Content-Type": []string{"text/plain; charset=utf-8"}}
+	if err := c.validate(http.MethodPost, "/v2/managed_accounts", 422, textHeader, []byte(`{"errors":[]}`)); err == nil {
+		t.Fatal("the validator accepted a 422 answered as text/plain")
+	}
+}

@@ -1,0 +1,241 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+)
+
+// requestInfo is what the middleware learns about a request while serving it,
+// for the access log.
+type requestInfo struct {
+	id        string
+	accountID string
+}
+
+type requestInfoKey struct{}
+
+func requestInfoFrom(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
+	return info
+}
+
+func requestIDFrom(ctx context.Context) string {
+	if info := requestInfoFrom(ctx); info != nil {
+		return info.id
+	}
+	return ""
+}
+
+// maxRequestIDLen bounds an incoming X-Request-Id that is reused.
+const maxRequestIDLen = 128
+
+// saneRequestID accepts an incoming request id only when it is short and made
+// of characters that cannot forge log lines or headers.
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > maxRequestIDLen {
+		return false
+	}
+	for _, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// withRequestID gives every request an id (the caller's when it is sane),
+// echoes it in X-Request-Id, and puts it in the context for the logs.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !saneRequestID(id) {
+			id = uuid.NewString()
+		}
+		w.Header().Set("X-Request-Id", id)
+		ctx := context.WithValue(r.Context(), requestInfoKey{}, &requestInfo{id: id})
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// responseRecorder remembers the status and size of a response for the
+// access log and for deciding whether an error can still be written.
+type responseRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (rec *responseRecorder) WriteHeader(status int) {
+	if rec.status == 0 {
+		rec.status = status
+	}
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *responseRecorder) Write(b []byte) (int, error) {
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// withAccessLog writes one structured line per request. It logs no header,
+// no body and no query string (filters may hold email addresses), only what
+// identifies the request and its outcome.
+func (s *server) withAccessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &responseRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", requestIDFrom(r.Context())),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Int64("bytes", rec.bytes),
+		}
+		if info := requestInfoFrom(r.Context()); info != nil && info.accountID != "" {
+			attrs = append(attrs, slog.String("account_id", info.accountID))
+		}
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+	})
+}
+
+// withRecovery turns a panic in a handler into a 500 envelope, logging the
+// panic value and stack (never the request body, which may hold secrets).
+func (s *server) withRecovery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &responseRecorder{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler { //nolint:errorlint // the sentinel is compared by identity, as net/http does
+				panic(v)
+			}
+			s.logger.LogAttrs(r.Context(), slog.LevelError, "panic serving request",
+				slog.String("request_id", requestIDFrom(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("panic", fmt.Sprint(v)),
+				slog.String("stack", string(debug.Stack())))
+			if rec.status != 0 {
+				return // the answer has begun; the client sees a truncated response
+			}
+			writeJSON(w, http.StatusInternalServerError, errorDocument{Errors: []errorObject{{
+				Code: "10007", Title: "Internal server error", Detail: internalDetail,
+			}}})
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// withNoStore keeps API answers, which carry credentials, out of caches.
+func withNoStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// bearerToken extracts the credential of an "Authorization: Bearer <token>"
+// header; the scheme is case-insensitive (RFC 9110, section 11.1).
+func bearerToken(r *http.Request) (string, error) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		return "", nil
+	}
+	scheme, token, found := strings.Cut(header, " ")
+	token = strings.TrimSpace(token)
+	if !found || !strings.EqualFold(scheme, "Bearer") || token == "" || strings.ContainsAny(token, " \t") {
+		return "", backend.Errorf(backend.EUNAUTHENTICATED, "Authentication failed: the Authorization header must be 'Bearer <key>'.")
+	}
+	return token, nil
+}
+
+// accountHandler is a handler that runs as an authenticated account.
+type accountHandler func(w http.ResponseWriter, r *http.Request, caller *backend.Caller) error
+
+// account authenticates the request's API key and runs h as its account.
+func (s *server) account(h accountHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		key, err := bearerToken(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		caller, err := s.svc.Authenticate(r.Context(), key)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if info := requestInfoFrom(r.Context()); info != nil {
+			info.accountID = caller.Account.ID
+		}
+		ctx := backend.NewContext(r.Context(), caller)
+		if err := h(w, r.WithContext(ctx), caller); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+// operatorHandler is a handler of the operator API.
+type operatorHandler func(w http.ResponseWriter, r *http.Request) error
+
+// operator checks the operator key and runs h. The comparison is of fixed-size
+// digests in constant time, so that neither the key's content nor its length
+// leaks through timing.
+func (s *server) operator(h operatorHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkOperatorKey(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}
+}
+
+func (s *server) checkOperatorKey(r *http.Request) error {
+	if s.operatorKeyDigest == nil {
+		return backend.Errorf(backend.EUNAUTHENTICATED, "The operator API is disabled: the server was started without an operator key.")
+	}
+	key, err := bearerToken(r)
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		return backend.Errorf(backend.EUNAUTHENTICATED, "Authentication failed: the operator API needs 'Authorization: Bearer <operator key>'.")
+	}
+	digest := sha256.Sum256([]byte(key))
+	if subtle.ConstantTimeCompare(digest[:], s.operatorKeyDigest) != 1 {
+		return backend.Errorf(backend.EUNAUTHENTICATED, "Authentication failed: the operator key is not valid.")
+	}
+	return nil
+}

@@ -1,0 +1,151 @@
+// Package httpapi is the HTTP layer of the reference backend: the
+// Telnyx-compatible API under /v2, the operator API under /reference, and
+// /healthz. Handlers only decode a request, call backend.Service, and encode
+// its answer; every rule lives in the service.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+)
+
+// Options configure the HTTP layer.
+type Options struct {
+	// OperatorKey enables the operator API; empty disables it (every call
+	// answers 401 saying so).
+	OperatorKey string
+	// Logger receives the access log and internal errors; nil discards them.
+	Logger *slog.Logger
+}
+
+type server struct {
+	svc               *backend.Service
+	logger            *slog.Logger
+	operatorKeyDigest []byte
+	mux               *http.ServeMux
+}
+
+// New returns the backend's HTTP handler.
+func New(svc *backend.Service, opts Options) http.Handler {
+	s := &server{svc: svc, logger: opts.Logger, mux: http.NewServeMux()}
+	if s.logger == nil {
+		s.logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.OperatorKey != "" {
+		digest := sha256.Sum256([]byte(opts.OperatorKey))
+		s.operatorKeyDigest = digest[:]
+	}
+	s.routes()
+	return withRequestID(s.withAccessLog(s.withRecovery(withNoStore(http.HandlerFunc(s.route)))))
+}
+
+func (s *server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+
+	s.mux.HandleFunc("GET /v2/managed_accounts", s.account(s.listManagedAccounts))
+	s.mux.HandleFunc("POST /v2/managed_accounts", s.account(s.createManagedAccount))
+	s.mux.HandleFunc("GET /v2/managed_accounts/allocatable_global_outbound_channels", s.account(s.allocatableChannels))
+	s.mux.HandleFunc("GET /v2/managed_accounts/{id}", s.account(s.getManagedAccount))
+	s.mux.HandleFunc("PATCH /v2/managed_accounts/{id}", s.account(s.updateManagedAccount))
+	s.mux.HandleFunc("POST /v2/managed_accounts/{id}/actions/disable", s.account(s.disableManagedAccount))
+	s.mux.HandleFunc("POST /v2/managed_accounts/{id}/actions/enable", s.account(s.enableManagedAccount))
+	s.mux.HandleFunc("PATCH /v2/managed_accounts/{id}/update_global_channel_limit", s.account(s.updateGlobalChannelLimit))
+	s.mux.HandleFunc("GET /v2/balance", s.account(s.balance))
+
+	s.mux.HandleFunc("POST /reference/accounts", s.operator(s.createAccount))
+	s.mux.HandleFunc("GET /reference/accounts/{id}", s.operator(s.getAccount))
+	s.mux.HandleFunc("PATCH /reference/accounts/{id}", s.operator(s.updateAccountLimits))
+	s.mux.HandleFunc("DELETE /reference/accounts/{id}", s.operator(s.cancelAccount))
+	s.mux.HandleFunc("PUT /reference/accounts/{id}/credit_limit", s.operator(s.setCreditLimit))
+	s.mux.HandleFunc("POST /reference/accounts/{id}/adjustments", s.operator(s.postAdjustment))
+}
+
+// route dispatches through the mux, but answers requests that match no route
+// in the error envelope: ServeMux itself would write plain-text 404 and 405.
+func (s *server) route(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// No pattern: the mux's answer is a 404 or a 405 (with Allow). Run it
+	// against a scratch writer to learn which, then answer in the envelope.
+	scratch := &headerCapture{header: http.Header{}}
+	h.ServeHTTP(scratch, r)
+	switch scratch.status {
+	case http.StatusMethodNotAllowed:
+		writeMethodNotAllowed(w, r, scratch.header.Get("Allow"))
+	default:
+		s.writeError(w, r, routeNotFound(r))
+	}
+}
+
+// headerCapture records the status and headers a handler writes, and drops
+// its body.
+type headerCapture struct {
+	header http.Header
+	status int
+}
+
+func (c *headerCapture) Header() http.Header { return c.header }
+
+func (c *headerCapture) WriteHeader(status int) {
+	if c.status == 0 {
+		c.status = status
+	}
+}
+
+func (c *headerCapture) Write(b []byte) (int, error) {
+	c.WriteHeader(http.StatusOK)
+	return len(b), nil
+}
+
+// healthzTimeout bounds the store ping, so that a stuck database makes the
+// health check fail rather than hang.
+const healthzTimeout = 2 * time.Second
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), healthzTimeout)
+	defer cancel()
+	if err := s.svc.Ping(ctx); err != nil {
+		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "health check failed",
+			slog.String("request_id", requestIDFrom(r.Context())), slog.String("error", err.Error()))
+		s.writeError(w, r, backend.Errorf(backend.EUNAVAILABLE, "The database does not answer."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// writeJSON answers v as JSON with the given status.
+// It encodes into a buffer first, so that an encoding failure can still be
+// answered as a 500. HTML escaping is off: this is an API, not a page, and
+// "<key>" reads better than "\u003ckey\u003e".
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var body bytes.Buffer
+	enc := json.NewEncoder(&body)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		// Only a programming error gets here (an unencodable type).
+		status = http.StatusInternalServerError
+		body.Reset()
+		body.WriteString(`{"errors":[{"code":"10007","title":"Internal server error","detail":"` + internalDetail + `"}]}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body.Bytes())
+}
+
+// data is the {"data": …} envelope of single answers.
+type data[T any] struct {
+	Data T `json:"data"`
+}
+
+// timestamp renders a time as the API shows it: UTC with milliseconds.
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

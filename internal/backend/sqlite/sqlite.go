@@ -1,0 +1,217 @@
+// Package sqlite is the SQLite implementation of backend.Store, on the pure-Go
+// driver modernc.org/sqlite (no cgo).
+//
+// A DB holds two pools on one database file. The writer pool has a single
+// connection, so this process's write transactions queue in database/sql
+// instead of failing with SQLITE_BUSY, and each begins IMMEDIATE, taking the
+// write lock up front rather than failing to upgrade a read lock mid-way. The
+// reader pool has several query-only connections; in WAL mode they read a
+// consistent snapshot while a write is in progress.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+)
+
+// busyTimeoutMillis is how long a connection waits for a lock that another
+// process holds before failing with SQLITE_BUSY. A variable for tests.
+var busyTimeoutMillis = 5000
+
+// readerConns is the size of the reader pool. Readers never block each other
+// or the writer in WAL mode; a few cover a small server's concurrent requests.
+const readerConns = 4
+
+// DB is a SQLite database file opened as a backend.Store.
+type DB struct {
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ backend.Store = (*DB)(nil)
+
+// Open opens (creating it and its parent directories when missing) the SQLite
+// database at path and applies the pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" || path == ":memory:" {
+		// Each pooled connection would get a database of its own.
+		return nil, errors.New("sqlite: a database file path is required")
+	}
+	if strings.ContainsRune(path, '?') {
+		// The driver reads everything after a '?' as connection parameters.
+		return nil, fmt.Errorf("sqlite: database path %q must not contain '?'", path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: resolve database path: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+		return nil, fmt.Errorf("sqlite: create database directory: %w", err)
+	}
+	// Create the file ourselves so that it is private: it holds key hashes and
+	// sealed secrets. SQLite gives its -wal and -shm files the same mode.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE, 0o600) //nolint:gosec // G304: the path is the operator's --database setting
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: create database file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlite: create database file: %w", err)
+	}
+
+	writer, err := openPool(abs, false)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	db := &DB{writer: writer}
+	db.writer.SetMaxOpenConns(1)
+	db.writer.SetMaxIdleConns(1)
+	if err := db.setUp(ctx, abs); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}
+
+func (db *DB) setUp(ctx context.Context, path string) error {
+	var mode string
+	if err := db.writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	// SQLite silently keeps the old journal mode where WAL is impossible (some
+	// network file systems); the snapshot reads the Store promises need WAL.
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("sqlite: open %s: journal_mode is %q, not wal (is the file on a network file system?)", path, mode)
+	}
+	if err := migrate(ctx, db.writer, migrationFiles); err != nil {
+		return fmt.Errorf("sqlite: migrate %s: %w", path, err)
+	}
+	reader, err := openPool(path, true)
+	if err != nil {
+		return fmt.Errorf("sqlite: %w", err)
+	}
+	db.reader = reader
+	db.reader.SetMaxOpenConns(readerConns)
+	db.reader.SetMaxIdleConns(readerConns)
+	if err := db.reader.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqlite: open readers on %s: %w", path, err)
+	}
+	return nil
+}
+
+// openPool returns a pool on path whose every connection the driver sets up
+// from the DSN parameters. It connects lazily.
+func openPool(path string, readOnly bool) (*sql.DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMillis)+")")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL syncs the WAL at every commit. NORMAL would be faster but may lose
+	// the last committed transactions on a power failure or OS crash; a ledger
+	// entry or a key rotation reported as done must survive that.
+	q.Add("_pragma", "synchronous(FULL)")
+	// Temporary b-trees (ORDER BY without an index) stay in memory.
+	q.Add("_pragma", "temp_store(MEMORY)")
+	// A double-quoted word is an identifier, never silently a string literal.
+	q.Set("_dqs", "0")
+	if readOnly {
+		q.Set("_query_only", "1")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return sql.Open("sqlite", path+"?"+q.Encode())
+}
+
+// Ping checks that both pools reach the database.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.writer.PingContext(ctx); err != nil {
+		return dbError("ping writer", err)
+	}
+	if err := db.reader.PingContext(ctx); err != nil {
+		return dbError("ping reader", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+// WriteTx runs fn in an IMMEDIATE transaction on the single writer connection.
+func (db *DB) WriteTx(ctx context.Context, fn func(backend.Tx) error) error {
+	return runTx(ctx, db.writer, nil, fn)
+}
+
+// ReadTx runs fn in a read-only transaction on a reader connection. In WAL
+// mode its snapshot is fixed by its first read and kept until it ends.
+func (db *DB) ReadTx(ctx context.Context, fn func(backend.Tx) error) error {
+	return runTx(ctx, db.reader, &sql.TxOptions{ReadOnly: true}, fn)
+}
+
+func runTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(backend.Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return dbError("begin transaction", err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// On an error or a panic; the panic goes on up once rolled back.
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) && err != nil {
+			if _, domain := errors.AsType[*backend.Error](err); !domain {
+				err = errors.Join(err, fmt.Errorf("sqlite: rollback: %w", rbErr))
+			}
+		}
+	}()
+	if err := fn(&tx{tx: sqlTx}); err != nil {
+		return err // unchanged, so domain errors reach the caller as they are
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return dbError("commit", err)
+	}
+	committed = true
+	return nil
+}
+
+// Result codes this package tells apart (extended codes are on).
+const (
+	codeUniqueViolation     = sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	codePrimaryKeyViolation = sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+)
+
+// isUniqueViolation reports whether err is SQLite refusing a duplicate key.
+func isUniqueViolation(err error) bool {
+	e, ok := errors.AsType[*sqlite.Error](err)
+	return ok && (e.Code() == codeUniqueViolation || e.Code() == codePrimaryKeyViolation)
+}
+
+// dbError wraps a database error with what was being done. A database still
+// locked by another process after busy_timeout becomes EUNAVAILABLE, which
+// tells the client to retry.
+func dbError(op string, err error) error {
+	if e, ok := errors.AsType[*sqlite.Error](err); ok {
+		switch e.Code() & 0xff { // the primary result code
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return &backend.Error{Kind: backend.EUNAVAILABLE, Detail: "The database is busy; retry shortly."}
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", op, err)
+}

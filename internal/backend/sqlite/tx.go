@@ -1,0 +1,496 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+)
+
+// tx implements backend.Tx over one database/sql transaction.
+type tx struct {
+	tx *sql.Tx
+}
+
+var _ backend.Tx = (*tx)(nil)
+
+// timeLayout is how times are stored: fixed width, UTC, microseconds, so that
+// the text sorts as the time does.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+// formatTime renders t in UTC, truncated to the microsecond (the stored
+// precision; the service itself keeps milliseconds).
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) (time.Time, error) {
+	// The layout has no zone element, so Parse returns UTC.
+	t, err := time.Parse(timeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t, nil
+}
+
+// checkTime refuses times that do not fit the fixed-width layout, which would
+// break the ordering of the stored text.
+func checkTime(field string, t time.Time) error {
+	if y := t.UTC().Year(); y < 0 || y > 9999 {
+		return fmt.Errorf("sqlite: %s %s is out of the storable range (years 0000-9999)", field, t)
+	}
+	return nil
+}
+
+func nullTime(field string, t *time.Time) (sql.NullString, error) {
+	if t == nil {
+		return sql.NullString{}, nil
+	}
+	if err := checkTime(field, *t); err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: formatTime(*t), Valid: true}, nil
+}
+
+func parseNullTime(s sql.NullString) (*time.Time, error) {
+	if !s.Valid {
+		return nil, nil
+	}
+	t, err := parseTime(s.String)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// nullID stores an empty reference as NULL, so that foreign keys apply to the
+// references that are set.
+func nullID(id string) sql.NullString { return sql.NullString{String: id, Valid: id != ""} }
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// conflict is the ECONFLICT answer to a unique violation on what.
+func conflict(what string) error {
+	return &backend.Error{Kind: backend.ECONFLICT, Detail: what + " already exists."}
+}
+
+// ---------------------------------------------------------------- accounts
+
+const accountColumns = `id, manager_id, email, organization_name, password_hash, status,
+	allow_custom_pricing, rollup_billing, global_channel_limit, allocatable_channels,
+	managed_account_limit, credit_limit, api_token_sealed, created_at, updated_at`
+
+func (t *tx) InsertAccount(ctx context.Context, a *backend.Account) error {
+	if err := checkTime("created_at", a.CreatedAt); err != nil {
+		return err
+	}
+	if err := checkTime("updated_at", a.UpdatedAt); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO accounts (`+accountColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, nullID(a.ManagerID), a.Email, a.OrganizationName, a.PasswordHash, string(a.Status),
+		boolInt(a.AllowCustomPricing), boolInt(a.RollupBilling), a.GlobalChannelLimit, a.AllocatableChannels,
+		a.ManagedAccountLimit, int64(a.CreditLimit), a.APITokenSealed, formatTime(a.CreatedAt), formatTime(a.UpdatedAt))
+	if isUniqueViolation(err) {
+		return conflict("An account with this id or email")
+	}
+	if err != nil {
+		return dbError("insert account", err)
+	}
+	return nil
+}
+
+func (t *tx) GetAccount(ctx context.Context, id string) (*backend.Account, error) {
+	row := t.tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id)
+	return scanOneAccount(row, "get account")
+}
+
+func (t *tx) GetAccountByEmail(ctx context.Context, email string) (*backend.Account, error) {
+	// lower() on both sides, as in the unique index, which this query uses.
+	row := t.tx.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE lower(email) = lower(?)`, email)
+	return scanOneAccount(row, "get account by email")
+}
+
+func (t *tx) UpdateAccount(ctx context.Context, a *backend.Account) error {
+	if err := checkTime("updated_at", a.UpdatedAt); err != nil {
+		return err
+	}
+	// id, manager_id and created_at never change.
+	res, err := t.tx.ExecContext(ctx, `UPDATE accounts SET
+		email = ?, organization_name = ?, password_hash = ?, status = ?,
+		allow_custom_pricing = ?, rollup_billing = ?, global_channel_limit = ?, allocatable_channels = ?,
+		managed_account_limit = ?, credit_limit = ?, api_token_sealed = ?, updated_at = ?
+		WHERE id = ?`,
+		a.Email, a.OrganizationName, a.PasswordHash, string(a.Status),
+		boolInt(a.AllowCustomPricing), boolInt(a.RollupBilling), a.GlobalChannelLimit, a.AllocatableChannels,
+		a.ManagedAccountLimit, int64(a.CreditLimit), a.APITokenSealed, formatTime(a.UpdatedAt), a.ID)
+	if isUniqueViolation(err) {
+		return conflict("An account with this email")
+	}
+	if err != nil {
+		return dbError("update account", err)
+	}
+	return expectOneRow(res, "Account", "update account")
+}
+
+// managedAccountFilter is the WHERE clause of ListManagedAccounts, shared by
+// the page query and the count.
+func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (string, []any) {
+	where := []string{"manager_id = ?"}
+	args := []any{managerID}
+	if q.EmailEq != "" {
+		where = append(where, "lower(email) = lower(?)")
+		args = append(args, q.EmailEq)
+	}
+	if q.EmailContains != "" {
+		where = append(where, `lower(email) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
+		args = append(args, escapeLike(q.EmailContains))
+	}
+	if q.OrganizationEq != "" {
+		where = append(where, "organization_name = ?")
+		args = append(args, q.OrganizationEq)
+	}
+	if q.OrganizationContains != "" {
+		where = append(where, `lower(organization_name) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
+		args = append(args, escapeLike(q.OrganizationContains))
+	}
+	switch {
+	case len(q.Statuses) > 0:
+		// An explicit status filter is exact: it names cancelled when it wants it.
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
+		where = append(where, "status IN ("+marks+")")
+		for _, s := range q.Statuses {
+			args = append(args, string(s))
+		}
+	case !q.IncludeCancelled:
+		where = append(where, "status <> ?")
+		args = append(args, string(backend.StatusCancelled))
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// escapeLike makes the LIKE wildcards % and _ (and the escape character
+// itself) in user input match literally.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backend.ManagedAccountQuery) ([]*backend.Account, int, error) {
+	if q.MatchNone {
+		return []*backend.Account{}, 0, nil
+	}
+	if q.Page.Number < 1 || q.Page.Size < 1 || q.Page.Number-1 > math.MaxInt/q.Page.Size {
+		return nil, 0, fmt.Errorf("sqlite: list managed accounts: invalid page %+v", q.Page)
+	}
+	var order string
+	switch q.Sort.Field {
+	case "", "created_at":
+		order = "created_at"
+	case "email":
+		// Emails are unique case-insensitively, so sort them that way too.
+		order = "lower(email)"
+	default:
+		return nil, 0, fmt.Errorf("sqlite: list managed accounts: unknown sort field %q", q.Sort.Field)
+	}
+	dir := "ASC"
+	if q.Sort.Descending {
+		dir = "DESC"
+	}
+	where, args := managedAccountFilter(managerID, q)
+
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, dbError("count managed accounts", err)
+	}
+	// The tie-break follows the sort direction, so a descending list is the
+	// exact reverse of the ascending one.
+	//nolint:gosec // G202: only constant SQL fragments are joined; every value is a placeholder
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+where+
+		` ORDER BY `+order+` `+dir+`, id `+dir+` LIMIT ? OFFSET ?`,
+		append(args, q.Page.Size, q.Page.Offset())...)
+	if err != nil {
+		return nil, 0, dbError("list managed accounts", err)
+	}
+	defer func() { _ = rows.Close() }()
+	list := []*backend.Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, 0, dbError("list managed accounts", err)
+		}
+		list = append(list, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, dbError("list managed accounts", err)
+	}
+	return list, total, nil
+}
+
+func (t *tx) CountManagedAccounts(ctx context.Context, managerID string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE manager_id = ? AND status <> ?`,
+		managerID, string(backend.StatusCancelled)).Scan(&n)
+	if err != nil {
+		return 0, dbError("count managed accounts", err)
+	}
+	return n, nil
+}
+
+func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(global_channel_limit), 0) FROM accounts WHERE manager_id = ? AND status <> ?`,
+		managerID, string(backend.StatusCancelled)).Scan(&n)
+	if err != nil {
+		return 0, dbError("sum global channel limits", err)
+	}
+	return n, nil
+}
+
+// scanner is what *sql.Row and *sql.Rows have in common.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(s scanner) (*backend.Account, error) {
+	var (
+		a                    backend.Account
+		managerID            sql.NullString
+		status               string
+		allowCustom, rollup  int
+		credit               int64
+		createdAt, updatedAt string
+	)
+	if err := s.Scan(&a.ID, &managerID, &a.Email, &a.OrganizationName, &a.PasswordHash, &status,
+		&allowCustom, &rollup, &a.GlobalChannelLimit, &a.AllocatableChannels,
+		&a.ManagedAccountLimit, &credit, &a.APITokenSealed, &createdAt, &updatedAt); err != nil {
+		return nil, err
+	}
+	a.ManagerID = managerID.String
+	a.Status = backend.AccountStatus(status)
+	a.AllowCustomPricing, a.RollupBilling = allowCustom != 0, rollup != 0
+	a.CreditLimit = backend.Money(credit)
+	var err error
+	if a.CreatedAt, err = parseTime(createdAt); err != nil {
+		return nil, err
+	}
+	if a.UpdatedAt, err = parseTime(updatedAt); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func scanOneAccount(row *sql.Row, op string) (*backend.Account, error) {
+	a, err := scanAccount(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.NotFound("Account")
+	}
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	return a, nil
+}
+
+// ---------------------------------------------------------------- API keys
+
+//nolint:gosec // G101: column names, not a credential
+const apiKeyColumns = `id, account_id, kind, hash, sealed, masked, status, description, tags,
+	expires_at, last_used_at, created_at, updated_at`
+
+func encodeTags(tags []string) (string, error) {
+	if tags == nil {
+		tags = []string{}
+	}
+	b, err := json.Marshal(tags)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode tags: %w", err)
+	}
+	return string(b), nil
+}
+
+func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return err
+	}
+	expires, err := nullTime("expires_at", k.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	lastUsed, err := nullTime("last_used_at", k.LastUsedAt)
+	if err != nil {
+		return err
+	}
+	if err := checkTime("created_at", k.CreatedAt); err != nil {
+		return err
+	}
+	if err := checkTime("updated_at", k.UpdatedAt); err != nil {
+		return err
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.AccountID, string(k.Kind), k.Hash, k.Sealed, k.MaskedKey, string(k.Status), k.Description, tags,
+		expires, lastUsed, formatTime(k.CreatedAt), formatTime(k.UpdatedAt))
+	if isUniqueViolation(err) {
+		return conflict("An API key with this id or hash, or an active primary key for this account,")
+	}
+	if err != nil {
+		return dbError("insert api key", err)
+	}
+	return nil
+}
+
+func (t *tx) GetAPIKeyByHash(ctx context.Context, hash string) (*backend.APIKey, error) {
+	row := t.tx.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash)
+	return scanOneAPIKey(row, "get api key")
+}
+
+func (t *tx) GetPrimaryKey(ctx context.Context, accountID string) (*backend.APIKey, error) {
+	// The partial unique index allows one active primary key per account.
+	row := t.tx.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys
+		WHERE account_id = ? AND kind = ? AND status = ?`,
+		accountID, string(backend.KeyPrimary), string(backend.KeyActive))
+	return scanOneAPIKey(row, "get primary key")
+}
+
+func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return err
+	}
+	expires, err := nullTime("expires_at", k.ExpiresAt)
+	if err != nil {
+		return err
+	}
+	lastUsed, err := nullTime("last_used_at", k.LastUsedAt)
+	if err != nil {
+		return err
+	}
+	if err := checkTime("updated_at", k.UpdatedAt); err != nil {
+		return err
+	}
+	// The key material (hash, sealed, masked), its kind and owner never change.
+	res, err := t.tx.ExecContext(ctx, `UPDATE api_keys SET
+		status = ?, description = ?, tags = ?, expires_at = ?, last_used_at = ?, updated_at = ?
+		WHERE id = ?`,
+		string(k.Status), k.Description, tags, expires, lastUsed, formatTime(k.UpdatedAt), k.ID)
+	if isUniqueViolation(err) {
+		return conflict("An active primary key for this account")
+	}
+	if err != nil {
+		return dbError("update api key", err)
+	}
+	return expectOneRow(res, "API key", "update api key")
+}
+
+func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
+	var (
+		k                    backend.APIKey
+		kind, status, tags   string
+		expires, lastUsed    sql.NullString
+		createdAt, updatedAt string
+	)
+	err := row.Scan(&k.ID, &k.AccountID, &kind, &k.Hash, &k.Sealed, &k.MaskedKey, &status, &k.Description, &tags,
+		&expires, &lastUsed, &createdAt, &updatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.NotFound("API key")
+	}
+	if err != nil {
+		return nil, dbError(op, err)
+	}
+	k.Kind, k.Status = backend.KeyKind(kind), backend.KeyStatus(status)
+	k.Tags = []string{}
+	if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
+		return nil, dbError(op, fmt.Errorf("stored tags: %w", err))
+	}
+	if k.ExpiresAt, err = parseNullTime(expires); err != nil {
+		return nil, dbError(op, err)
+	}
+	if k.LastUsedAt, err = parseNullTime(lastUsed); err != nil {
+		return nil, dbError(op, err)
+	}
+	if k.CreatedAt, err = parseTime(createdAt); err != nil {
+		return nil, dbError(op, err)
+	}
+	if k.UpdatedAt, err = parseTime(updatedAt); err != nil {
+		return nil, dbError(op, err)
+	}
+	return &k, nil
+}
+
+// ---------------------------------------------------------------- ledger
+
+func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) error {
+	if err := checkTime("created_at", e.CreatedAt); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO ledger_entries
+		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
+		formatTime(e.CreatedAt))
+	if isUniqueViolation(err) {
+		return conflict("A ledger entry with this id")
+	}
+	if err != nil {
+		return dbError("insert ledger entry", err)
+	}
+	return nil
+}
+
+func (t *tx) SumLedger(ctx context.Context, accountID string) (backend.Money, error) {
+	// SUM over INTEGER is exact, and fails on overflow instead of going float
+	// (TOTAL would return a REAL).
+	var sum int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account_id = ?`,
+		accountID).Scan(&sum); err != nil {
+		return 0, dbError("sum ledger", err)
+	}
+	return backend.Money(sum), nil
+}
+
+// ---------------------------------------------------------------- audit log
+
+func (t *tx) InsertAuditEvent(ctx context.Context, e *backend.AuditEvent) error {
+	if err := checkTime("created_at", e.CreatedAt); err != nil {
+		return err
+	}
+	changes := e.Changes
+	if changes == nil {
+		changes = map[string]any{}
+	}
+	body, err := json.Marshal(changes)
+	if err != nil {
+		return fmt.Errorf("sqlite: encode audit changes: %w", err)
+	}
+	_, err = t.tx.ExecContext(ctx, `INSERT INTO audit_events
+		(id, account_id, actor_account_id, change_made_by, action, changes, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, string(body), formatTime(e.CreatedAt))
+	if isUniqueViolation(err) {
+		return conflict("An audit event with this id")
+	}
+	if err != nil {
+		return dbError("insert audit event", err)
+	}
+	return nil
+}
+
+// expectOneRow turns an UPDATE that matched nothing into ENOTFOUND.
+func expectOneRow(res sql.Result, what, op string) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return dbError(op, err)
+	}
+	if n == 0 {
+		return backend.NotFound(what)
+	}
+	return nil
+}

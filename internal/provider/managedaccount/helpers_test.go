@@ -1,0 +1,154 @@
+package managedaccount_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+)
+
+const resourceType = "telnyx_managed_account"
+
+// uniqueEmail returns an email no other test uses: emails are unique across
+// the whole backend.
+func uniqueEmail(t *testing.T, prefix string) string {
+	t.Helper()
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s-%s@example.com", prefix, hex.EncodeToString(b))
+}
+
+// captureAttr copies an attribute of a resource in state into *dst, for
+// later steps that act on the account behind Terraform's back.
+func captureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
+	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
+		*dst = v
+		return nil
+	})
+}
+
+// checkAccount fetches the account from the API and runs check on it: the
+// API, not the state, is the truth.
+func checkAccount(c *client.Client, id *string, check func(*client.ManagedAccount) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		a, err := c.GetManagedAccount(context.Background(), *id)
+		if err != nil {
+			return fmt.Errorf("get managed account %s: %w", *id, err)
+		}
+		return check(a)
+	}
+}
+
+func statusIs(want string) func(*client.ManagedAccount) error {
+	return func(a *client.ManagedAccount) error {
+		if a.Status == nil || *a.Status != want {
+			return fmt.Errorf("account %s has status %v, want %q", a.ID, deref(a.Status), want)
+		}
+		return nil
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// checkDestroyed asks the API about every managed account that was in the
+// state before destroy: each must still exist (accounts cannot be deleted)
+// with the status the deletion policy leaves.
+func checkDestroyed(c *client.Client, wantStatus string) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		n := 0
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != resourceType {
+				continue
+			}
+			n++
+			a, err := c.GetManagedAccount(context.Background(), rs.Primary.ID)
+			if err != nil {
+				return fmt.Errorf("after destroy, get managed account %s: %w", rs.Primary.ID, err)
+			}
+			if err := statusIs(wantStatus)(a); err != nil {
+				return fmt.Errorf("after destroy: %w", err)
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("no %s was in the state before destroy", resourceType)
+		}
+		return nil
+	}
+}
+
+// emptyPlan is the step that follows every apply: the same configuration
+// must plan nothing.
+func emptyPlan(config string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}
+
+func expectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+}
+
+// secretAbsent fails when secret appears anywhere in the state or in the
+// plan's values, sensitive values included (terraform show -json reveals
+// those).
+type secretAbsent struct{ secret string }
+
+var (
+	_ statecheck.StateCheck = secretAbsent{}
+	_ plancheck.PlanCheck   = secretAbsent{}
+)
+
+func (c secretAbsent) find(what string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	// A plan echoes the configuration's literals, where the password is
+	// written; what matters is every value Terraform plans or records.
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	delete(doc, "configuration")
+	if raw, err = json.Marshal(doc); err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	if strings.Contains(string(raw), c.secret) {
+		return fmt.Errorf("the write-only password appears in the %s", what)
+	}
+	return nil
+}
+
+func (c secretAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil {
+		resp.Error = fmt.Errorf("no state to check")
+		return
+	}
+	resp.Error = c.find("state", req.State)
+}
+
+func (c secretAbsent) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan == nil {
+		resp.Error = fmt.Errorf("no plan to check")
+		return
+	}
+	resp.Error = c.find("plan", req.Plan)
+}

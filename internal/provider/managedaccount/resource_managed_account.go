@@ -1,0 +1,480 @@
+// Package managedaccount implements the telnyx_managed_account resource and
+// the telnyx_managed_account and telnyx_managed_accounts data sources.
+package managedaccount
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/boolplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
+)
+
+// Deletion policies: what destroying the resource does to the account.
+const (
+	DeletionPolicyDisable = "disable"
+	DeletionPolicyAbandon = "abandon"
+)
+
+// Account statuses as the API reports them (an extension of the contract).
+const (
+	statusEnabled  = "enabled"
+	statusDisabled = "disabled"
+)
+
+var (
+	_ resource.Resource                = &managedAccountResource{}
+	_ resource.ResourceWithConfigure   = &managedAccountResource{}
+	_ resource.ResourceWithImportState = &managedAccountResource{}
+)
+
+// NewResource returns the telnyx_managed_account resource.
+func NewResource() resource.Resource {
+	return &managedAccountResource{}
+}
+
+type managedAccountResource struct {
+	client *client.Client
+}
+
+type managedAccountModel struct {
+	ID                 types.String `tfsdk:"id"`
+	BusinessName       types.String `tfsdk:"business_name"`
+	Email              types.String `tfsdk:"email"`
+	RollupBilling      types.Bool   `tfsdk:"rollup_billing"`
+	AllowCustomPricing types.Bool   `tfsdk:"managed_account_allow_custom_pricing"`
+	Enabled            types.Bool   `tfsdk:"enabled"`
+	GlobalChannelLimit types.Int64  `tfsdk:"global_channel_limit"`
+	PasswordWO         types.String `tfsdk:"password_wo"`
+	PasswordWOVersion  types.Int64  `tfsdk:"password_wo_version"`
+	DeletionPolicy     types.String `tfsdk:"deletion_policy"`
+	OrganizationName   types.String `tfsdk:"organization_name"`
+	ManagerAccountID   types.String `tfsdk:"manager_account_id"`
+	APIUser            types.String `tfsdk:"api_user"`
+	Status             types.String `tfsdk:"status"`
+	CreatedAt          types.String `tfsdk:"created_at"`
+	APIKey             types.String `tfsdk:"api_key"`
+	APIToken           types.String `tfsdk:"api_token"`
+}
+
+func (r *managedAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_managed_account"
+}
+
+func (r *managedAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A Telnyx managed account: a sub-account of the manager account whose key configures the provider. " +
+			"The manager can act as it through its `api_key`.\n\n" +
+			"Telnyx accounts cannot be deleted through the API: destroying this resource disables the account " +
+			"(`deletion_policy = \"disable\"`, the default) or leaves it untouched (`\"abandon\"`). " +
+			"The old account keeps its email, which stays taken: when a change of `business_name` or `rollup_billing` " +
+			"replaces an account that has an explicit `email`, change the `email` too.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of the managed account.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"business_name": schema.StringAttribute{
+				MarkdownDescription: "Business name of the managed account; the API reports it as `organization_name`. " +
+					"Changing it creates a new account.",
+				Required:      true,
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"email": schema.StringAttribute{
+				MarkdownDescription: "Email address of the managed account, unique across Telnyx. When not set, the API " +
+					"derives one from the manager's email. Changing it creates a new account.",
+				Optional: true,
+				Computed: true,
+				// UseStateForUnknown first, so that a generated email kept in
+				// state is not seen as a change that forces replacement.
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+			},
+			"rollup_billing": schema.BoolAttribute{
+				MarkdownDescription: "Whether the account's charges roll up to the manager's balance and invoices instead of " +
+					"the account having its own. Defaults to `false`. Changing it creates a new account.",
+				Optional:      true,
+				Computed:      true,
+				Default:       booldefault.StaticBool(false),
+				PlanModifiers: []planmodifier.Bool{boolplanmodifier.RequiresReplace()},
+			},
+			"managed_account_allow_custom_pricing": schema.BoolAttribute{
+				MarkdownDescription: "Whether the manager may set custom pricing on this account. Defaults to `false`. Updated in place.",
+				Optional:            true,
+				Computed:            true,
+				Default:             booldefault.StaticBool(false),
+			},
+			"enabled": schema.BoolAttribute{
+				MarkdownDescription: "Whether the account is enabled. A disabled account's API keys are refused. " +
+					"Defaults to `true`. Updated in place through the disable and enable actions; enabling does not re-enable " +
+					"the account's connections.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(true),
+			},
+			"global_channel_limit": schema.Int64Attribute{
+				MarkdownDescription: "Number of global outbound channels allocated to the account out of the manager's pool " +
+					"(0 up to what is left to allocate). Updated in place. When not set, the provider leaves the allocation alone " +
+					"and reports what the API returns.",
+				Optional:      true,
+				Computed:      true,
+				Validators:    []validator.Int64{int64validator.AtLeast(0)},
+				PlanModifiers: []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"password_wo": schema.StringAttribute{
+				MarkdownDescription: "Password of the account, write-only (Terraform 1.11 or later): it is sent to the API " +
+					"and never stored in the plan or the state. It is sent at creation, and again whenever " +
+					"`password_wo_version` changes.",
+				Optional:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{stringvalidator.LengthBetween(8, 72)},
+			},
+			"password_wo_version": schema.Int64Attribute{
+				MarkdownDescription: "Version of `password_wo`. Terraform cannot see a change of a write-only value, so change " +
+					"this number to send a new password; the change is made in place.",
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.AlsoRequires(path.MatchRoot("password_wo"))},
+			},
+			"deletion_policy": schema.StringAttribute{
+				MarkdownDescription: "What destroying this resource does: `disable` (the default) disables the account, " +
+					"`abandon` only removes it from the Terraform state and leaves it enabled.",
+				Optional:   true,
+				Computed:   true,
+				Default:    stringdefault.StaticString(DeletionPolicyDisable),
+				Validators: []validator.String{stringvalidator.OneOf(DeletionPolicyDisable, DeletionPolicyAbandon)},
+			},
+			"organization_name": schema.StringAttribute{
+				MarkdownDescription: "Organization name of the account, as the API reports it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"manager_account_id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of the manager account that owns this account.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"api_user": schema.StringAttribute{
+				MarkdownDescription: "API user of the account (its email).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "Status of the account: `enabled` or `disabled`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{statusFollowsEnabled{}},
+			},
+			"created_at": schema.StringAttribute{
+				MarkdownDescription: "When the account was created (RFC 3339).",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"api_key": schema.StringAttribute{
+				MarkdownDescription: "Primary API key of the managed account, to act as it (for example in an aliased provider block).",
+				Computed:            true,
+				Sensitive:           true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"api_token": schema.StringAttribute{
+				MarkdownDescription: "API v1 token of the managed account.",
+				Computed:            true,
+				Sensitive:           true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+	}
+}
+
+func (r *managedAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
+		r.client = d.Client
+	}
+}
+
+func (r *managedAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan managedAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	var password types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &password)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	in := client.CreateManagedAccountRequest{
+		BusinessName:                     plan.BusinessName.ValueString(),
+		ManagedAccountAllowCustomPricing: plan.AllowCustomPricing.ValueBoolPointer(),
+		RollupBilling:                    plan.RollupBilling.ValueBoolPointer(),
+	}
+	if isKnown(plan.Email) {
+		in.Email = plan.Email.ValueStringPointer()
+	}
+	if isKnown(password) {
+		in.Password = password.ValueStringPointer()
+	}
+	created, err := r.client.CreateManagedAccount(ctx, in)
+	if err != nil {
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the managed account", err)
+		return
+	}
+	tflog.Info(ctx, "Created managed account", map[string]any{"id": created.ID})
+
+	// From here on the account exists: each later failure still records it
+	// (Terraform marks it tainted), so that it is not orphaned.
+	state := plan
+	applyAccount(&state, created)
+	settle(&state)
+	saveState := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+
+	if !plan.Enabled.ValueBool() {
+		if _, err := r.client.DisableManagedAccount(ctx, created.ID); err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
+			saveState()
+			return
+		}
+	}
+	if isKnown(plan.GlobalChannelLimit) {
+		if _, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
+			saveState()
+			return
+		}
+	}
+
+	r.refresh(ctx, &state, &resp.Diagnostics, "Unable to read the new managed account")
+	settle(&state)
+	saveState()
+}
+
+// refresh reads the account into m after a change. The change is made, so on
+// a failure m keeps what is already known and the caller still saves it.
+func (r *managedAccountResource) refresh(ctx context.Context, m *managedAccountModel, diags *diag.Diagnostics, summary string) {
+	a, err := r.client.GetManagedAccount(ctx, m.ID.ValueString())
+	if err != nil {
+		providerdata.AddAPIError(diags, summary, err)
+		return
+	}
+	applyAccount(m, a)
+}
+
+func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state managedAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	a, err := r.client.GetManagedAccount(ctx, state.ID.ValueString())
+	if client.IsNotFound(err) {
+		resp.Diagnostics.AddWarning("Managed account not found",
+			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager (it may have been "+
+				"cancelled); it is removed from the Terraform state and will be planned for creation if it is still configured.",
+				state.ID.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account", err)
+		return
+	}
+	applyAccount(&state, a)
+	settle(&state)
+	// An imported account has no policy yet: give it the default, which is
+	// what an unset deletion_policy plans.
+	if state.DeletionPolicy.IsNull() {
+		state.DeletionPolicy = types.StringValue(DeletionPolicyDisable)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *managedAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state managedAccountModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	var password types.String
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &password)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+
+	var patch client.UpdateManagedAccountRequest
+	if !plan.AllowCustomPricing.Equal(state.AllowCustomPricing) {
+		patch.ManagedAccountAllowCustomPricing = plan.AllowCustomPricing.ValueBoolPointer()
+	}
+	// A write-only value is not in the state to compare with: its version
+	// says when to send it again.
+	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && isKnown(password) {
+		patch.Password = password.ValueStringPointer()
+	}
+	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
+		if _, err := r.client.UpdateManagedAccount(ctx, id, patch); err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
+			return
+		}
+	}
+
+	if !plan.Enabled.Equal(state.Enabled) {
+		var err error
+		if plan.Enabled.ValueBool() {
+			_, err = r.client.EnableManagedAccount(ctx, id, false)
+		} else {
+			_, err = r.client.DisableManagedAccount(ctx, id)
+		}
+		if err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
+			return
+		}
+	}
+
+	if isKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
+		if _, err := r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
+			return
+		}
+	}
+
+	next := plan
+	next.ID = state.ID
+	r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account")
+	settle(&next)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+func enableVerb(enable bool) string {
+	if enable {
+		return "enable"
+	}
+	return "disable"
+}
+
+func (r *managedAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state managedAccountModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := state.ID.ValueString()
+	if state.DeletionPolicy.ValueString() == DeletionPolicyAbandon {
+		resp.Diagnostics.AddWarning("Managed account abandoned",
+			fmt.Sprintf("The managed account %s was removed from the Terraform state only (deletion_policy = %q); "+
+				"it still exists and stays enabled.", id, DeletionPolicyAbandon))
+		return
+	}
+	_, err := r.client.DisableManagedAccount(ctx, id)
+	if client.IsNotFound(err) {
+		tflog.Info(ctx, "Managed account already gone", map[string]any{"id": id})
+		return
+	}
+	if err != nil {
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the managed account", err)
+		return
+	}
+	tflog.Info(ctx, "Disabled managed account", map[string]any{"id": id})
+}
+
+func (r *managedAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
+
+// applyAccount copies what the API answered into m. Values the user wrote
+// (business_name, email) are kept when the API only normalised them.
+func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
+	m.ID = types.StringValue(a.ID)
+	m.BusinessName = keepIfSame(m.BusinessName, a.OrganizationName)
+	m.Email = keepIfSame(m.Email, a.Email)
+	m.OrganizationName = types.StringValue(a.OrganizationName)
+	m.ManagerAccountID = types.StringValue(a.ManagerAccountID)
+	m.APIUser = types.StringValue(a.APIUser)
+	m.CreatedAt = types.StringValue(a.CreatedAt)
+	m.RollupBilling = types.BoolValue(a.RollupBilling)
+	m.AllowCustomPricing = types.BoolValue(a.ManagedAccountAllowCustomPricing)
+	if a.APIKey != "" {
+		m.APIKey = types.StringValue(a.APIKey)
+	}
+	if a.APIToken != "" {
+		m.APIToken = types.StringValue(a.APIToken)
+	}
+	if a.Status != nil {
+		m.Status = types.StringValue(*a.Status)
+		m.Enabled = types.BoolValue(*a.Status == statusEnabled)
+	}
+	if a.GlobalChannelLimit != nil {
+		m.GlobalChannelLimit = types.Int64Value(*a.GlobalChannelLimit)
+	}
+}
+
+// settle replaces what is still unknown after a write (because the API did
+// not report it) with null, as Terraform requires after apply.
+func settle(m *managedAccountModel) {
+	for _, s := range []*types.String{&m.Email, &m.Status, &m.APIKey, &m.APIToken} {
+		if s.IsUnknown() {
+			*s = types.StringNull()
+		}
+	}
+	if m.GlobalChannelLimit.IsUnknown() {
+		m.GlobalChannelLimit = types.Int64Null()
+	}
+	if m.Enabled.IsUnknown() || m.Enabled.IsNull() {
+		m.Enabled = types.BoolValue(true)
+	}
+	// Write-only values never reach the state.
+	m.PasswordWO = types.StringNull()
+}
+
+// keepIfSame keeps the configured value when the API's differs from it only
+// by surrounding spaces, which the API trims.
+func keepIfSame(current types.String, fromAPI string) types.String {
+	if isKnown(current) && strings.TrimSpace(current.ValueString()) == fromAPI {
+		return current
+	}
+	return types.StringValue(fromAPI)
+}
+
+func isKnown(v interface {
+	IsNull() bool
+	IsUnknown() bool
+}) bool {
+	return !v.IsNull() && !v.IsUnknown()
+}
+
+// statusFollowsEnabled plans status: unchanged when enabled does not change,
+// unknown (known after apply) when it does.
+type statusFollowsEnabled struct{}
+
+func (statusFollowsEnabled) Description(_ context.Context) string {
+	return "status is kept from the state unless enabled changes"
+}
+
+func (m statusFollowsEnabled) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
+
+func (statusFollowsEnabled) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
+	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() {
+		return
+	}
+	var planned, prior types.Bool
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("enabled"), &planned)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("enabled"), &prior)...)
+	if resp.Diagnostics.HasError() || !planned.Equal(prior) {
+		return
+	}
+	resp.PlanValue = req.StateValue
+}

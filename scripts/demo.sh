@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# The demo behind `make demo` and `make demo-clean`.
+#
+#   scripts/demo.sh up    start the reference backend on SQLite under ./.demo and
+#                         run terraform apply on examples/demo (run `make build` first)
+#   scripts/demo.sh down  stop the backend and remove ./.demo and the demo's state
+#
+# DEMO_ADDR picks the backend's address (default 127.0.0.1:8787).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+demo_dir="$root/.demo"
+bin_dir="$root/bin"
+example_dir="$root/examples/demo"
+pid_file="$demo_dir/backend.pid"
+log_file="$demo_dir/backend.log"
+addr="${DEMO_ADDR:-127.0.0.1:8787}"
+base="http://$addr"
+manager_email="demo-manager@example.com"
+
+die() {
+  printf 'demo: %s\n' "$*" >&2
+  exit 1
+}
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || die "$1 is not on PATH; $2"
+}
+
+# random_key prints a fresh secret: a prefix and 32 hex characters.
+random_key() {
+  printf '%s%s' "$1" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+}
+
+# backend_pid prints the pid of the demo's backend if it is still running.
+# The command line is checked, so a pid reused by another process is ignored.
+backend_pid() {
+  [[ -f $pid_file ]] || return 1
+  local pid
+  pid=$(<"$pid_file")
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  kill -0 "$pid" 2>/dev/null || return 1
+  local cmd
+  if [[ -r /proc/$pid/cmdline ]]; then
+    cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  else
+    cmd=$(ps -p "$pid" -o args= 2>/dev/null) || return 1 # no /proc (macOS)
+  fi
+  [[ $cmd == *"reference-backend serve"* ]] || return 1
+  printf '%s\n' "$pid"
+}
+
+stop_backend() {
+  local pid
+  if pid=$(backend_pid); then
+    echo "Stopping the reference backend (pid $pid)..."
+    kill -TERM "$pid"
+    # Graceful shutdown drains in-flight requests; it takes well under this.
+    for _ in $(seq 1 100); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "The backend did not stop within 10s; killing it." >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$pid_file"
+}
+
+healthy() {
+  curl -fsS --max-time 2 "$base/healthz" >/dev/null 2>&1
+}
+
+start_backend() {
+  [[ -x $bin_dir/reference-backend && -x $bin_dir/terraform-provider-telnyx ]] ||
+    die "the binaries are missing from $bin_dir: run make demo (it builds them first)"
+  healthy && die "something already answers on $addr; stop it or pick another address with DEMO_ADDR=127.0.0.1:PORT"
+
+  echo "Starting the reference backend on $addr (data in ${demo_dir#"$root/"}/data, log in ${log_file#"$root/"})..."
+  # Secrets travel in the environment, not on the command line, where any
+  # user could read them with ps.
+  REFERENCE_BACKEND_ADDR="$addr" \
+    REFERENCE_BACKEND_DATA_DIR="$demo_dir/data" \
+    REFERENCE_BACKEND_OPERATOR_KEY="$OPERATOR_KEY" \
+    REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY="$MANAGER_KEY" \
+    REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL="$manager_email" \
+    nohup "$bin_dir/reference-backend" serve >>"$log_file" 2>&1 </dev/null &
+  echo $! >"$pid_file"
+
+  local pid=$!
+  for _ in $(seq 1 150); do
+    healthy && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$log_file" >&2
+      die "the reference backend exited during start-up (log above)"
+    fi
+    sleep 0.2
+  done
+  tail -n 20 "$log_file" >&2
+  die "the reference backend did not answer $base/healthz within 30s (log above)"
+}
+
+# manager_id prints the bootstrap manager's account id, which the backend logs
+# at every start.
+manager_id() {
+  grep '"bootstrap manager ready"' "$log_file" | tail -n 1 |
+    sed -n 's/.*"account_id":"\([^"]*\)".*/\1/p'
+}
+
+# fund_manager gives the manager a starting balance through the operator API,
+# once per demo data folder, so that its balance output is not zero.
+fund_manager() {
+  [[ -f $demo_dir/funded ]] && return 0
+  local id status
+  id=$(manager_id)
+  [[ -n $id ]] || die "could not find the manager's account id in $log_file"
+  status=$(curl -sS -o "$demo_dir/adjustment.json" -w '%{http_code}' --max-time 10 \
+    -H "Authorization: Bearer $OPERATOR_KEY" -H 'Content-Type: application/json' \
+    -d '{"amount":"250.00","description":"Demo starting credit"}' \
+    "$base/reference/accounts/$id/adjustments")
+  [[ $status == 201 ]] || die "the operator adjustment answered $status: $(cat "$demo_dir/adjustment.json")"
+  touch "$demo_dir/funded"
+  echo "Posted a 250.00 operator adjustment to the manager's ledger."
+}
+
+write_cli_config() {
+  # dev_overrides makes terraform use ./bin/terraform-provider-telnyx without
+  # a registry, so nothing is downloaded and `terraform init` is not needed.
+  cat >"$demo_dir/terraformrc" <<EOF
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/managedaccounts/telnyx" = "$bin_dir"
+  }
+  direct {}
+}
+EOF
+  # Everything needed to run terraform on the demo by hand.
+  cat >"$demo_dir/env" <<EOF
+export TF_CLI_CONFIG_FILE='$demo_dir/terraformrc'
+export TELNYX_BASE_URL='$base/v2'
+export TELNYX_API_KEY='$MANAGER_KEY'
+EOF
+  chmod 600 "$demo_dir/env"
+}
+
+up() {
+  need terraform "install Terraform (1.11 or later) first"
+  need curl "the demo uses it to wait for the backend and to post an operator adjustment"
+  mkdir -p "$demo_dir"
+  chmod 700 "$demo_dir"
+
+  # The keys are made once per data folder: the backend keeps the manager's.
+  if [[ ! -f $demo_dir/keys ]]; then
+    (
+      umask 077
+      printf 'MANAGER_KEY=%s\nOPERATOR_KEY=%s\n' "$(random_key KEY)" "$(random_key OPK)" >"$demo_dir/keys"
+    )
+  fi
+  # shellcheck source=/dev/null
+  source "$demo_dir/keys"
+
+  # A backend left from an earlier `make demo` is restarted on the new binaries.
+  stop_backend
+  start_backend
+  fund_manager
+  write_cli_config
+
+  # shellcheck source=/dev/null
+  source "$demo_dir/env"
+  echo "Running terraform apply in examples/demo..."
+  # apply ends with the outputs: the managed accounts' ids and the manager's balance.
+  terraform -chdir="$example_dir" apply -auto-approve -input=false
+  cat <<EOF
+
+The reference backend is still running on $base (pid $(<"$pid_file")).
+To run terraform on the demo yourself:  source .demo/env && terraform -chdir=examples/demo plan
+To stop the backend and remove the demo's data and state:  make demo-clean
+EOF
+}
+
+down() {
+  stop_backend
+  rm -rf "$demo_dir"
+  rm -rf "$example_dir/.terraform" "$example_dir/.terraform.lock.hcl" \
+    "$example_dir/terraform.tfstate" "$example_dir/terraform.tfstate.backup"
+  echo "Demo cleaned: backend stopped, .demo and the demo's Terraform state removed."
+}
+
+case "${1:-}" in
+up) up ;;
+down) down ;;
+*) die "usage: $0 up|down" ;;
+esac
