@@ -138,7 +138,7 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 			}
 			return err
 		}
-		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a.ID, key, now)); err != nil {
+		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a, key, now)); err != nil {
 			return err
 		}
 		bal, err := s.balanceOf(ctx, tx, a)
@@ -266,18 +266,26 @@ func (s *Service) ListManagedAccounts(ctx context.Context, c *Caller, q ManagedA
 	return list, NewPageMeta(q.Page, total), nil
 }
 
-func validateQuery(q *ManagedAccountQuery) error {
-	if q.Page.Number == 0 {
-		q.Page.Number = 1
+// validatePage fills in the default page and refuses one out of range.
+func validatePage(p *Page) error {
+	if p.Number == 0 {
+		p.Number = 1
 	}
-	if q.Page.Size == 0 {
-		q.Page.Size = DefaultPageSize
+	if p.Size == 0 {
+		p.Size = DefaultPageSize
 	}
-	if q.Page.Number < 1 {
+	if p.Number < 1 {
 		return InvalidParameter("page[number]", "page[number] must be 1 or more.")
 	}
-	if q.Page.Size < 1 || q.Page.Size > MaxPageSize {
+	if p.Size < 1 || p.Size > MaxPageSize {
 		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", MaxPageSize)
+	}
+	return nil
+}
+
+func validateQuery(q *ManagedAccountQuery) error {
+	if err := validatePage(&q.Page); err != nil {
+		return err
 	}
 	if q.EmailContains != "" && utf8.RuneCountInString(q.EmailContains) < minContainsLen {
 		return InvalidParameter("filter[email][contains]", "filter[email][contains] requires at least %d characters.", minContainsLen)

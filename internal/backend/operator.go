@@ -107,7 +107,7 @@ func (s *Service) CreateManager(ctx context.Context, in CreateManagerInput) (*Ac
 			}
 			return err
 		}
-		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a.ID, key, now)); err != nil {
+		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a, key, now)); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, nil, a.ID, "manager_account.create", map[string]any{
@@ -169,7 +169,7 @@ func (s *Service) BootstrapManager(ctx context.Context, key, email string) (*Acc
 		} else if ErrorKind(err) != ENOTFOUND {
 			return err
 		}
-		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a.ID, key, now)); err != nil {
+		if err := tx.InsertAPIKey(ctx, s.newPrimaryKey(a, key, now)); err != nil {
 			return err
 		}
 		found = a

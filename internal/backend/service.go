@@ -37,6 +37,9 @@ func newID() string { return uuid.NewString() }
 type Caller struct {
 	Account *Account
 	KeyID   string
+	// ActingAs is ChangeByAccountManager when a manager drives this account
+	// through a key issued to it (DESIGN 2.3), ChangeByAccountOwner otherwise.
+	ActingAs string
 }
 
 type callerKey struct{}
@@ -59,7 +62,10 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Caller, error)
 	if key == "" {
 		return nil, Errorf(EUNAUTHENTICATED, "Authentication failed: no API key was given. Send it as 'Authorization: Bearer <key>'.")
 	}
-	var caller *Caller
+	var (
+		caller *Caller
+		touch  bool
+	)
 	err := s.store.ReadTx(ctx, func(tx Tx) error {
 		k, err := tx.GetAPIKeyByHash(ctx, s.secrets.HashKey(key))
 		if ErrorKind(err) == ENOTFOUND {
@@ -85,11 +91,23 @@ func (s *Service) Authenticate(ctx context.Context, key string) (*Caller, error)
 		case StatusCancelled:
 			return Errorf(EUNAUTHENTICATED, "Authentication failed: the account is cancelled.")
 		}
-		caller = &Caller{Account: a, KeyID: k.ID}
+		caller = &Caller{Account: a, KeyID: k.ID, ActingAs: k.IssuedBy}
+		touch = k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) >= LastUsedInterval
 		return nil
 	})
-	return caller, err
+	if err != nil || !touch {
+		return caller, err
+	}
+	// A failed touch must not fail the request it belongs to: last_used_at is
+	// informational.
+	_ = s.store.WriteTx(ctx, func(tx Tx) error { return tx.TouchAPIKey(ctx, caller.KeyID, s.timestamp()) })
+	return caller, nil
 }
+
+// LastUsedInterval is how stale a key's last_used_at may get: it is written at
+// most once per interval per key, so that authentication is not a write on
+// every request.
+const LastUsedInterval = time.Minute
 
 // requireManager refuses callers that are not manager accounts.
 func requireManager(c *Caller) error {
@@ -102,10 +120,11 @@ func requireManager(c *Caller) error {
 	return nil
 }
 
-// changeMadeBy tells whether the caller acts on its own account or, as its
-// manager, on a managed account.
+// changeMadeBy tells whether a change is the account owner's or its manager's:
+// the manager's when it acts on a managed account, or as one (through a key
+// issued to it).
 func changeMadeBy(c *Caller, accountID string) string {
-	if c.Account.ID != accountID {
+	if c.Account.ID != accountID || c.ActingAs == ChangeByAccountManager {
 		return ChangeByAccountManager
 	}
 	return ChangeByAccountOwner
@@ -122,14 +141,16 @@ func (s *Service) audit(ctx context.Context, tx Tx, c *Caller, accountID, action
 	return tx.InsertAuditEvent(ctx, e)
 }
 
-// newPrimaryKey makes a primary key for an account, sealed so that its manager
-// can read it back. It returns the stored record and the plaintext.
-func (s *Service) newPrimaryKey(accountID, plaintext string, now time.Time) *APIKey {
-	if plaintext == "" {
-		plaintext = NewAPIKey()
+// newPrimaryKey makes the stored record of an account's primary key, sealed
+// so that its manager can read it back. A managed account's primary key is
+// the manager's handle on it, so it is issued to the manager.
+func (s *Service) newPrimaryKey(a *Account, plaintext string, now time.Time) *APIKey {
+	issuedBy := ChangeByAccountOwner
+	if !a.IsManager() {
+		issuedBy = ChangeByAccountManager
 	}
 	return &APIKey{
-		ID: newID(), AccountID: accountID, Kind: KeyPrimary,
+		ID: newID(), AccountID: a.ID, Kind: KeyPrimary, IssuedBy: issuedBy,
 		Hash: s.secrets.HashKey(plaintext), Sealed: s.secrets.Seal(plaintext), MaskedKey: MaskKey(plaintext),
 		Status: KeyActive, Description: "Primary API key", Tags: []string{}, CreatedAt: now, UpdatedAt: now,
 	}

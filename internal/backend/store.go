@@ -43,6 +43,15 @@ type Tx interface {
 
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
+	// ListAPIKeys returns one page of the account's keys that match q and are
+	// not revoked, newest first (ties broken on ID), and the number that match
+	// across all pages.
+	ListAPIKeys(ctx context.Context, accountID string, q APIKeyQuery) ([]*APIKey, int, error)
+	// CountAPIKeys counts the account's keys of the kind that are not revoked.
+	CountAPIKeys(ctx context.Context, accountID string, kind KeyKind) (int, error)
+	// TouchAPIKey sets last_used_at only; it is the one write on the auth path.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// GetPrimaryKey returns the account's active primary key.
 	GetPrimaryKey(ctx context.Context, accountID string) (*APIKey, error)
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
@@ -52,6 +61,28 @@ type Tx interface {
 	SumLedger(ctx context.Context, accountID string) (Money, error)
 
 	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
+	// ListAuditEvents returns one page of events, newest first (ties broken on
+	// ID), and the number that match q across all pages.
+	ListAuditEvents(ctx context.Context, q AuditQuery) ([]*AuditEvent, int, error)
+}
+
+// APIKeyQuery selects a page of an account's keys. Empty fields do not filter.
+type APIKeyQuery struct {
+	Kind   KeyKind
+	Status KeyStatus // the stored status (active or disabled)
+	// ExpiredAt keeps keys whose expires_at is at or before it; UnexpiredAt
+	// keeps keys without expiry or expiring after it.
+	ExpiredAt, UnexpiredAt *time.Time
+	Page                   Page
+}
+
+// AuditQuery selects audit events. Empty fields do not filter.
+type AuditQuery struct {
+	// ManagerScope keeps events about this account or about its managed accounts.
+	ManagerScope string
+	AccountID    string
+	From, To     *time.Time // inclusive bounds on created_at
+	Page         Page
 }
 
 // KeyKind tells an account's primary key (the managed account object's
@@ -75,11 +106,16 @@ const (
 // APIKey is stored as a hash only. A primary key is also sealed with the server
 // secret, because the manager reads it back from the managed account object.
 type APIKey struct {
-	ID          string
-	AccountID   string
-	Kind        KeyKind
-	Hash        string
-	Sealed      string // primary keys only
+	ID        string
+	AccountID string
+	Kind      KeyKind
+	Hash      string
+	Sealed    string // primary keys only
+	// IssuedBy records who the key was made for: ChangeByAccountManager for a
+	// managed account's primary key and for keys created while a manager acts
+	// as the account; ChangeByAccountOwner otherwise. Requests made with the key
+	// are audited as that.
+	IssuedBy    string
 	MaskedKey   string
 	Status      KeyStatus
 	Description string

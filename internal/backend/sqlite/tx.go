@@ -181,6 +181,15 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (stri
 
 // escapeLike makes the LIKE wildcards % and _ (and the escape character
 // itself) in user input match literally.
+// checkPage refuses pages whose offset cannot be computed; the domain has
+// already refused them, so this only guards against a caller's bug.
+func checkPage(p backend.Page) error {
+	if p.Number < 1 || p.Size < 1 || p.Number-1 > math.MaxInt/p.Size {
+		return fmt.Errorf("invalid page %+v", p)
+	}
+	return nil
+}
+
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
@@ -189,8 +198,8 @@ func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backen
 	if q.MatchNone {
 		return []*backend.Account{}, 0, nil
 	}
-	if q.Page.Number < 1 || q.Page.Size < 1 || q.Page.Number-1 > math.MaxInt/q.Page.Size {
-		return nil, 0, fmt.Errorf("sqlite: list managed accounts: invalid page %+v", q.Page)
+	if err := checkPage(q.Page); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list managed accounts: %w", err)
 	}
 	var order string
 	switch q.Sort.Field {
@@ -302,7 +311,7 @@ func scanOneAccount(row *sql.Row, op string) (*backend.Account, error) {
 
 //nolint:gosec // G101: column names, not a credential
 const apiKeyColumns = `id, account_id, kind, hash, sealed, masked, status, description, tags,
-	expires_at, last_used_at, created_at, updated_at`
+	expires_at, last_used_at, created_at, updated_at, issued_by`
 
 func encodeTags(tags []string) (string, error) {
 	if tags == nil {
@@ -335,9 +344,9 @@ func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
 		return err
 	}
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.AccountID, string(k.Kind), k.Hash, k.Sealed, k.MaskedKey, string(k.Status), k.Description, tags,
-		expires, lastUsed, formatTime(k.CreatedAt), formatTime(k.UpdatedAt))
+		expires, lastUsed, formatTime(k.CreatedAt), formatTime(k.UpdatedAt), issuedBy(k.IssuedBy))
 	if isUniqueViolation(err) {
 		return conflict("An API key with this id or hash, or an active primary key for this account,")
 	}
@@ -390,7 +399,23 @@ func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
 	return expectOneRow(res, "API key", "update api key")
 }
 
+// issuedBy defaults an unset issuer to the account owner.
+func issuedBy(s string) string {
+	if s == "" {
+		return backend.ChangeByAccountOwner
+	}
+	return s
+}
+
 func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
+	k, err := scanAPIKey(row, op)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, backend.NotFound("API key")
+	}
+	return k, err
+}
+
+func scanAPIKey(row scanner, op string) (*backend.APIKey, error) {
 	var (
 		k                    backend.APIKey
 		kind, status, tags   string
@@ -398,9 +423,9 @@ func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
 		createdAt, updatedAt string
 	)
 	err := row.Scan(&k.ID, &k.AccountID, &kind, &k.Hash, &k.Sealed, &k.MaskedKey, &status, &k.Description, &tags,
-		&expires, &lastUsed, &createdAt, &updatedAt)
+		&expires, &lastUsed, &createdAt, &updatedAt, &k.IssuedBy)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, backend.NotFound("API key")
+		return nil, err
 	}
 	if err != nil {
 		return nil, dbError(op, err)
@@ -423,6 +448,80 @@ func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
 		return nil, dbError(op, err)
 	}
 	return &k, nil
+}
+
+func (t *tx) GetAPIKey(ctx context.Context, id string) (*backend.APIKey, error) {
+	row := t.tx.QueryRowContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE id = ?`, id)
+	return scanOneAPIKey(row, "get api key")
+}
+
+func apiKeyFilter(accountID string, q backend.APIKeyQuery) (string, []any) {
+	where := []string{"account_id = ?", "status <> 'revoked'"}
+	args := []any{accountID}
+	if q.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, string(q.Kind))
+	}
+	if q.Status != "" {
+		where, args = append(where, "status = ?"), append(args, string(q.Status))
+	}
+	if q.ExpiredAt != nil {
+		where, args = append(where, "expires_at IS NOT NULL AND expires_at <= ?"), append(args, formatTime(*q.ExpiredAt))
+	}
+	if q.UnexpiredAt != nil {
+		where, args = append(where, "(expires_at IS NULL OR expires_at > ?)"), append(args, formatTime(*q.UnexpiredAt))
+	}
+	return strings.Join(where, " AND "), args
+}
+
+func (t *tx) ListAPIKeys(ctx context.Context, accountID string, q backend.APIKeyQuery) ([]*backend.APIKey, int, error) {
+	if err := checkPage(q.Page); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list api keys: %w", err)
+	}
+	where, args := apiKeyFilter(accountID, q)
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, dbError("count api keys", err)
+	}
+	//nolint:gosec // G202: only constant SQL fragments are joined; every value is a placeholder
+	rows, err := t.tx.QueryContext(ctx, `SELECT `+apiKeyColumns+` FROM api_keys WHERE `+where+
+		` ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, q.Page.Size, q.Page.Offset())...)
+	if err != nil {
+		return nil, 0, dbError("list api keys", err)
+	}
+	defer func() { _ = rows.Close() }()
+	keys := []*backend.APIKey{}
+	for rows.Next() {
+		k, err := scanAPIKey(rows, "list api keys")
+		if err != nil {
+			return nil, 0, err
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, dbError("list api keys", err)
+	}
+	return keys, total, nil
+}
+
+func (t *tx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys
+		WHERE account_id = ? AND kind = ? AND status <> 'revoked'`, accountID, string(kind)).Scan(&n)
+	if err != nil {
+		return 0, dbError("count api keys", err)
+	}
+	return n, nil
+}
+
+func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	if err := checkTime("last_used_at", at); err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, formatTime(at), id)
+	if err != nil {
+		return dbError("touch api key", err)
+	}
+	return expectOneRow(res, "API key", "touch api key")
 }
 
 // ---------------------------------------------------------------- ledger
@@ -493,4 +592,67 @@ func expectOneRow(res sql.Result, what, op string) error {
 		return backend.NotFound(what)
 	}
 	return nil
+}
+
+// ---------------------------------------------------------------- audit log
+
+func auditFilter(q backend.AuditQuery) (string, []any) {
+	where := []string{"1 = 1"}
+	var args []any
+	if q.ManagerScope != "" {
+		where = append(where, "(e.account_id = ? OR e.account_id IN (SELECT id FROM accounts WHERE manager_id = ?))")
+		args = append(args, q.ManagerScope, q.ManagerScope)
+	}
+	if q.AccountID != "" {
+		where, args = append(where, "e.account_id = ?"), append(args, q.AccountID)
+	}
+	if q.From != nil {
+		where, args = append(where, "e.created_at >= ?"), append(args, formatTime(*q.From))
+	}
+	if q.To != nil {
+		where, args = append(where, "e.created_at <= ?"), append(args, formatTime(*q.To))
+	}
+	return strings.Join(where, " AND "), args
+}
+
+func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*backend.AuditEvent, int, error) {
+	if err := checkPage(q.Page); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list audit events: %w", err)
+	}
+	where, args := auditFilter(q)
+	var total int
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events e WHERE `+where, args...).Scan(&total); err != nil {
+		return nil, 0, dbError("count audit events", err)
+	}
+	//nolint:gosec // G202: only constant SQL fragments are joined; every value is a placeholder
+	rows, err := t.tx.QueryContext(ctx, `SELECT e.id, e.account_id, e.actor_account_id, e.change_made_by, e.action,
+		e.changes, e.created_at FROM audit_events e WHERE `+where+
+		` ORDER BY e.created_at DESC, e.id DESC LIMIT ? OFFSET ?`, append(args, q.Page.Size, q.Page.Offset())...)
+	if err != nil {
+		return nil, 0, dbError("list audit events", err)
+	}
+	defer func() { _ = rows.Close() }()
+	events := []*backend.AuditEvent{}
+	for rows.Next() {
+		var (
+			e                  backend.AuditEvent
+			actor              sql.NullString
+			changes, createdAt string
+		)
+		if err := rows.Scan(&e.ID, &e.AccountID, &actor, &e.ChangeMadeBy, &e.Action, &changes, &createdAt); err != nil {
+			return nil, 0, dbError("list audit events", err)
+		}
+		e.ActorAccountID = actor.String
+		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
+			return nil, 0, dbError("list audit events", fmt.Errorf("stored changes: %w", err))
+		}
+		if e.CreatedAt, err = parseTime(createdAt); err != nil {
+			return nil, 0, dbError("list audit events", err)
+		}
+		events = append(events, &e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, dbError("list audit events", err)
+	}
+	return events, total, nil
 }

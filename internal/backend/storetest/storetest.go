@@ -62,6 +62,11 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"LedgerSumIsExact", testLedgerSumIsExact},
 		{"LedgerSumIsPerAccount", testLedgerSumIsPerAccount},
 		{"AuditEventInsert", testAuditEventInsert},
+		{"GetAPIKeyByID", testGetAPIKeyByID},
+		{"ListAPIKeysFiltersAndOrder", testListAPIKeysFiltersAndOrder},
+		{"CountAPIKeysSkipsRevokedAndOtherKinds", testCountAPIKeys},
+		{"TouchAPIKeySetsOnlyLastUsed", testTouchAPIKey},
+		{"AuditListScopesFiltersAndPages", testAuditList},
 		{"TimesRoundTripInUTC", testTimesRoundTripInUTC},
 		{"RollbackWritesNothing", testRollbackWritesNothing},
 		{"PanicRollsBackAndRepanics", testPanicRollsBack},
@@ -155,7 +160,8 @@ func (f *fixture) newKey(accountID string, kind backend.KeyKind) *backend.APIKey
 	return &backend.APIKey{
 		ID: uuid.NewString(), AccountID: accountID, Kind: kind, Hash: fmt.Sprintf("hash-%d-%s", f.n, uuid.NewString()),
 		Sealed: fmt.Sprintf("sealed-%d", f.n), MaskedKey: fmt.Sprintf("KEY…%04d", f.n), Status: backend.KeyActive,
-		Description: fmt.Sprintf("key %d", f.n), Tags: []string{}, CreatedAt: now, UpdatedAt: now,
+		Description: fmt.Sprintf("key %d", f.n), Tags: []string{}, IssuedBy: backend.ChangeByAccountOwner,
+		CreatedAt: now, UpdatedAt: now,
 	}
 }
 
@@ -256,12 +262,12 @@ func sameKey(t *testing.T, got, want *backend.APIKey) {
 	}
 	// Everything else is comparable.
 	type plain struct {
-		ID, AccountID, Hash, Sealed, MaskedKey, Description string
-		Kind                                                backend.KeyKind
-		Status                                              backend.KeyStatus
+		ID, AccountID, Hash, Sealed, MaskedKey, Description, IssuedBy string
+		Kind                                                          backend.KeyKind
+		Status                                                        backend.KeyStatus
 	}
 	project := func(k *backend.APIKey) plain {
-		return plain{k.ID, k.AccountID, k.Hash, k.Sealed, k.MaskedKey, k.Description, k.Kind, k.Status}
+		return plain{k.ID, k.AccountID, k.Hash, k.Sealed, k.MaskedKey, k.Description, k.IssuedBy, k.Kind, k.Status}
 	}
 	if g, w := project(got), project(want); g != w {
 		t.Errorf("key = %+v\nwant  %+v", g, w)
@@ -701,6 +707,7 @@ func testAPIKeyRoundTrip(t *testing.T, s backend.Store) {
 	withAll.Tags = []string{"ci", "deploy", "with \"quotes\""}
 	withAll.ExpiresAt, withAll.LastUsedAt = &expires, &used
 	withAll.Status = backend.KeyDisabled
+	withAll.IssuedBy = backend.ChangeByAccountManager
 	bare := f.newKey(m.ID, backend.KeyUser)
 	bare.Tags = nil // read back as an empty, non-nil slice
 	f.write(func(tx backend.Tx) error {
@@ -1217,5 +1224,215 @@ func testConcurrentEmailsStayUnique(t *testing.T, s backend.Store) {
 	}
 	if _, total := f.list(m.ID, backend.ManagedAccountQuery{}); total != 1 {
 		t.Errorf("managed accounts = %d, want 1", total)
+	}
+}
+
+// ---------------------------------------------------------------- API key lists
+
+func (f *fixture) insertKeys(keys ...*backend.APIKey) {
+	f.t.Helper()
+	f.write(func(tx backend.Tx) error {
+		for _, k := range keys {
+			if err := tx.InsertAPIKey(f.ctx, k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (f *fixture) getKey(id string) (*backend.APIKey, error) {
+	var k *backend.APIKey
+	err := f.s.ReadTx(f.ctx, func(tx backend.Tx) error {
+		var err error
+		k, err = tx.GetAPIKey(f.ctx, id)
+		return err
+	})
+	return k, err
+}
+
+func testGetAPIKeyByID(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	k := f.newKey(m.ID, backend.KeyUser)
+	f.insertKeys(k)
+	got, err := f.getKey(k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameKey(t, got, k)
+	_, err = f.getKey(uuid.NewString())
+	wantKind(t, err, backend.ENOTFOUND)
+}
+
+func keyIDs(keys []*backend.APIKey) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.ID
+	}
+	return out
+}
+
+func testListAPIKeysFiltersAndOrder(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	other := f.manager("o@example.com")
+	primary := f.newKey(m.ID, backend.KeyPrimary)
+	active := f.newKey(m.ID, backend.KeyUser)
+	disabled := f.newKey(m.ID, backend.KeyUser)
+	disabled.Status = backend.KeyDisabled
+	revoked := f.newKey(m.ID, backend.KeyUser)
+	revoked.Status = backend.KeyRevoked
+	expiring := f.newKey(m.ID, backend.KeyUser)
+	at := f.tick()
+	expiring.ExpiresAt = &at
+	later := at.Add(time.Hour)
+	future := f.newKey(m.ID, backend.KeyUser)
+	future.ExpiresAt = &later
+	f.insertKeys(primary, active, disabled, revoked, expiring, future, f.newKey(other.ID, backend.KeyUser))
+
+	list := func(q backend.APIKeyQuery) ([]string, int) {
+		t.Helper()
+		if q.Page == (backend.Page{}) {
+			q.Page = backend.Page{Number: 1, Size: 50}
+		}
+		var (
+			keys  []*backend.APIKey
+			total int
+		)
+		f.read(func(tx backend.Tx) error {
+			var err error
+			keys, total, err = tx.ListAPIKeys(f.ctx, m.ID, q)
+			return err
+		})
+		return keyIDs(keys), total
+	}
+	check := func(name string, q backend.APIKeyQuery, want ...*backend.APIKey) {
+		t.Helper()
+		got, total := list(q)
+		if !slices.Equal(got, keyIDs(want)) || total != len(want) {
+			t.Errorf("%s: got %v (total %d), want %v", name, got, total, keyIDs(want))
+		}
+	}
+	// Newest first; revoked keys and other accounts' keys never appear.
+	check("all user keys", backend.APIKeyQuery{Kind: backend.KeyUser}, future, expiring, disabled, active)
+	check("any kind", backend.APIKeyQuery{}, future, expiring, disabled, active, primary)
+	check("stored status", backend.APIKeyQuery{Kind: backend.KeyUser, Status: backend.KeyDisabled}, disabled)
+	check("expired at the boundary", backend.APIKeyQuery{Kind: backend.KeyUser, ExpiredAt: &at}, expiring)
+	check("unexpired at the boundary", backend.APIKeyQuery{Kind: backend.KeyUser, UnexpiredAt: &at}, future, disabled, active)
+	check("active and unexpired", backend.APIKeyQuery{Kind: backend.KeyUser, Status: backend.KeyActive, UnexpiredAt: &at}, future, active)
+
+	got, total := list(backend.APIKeyQuery{Kind: backend.KeyUser, Page: backend.Page{Number: 2, Size: 3}})
+	if !slices.Equal(got, []string{active.ID}) || total != 4 {
+		t.Errorf("page 2 of 3 = %v (total %d), want [%s] (total 4)", got, total, active.ID)
+	}
+}
+
+func testCountAPIKeys(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	revoked := f.newKey(m.ID, backend.KeyUser)
+	revoked.Status = backend.KeyRevoked
+	disabled := f.newKey(m.ID, backend.KeyUser)
+	disabled.Status = backend.KeyDisabled
+	f.insertKeys(f.newKey(m.ID, backend.KeyPrimary), f.newKey(m.ID, backend.KeyUser), disabled, revoked)
+	f.read(func(tx backend.Tx) error {
+		n, err := tx.CountAPIKeys(f.ctx, m.ID, backend.KeyUser)
+		if err == nil && n != 2 {
+			t.Errorf("CountAPIKeys = %d, want 2 (active and disabled user keys)", n)
+		}
+		return err
+	})
+}
+
+func testTouchAPIKey(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	k := f.newKey(m.ID, backend.KeyUser)
+	f.insertKeys(k)
+	used := f.tick()
+	f.write(func(tx backend.Tx) error { return tx.TouchAPIKey(f.ctx, k.ID, used) })
+	got, err := f.getKey(k.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.LastUsedAt = &used // nothing else changes, updated_at included
+	sameKey(t, got, k)
+	err = s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.TouchAPIKey(f.ctx, uuid.NewString(), used) })
+	wantKind(t, err, backend.ENOTFOUND)
+}
+
+func testAuditList(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	a := f.managed(m, "a@example.com", "A")
+	other := f.manager("o@example.com")
+	b := f.managed(other, "b@example.com", "B")
+	var events []*backend.AuditEvent
+	for i, acct := range []*backend.Account{m, a, b, a, other, m} {
+		e := &backend.AuditEvent{ID: uuid.NewString(), AccountID: acct.ID, ActorAccountID: m.ID,
+			ChangeMadeBy: backend.ChangeByAccountManager, Action: fmt.Sprintf("action.%d", i),
+			Changes: map[string]any{"n": float64(i), "nested": map[string]any{"old": "x", "new": "y"}}, CreatedAt: f.tick()}
+		if i == 4 {
+			e.ActorAccountID, e.ChangeMadeBy = "", backend.ChangeByOperator
+		}
+		events = append(events, e)
+	}
+	f.write(func(tx backend.Tx) error {
+		for _, e := range events {
+			if err := tx.InsertAuditEvent(f.ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	list := func(q backend.AuditQuery) ([]*backend.AuditEvent, int) {
+		t.Helper()
+		if q.Page == (backend.Page{}) {
+			q.Page = backend.Page{Number: 1, Size: 50}
+		}
+		var (
+			got   []*backend.AuditEvent
+			total int
+		)
+		f.read(func(tx backend.Tx) error {
+			var err error
+			got, total, err = tx.ListAuditEvents(f.ctx, q)
+			return err
+		})
+		return got, total
+	}
+	actions := func(list []*backend.AuditEvent) []string {
+		out := make([]string, len(list))
+		for i, e := range list {
+			out[i] = e.Action
+		}
+		return out
+	}
+	check := func(name string, q backend.AuditQuery, want ...string) {
+		t.Helper()
+		got, total := list(q)
+		if !slices.Equal(actions(got), want) || total != len(want) {
+			t.Errorf("%s: got %v (total %d), want %v", name, actions(got), total, want)
+		}
+	}
+	check("everything, newest first", backend.AuditQuery{}, "action.5", "action.4", "action.3", "action.2", "action.1", "action.0")
+	check("a manager's scope", backend.AuditQuery{ManagerScope: m.ID}, "action.5", "action.3", "action.1", "action.0")
+	check("one account", backend.AuditQuery{AccountID: a.ID}, "action.3", "action.1")
+	check("another manager's account in scope is empty", backend.AuditQuery{ManagerScope: m.ID, AccountID: b.ID})
+	from, to := events[1].CreatedAt, events[3].CreatedAt
+	check("inclusive time range", backend.AuditQuery{From: &from, To: &to}, "action.3", "action.2", "action.1")
+	got, total := list(backend.AuditQuery{Page: backend.Page{Number: 3, Size: 2}})
+	if !slices.Equal(actions(got), []string{"action.1", "action.0"}) || total != 6 {
+		t.Errorf("page 3 of 2 = %v (total %d)", actions(got), total)
+	}
+	// Fields round-trip, an operator's event has no actor.
+	all, _ := list(backend.AuditQuery{})
+	op := all[1]
+	if op.ActorAccountID != "" || op.ChangeMadeBy != backend.ChangeByOperator || !op.CreatedAt.Equal(events[4].CreatedAt) || op.AccountID != other.ID {
+		t.Errorf("operator event = %+v", op)
+	}
+	if nested, ok := all[0].Changes["nested"].(map[string]any); !ok || nested["new"] != "y" || all[0].Changes["n"] != float64(5) {
+		t.Errorf("changes = %#v", all[0].Changes)
 	}
 }
