@@ -95,10 +95,12 @@ func (s *Service) CreateAPIKey(ctx context.Context, c *Caller, in CreateAPIKeyIn
 		if err != nil {
 			return nil, "", InvalidField("/expires_at", "expires_at must be an RFC 3339 time such as 2030-01-02T15:04:05Z.")
 		}
+		// Truncated to the stored precision before the check, so that an
+		// expiry less than 1 ms ahead cannot make a key born expired.
+		t = t.UTC().Truncate(time.Millisecond)
 		if !t.After(s.now()) {
 			return nil, "", InvalidField("/expires_at", "expires_at must be in the future.")
 		}
-		t = t.UTC().Truncate(time.Millisecond)
 		expires = &t
 	}
 	secret := NewAPIKey()

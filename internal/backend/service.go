@@ -25,6 +25,10 @@ func NewService(store Store, secrets *Secrets) *Service {
 // SetClock replaces the clock, for tests.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
+// Now is the service's current time, by which the HTTP layer shows derived
+// states (an expired key) exactly as authentication judges them.
+func (s *Service) Now() time.Time { return s.now() }
+
 // Ping checks that the store answers.
 func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
 

@@ -17,6 +17,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -40,8 +41,30 @@ type Server struct {
 	ManagerKey  string // primary key of a manager created at start
 	ManagerID   string
 	Service     *backend.Service
+	// DBPath is the SQLite database file (with its -wal beside it), for tests
+	// that inspect what is stored.
+	DBPath string
 
 	httpServer *httptest.Server
+	clock      *clock
+}
+
+// clock is the service's clock: real time moved by an offset, or frozen at
+// an instant once a test sets one. It is installed before the server serves,
+// so that tests move time without racing the server's goroutines.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	frozen time.Time // zero while the clock runs
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen
+	}
+	return time.Now().Add(c.offset)
 }
 
 // requestTimeout bounds each call the harness makes itself.
@@ -50,7 +73,8 @@ const requestTimeout = 30 * time.Second
 // Start runs a backend until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "reference.db"))
+	dbPath := filepath.Join(t.TempDir(), "reference.db")
+	store, err := sqlite.Open(context.Background(), dbPath)
 	if err != nil {
 		t.Fatalf("backendtest: open SQLite store: %v", err)
 	}
@@ -65,6 +89,8 @@ func Start(t testing.TB) *Server {
 	}
 	secrets.PasswordCost = bcrypt.MinCost // real bcrypt, but fast enough for hundreds of tests
 	svc := backend.NewService(store, secrets)
+	clk := &clock{}
+	svc.SetClock(clk.now)
 
 	logger := slog.New(slog.DiscardHandler)
 	if os.Getenv(LogEnv) == "1" {
@@ -75,7 +101,8 @@ func Start(t testing.TB) *Server {
 	t.Cleanup(ts.Close) // runs before the store closes: cleanups run last-in, first-out
 
 	s := &Server{
-		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, httpServer: ts,
+		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, DBPath: dbPath,
+		httpServer: ts, clock: clk,
 	}
 	s.ManagerID, s.ManagerKey = s.NewManager(t)
 	return s
@@ -134,6 +161,17 @@ func (s *Server) Operator(t testing.TB, method, path string, body any) (int, []b
 // Operator.
 func (s *Server) Do(t testing.TB, method, path, key string, body any) (int, http.Header, []byte) {
 	t.Helper()
+	authorization := ""
+	if key != "" {
+		authorization = "Bearer " + key
+	}
+	return s.DoAuthorization(t, method, path, authorization, body)
+}
+
+// DoAuthorization is Do with the Authorization header given whole (none when
+// empty), to send malformed ones.
+func (s *Server) DoAuthorization(t testing.TB, method, path, authorization string, body any) (int, http.Header, []byte) {
+	t.Helper()
 	var reader io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -156,8 +194,8 @@ func (s *Server) Do(t testing.TB, method, path, key string, body any) (int, http
 	if err != nil {
 		t.Fatalf("backendtest: %s %s: %v", method, path, err)
 	}
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
 	}
 	if reader != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -193,6 +231,62 @@ func (s *Server) CancelAccount(t testing.TB, id string) {
 	if status != http.StatusOK {
 		t.Fatalf("backendtest: cancel %s: status %d: %s", id, status, body)
 	}
+}
+
+// CreateAPIKey creates an API key on the account of key (POST /v2/api_keys;
+// body as for Operator, nil for a plain key) and returns its id and secret,
+// failing the test unless it is created.
+func (s *Server) CreateAPIKey(t testing.TB, key string, body any) (id, secret string) {
+	t.Helper()
+	status, _, raw := s.Do(t, http.MethodPost, "/v2/api_keys", key, body)
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: create API key: status %d: %s", status, raw)
+	}
+	var created struct {
+		Data struct {
+			ID     string `json:"id"`
+			APIKey string `json:"api_key"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(raw, &created); err != nil || created.Data.ID == "" || created.Data.APIKey == "" {
+		// The answer holds a secret: say what is wrong without printing it.
+		t.Fatalf("backendtest: create API key: the answer lacks an id or a secret (%v)", err)
+	}
+	return created.Data.ID, created.Data.APIKey
+}
+
+// RevokeAPIKey revokes the key id of key's account (DELETE /v2/api_keys/{id}),
+// failing the test unless it succeeds.
+func (s *Server) RevokeAPIKey(t testing.TB, key, id string) {
+	t.Helper()
+	status, _, raw := s.Do(t, http.MethodDelete, "/v2/api_keys/"+id, key, nil)
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: revoke API key %s: status %d: %s", id, status, raw)
+	}
+}
+
+// Now is the backend's current time.
+func (s *Server) Now() time.Time { return s.clock.now() }
+
+// SetTime stops the backend's clock at at (the zero time lets it run again):
+// keys expire, and last_used_at and every timestamp are written, by this
+// clock.
+func (s *Server) SetTime(at time.Time) {
+	s.clock.mu.Lock()
+	defer s.clock.mu.Unlock()
+	s.clock.frozen = at
+}
+
+// AdvanceTime moves the backend's clock forward by d, whether it runs or is
+// stopped, so that a test need not sleep for keys to expire.
+func (s *Server) AdvanceTime(d time.Duration) {
+	s.clock.mu.Lock()
+	defer s.clock.mu.Unlock()
+	if s.clock.frozen.IsZero() {
+		s.clock.offset += d
+		return
+	}
+	s.clock.frozen = s.clock.frozen.Add(d)
 }
 
 func randomHex(t testing.TB, n int) string {

@@ -3,8 +3,10 @@ package backendtest_test
 import (
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
@@ -52,5 +54,52 @@ func TestHarness(t *testing.T) {
 	_, err = srv.Client(t, otherKey).GetBalance(t.Context())
 	if client.StatusCode(err) != http.StatusUnauthorized {
 		t.Fatalf("a cancelled manager's key: %v, want 401", err)
+	}
+}
+
+// TestHarnessKeysAndClock exercises the API-key helpers, the clock and DBPath.
+func TestHarnessKeysAndClock(t *testing.T) {
+	srv := backendtest.Start(t)
+	if info, err := os.Stat(srv.DBPath); err != nil || info.Size() == 0 {
+		t.Fatalf("DBPath %q: %v", srv.DBPath, err)
+	}
+
+	id, secret := srv.CreateAPIKey(t, srv.ManagerKey, map[string]any{"description": "harness"})
+	if id == "" || !strings.HasPrefix(secret, "KEY") {
+		t.Fatalf("CreateAPIKey returned id %q and a secret of %d characters", id, len(secret))
+	}
+	if _, err := srv.Client(t, secret).GetBalance(t.Context()); err != nil {
+		t.Fatalf("the new key: %v", err)
+	}
+	srv.RevokeAPIKey(t, srv.ManagerKey, id)
+	if _, err := srv.Client(t, secret).GetBalance(t.Context()); client.StatusCode(err) != http.StatusUnauthorized {
+		t.Fatalf("a revoked key: %v, want 401", err)
+	}
+
+	if d := time.Until(srv.Now()); d < -time.Minute || d > time.Minute {
+		t.Fatalf("the clock starts %v off real time", d)
+	}
+	srv.AdvanceTime(time.Hour)
+	if d := time.Until(srv.Now()); d < 59*time.Minute || d > 61*time.Minute {
+		t.Fatalf("after AdvanceTime(1h) the clock is %v ahead", d)
+	}
+	at := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	srv.SetTime(at)
+	if !srv.Now().Equal(at) {
+		t.Fatalf("SetTime: Now() = %v, want %v", srv.Now(), at)
+	}
+	srv.AdvanceTime(time.Second)
+	if !srv.Now().Equal(at.Add(time.Second)) {
+		t.Fatalf("AdvanceTime on a stopped clock: Now() = %v", srv.Now())
+	}
+	// The backend runs on this clock: a key expiring a minute from it is
+	// refused once the clock is two minutes on.
+	_, expiring := srv.CreateAPIKey(t, srv.ManagerKey, map[string]any{"expires_at": at.Add(time.Minute).Format(time.RFC3339)})
+	if _, err := srv.Client(t, expiring).GetBalance(t.Context()); err != nil {
+		t.Fatalf("a key before its expiry: %v", err)
+	}
+	srv.AdvanceTime(2 * time.Minute)
+	if _, err := srv.Client(t, expiring).GetBalance(t.Context()); client.StatusCode(err) != http.StatusUnauthorized {
+		t.Fatalf("an expired key: %v, want 401", err)
 	}
 }

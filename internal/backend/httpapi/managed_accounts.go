@@ -54,6 +54,10 @@ type paginationMeta struct {
 	TotalResults int `json:"total_results"`
 }
 
+func newPaginationMeta(m backend.PageMeta) paginationMeta {
+	return paginationMeta{PageNumber: m.PageNumber, PageSize: m.PageSize, TotalPages: m.TotalPages, TotalResults: m.TotalResults}
+}
+
 // allocatableChannelsJSON is the contract's ManagedAccountsGlobalOutboundChannels.
 type allocatableChannelsJSON struct {
 	RecordType                        string `json:"record_type"`
@@ -128,10 +132,7 @@ func (s *server) listManagedAccounts(w http.ResponseWriter, r *http.Request, c *
 	if err != nil {
 		return err
 	}
-	out := managedAccountList{
-		Data: make([]managedAccountListing, 0, len(accounts)),
-		Meta: paginationMeta{PageNumber: meta.PageNumber, PageSize: meta.PageSize, TotalPages: meta.TotalPages, TotalResults: meta.TotalResults},
-	}
+	out := managedAccountList{Data: make([]managedAccountListing, 0, len(accounts)), Meta: newPaginationMeta(meta)}
 	for _, a := range accounts {
 		out.Data = append(out.Data, newManagedAccountListing(a))
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -168,4 +169,59 @@ func parseManagedAccountQuery(u *url.URL) (backend.ManagedAccountQuery, error) {
 	}
 	q.Page, err = params.page()
 	return q, err
+}
+
+// apiKeysParams are the query parameters of GET /v2/api_keys.
+var apiKeysParams = append([]string{"filter[status][eq]"}, pageParams...)
+
+// parseAPIKeyQuery reads the key list's status filter (empty when not given;
+// its values are the service's to judge) and page.
+func parseAPIKeyQuery(u *url.URL) (status string, page backend.Page, err error) {
+	params, err := newQueryParams(u, apiKeysParams...)
+	if err != nil {
+		return "", page, err
+	}
+	if status, _, err = params.str("filter[status][eq]"); err != nil {
+		return "", page, err
+	}
+	page, err = params.page()
+	return status, page, err
+}
+
+// auditEventsParams are the query parameters of both audit-log endpoints.
+var auditEventsParams = append([]string{
+	"filter[account_id]", "filter[created_at][gte]", "filter[created_at][lte]",
+}, pageParams...)
+
+// parseAuditFilter reads the audit log's account and time-range filters and page.
+func parseAuditFilter(u *url.URL) (backend.AuditFilter, error) {
+	var f backend.AuditFilter
+	params, err := newQueryParams(u, auditEventsParams...)
+	if err != nil {
+		return f, err
+	}
+	if f.AccountID, _, err = params.str("filter[account_id]"); err != nil {
+		return f, err
+	}
+	if f.From, err = params.instant("filter[created_at][gte]"); err != nil {
+		return f, err
+	}
+	if f.To, err = params.instant("filter[created_at][lte]"); err != nil {
+		return f, err
+	}
+	f.Page, err = params.page()
+	return f, err
+}
+
+// instant reads an RFC 3339 time parameter; nil means not given.
+func (q *queryParams) instant(name string) (*time.Time, error) {
+	v, ok, err := q.str(name)
+	if err != nil || !ok {
+		return nil, err
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, backend.InvalidParameter(name, "%s must be an RFC 3339 time such as 2030-01-02T15:04:05Z, not %q.", name, v)
+	}
+	return &t, nil
 }

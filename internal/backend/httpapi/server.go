@@ -59,12 +59,21 @@ func (s *server) routes() {
 	s.mux.HandleFunc("PATCH /v2/managed_accounts/{id}/update_global_channel_limit", s.account(s.updateGlobalChannelLimit))
 	s.mux.HandleFunc("GET /v2/balance", s.account(s.balance))
 
+	// Extensions (DESIGN 2.2): no Telnyx contract covers them.
+	s.mux.HandleFunc("POST /v2/api_keys", s.account(s.createAPIKey))
+	s.mux.HandleFunc("GET /v2/api_keys", s.account(s.listAPIKeys))
+	s.mux.HandleFunc("GET /v2/api_keys/{id}", s.account(s.getAPIKey))
+	s.mux.HandleFunc("PATCH /v2/api_keys/{id}", s.account(s.updateAPIKey))
+	s.mux.HandleFunc("DELETE /v2/api_keys/{id}", s.account(s.revokeAPIKey))
+	s.mux.HandleFunc("GET /v2/audit_events", s.account(s.listAuditEvents))
+
 	s.mux.HandleFunc("POST /reference/accounts", s.operator(s.createAccount))
 	s.mux.HandleFunc("GET /reference/accounts/{id}", s.operator(s.getAccount))
 	s.mux.HandleFunc("PATCH /reference/accounts/{id}", s.operator(s.updateAccountLimits))
 	s.mux.HandleFunc("DELETE /reference/accounts/{id}", s.operator(s.cancelAccount))
 	s.mux.HandleFunc("PUT /reference/accounts/{id}/credit_limit", s.operator(s.setCreditLimit))
 	s.mux.HandleFunc("POST /reference/accounts/{id}/adjustments", s.operator(s.postAdjustment))
+	s.mux.HandleFunc("GET /reference/audit_events", s.operator(s.operatorAuditEvents))
 }
 
 // route dispatches through the mux, but answers requests that match no route

@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 )
@@ -13,30 +15,74 @@ type caller string
 
 const (
 	asManager          caller = "manager"
+	asManagerExtraKey  caller = "manager's extra API key"
 	asManaged          caller = "its managed account"
 	asOtherManager     caller = "another manager"
 	asOtherManaged     caller = "another manager's managed account"
 	asDisabledManaged  caller = "disabled managed account"
 	asCancelledManaged caller = "cancelled managed account"
 	asCancelledManager caller = "cancelled manager"
+	asRevokedKey       caller = "revoked key"
+	asExpiredKey       caller = "expired key"
+	asDisabledKey      caller = "disabled key"
 	asOperator         caller = "operator key"
 	asNoKey            caller = "no key"
 	asGarbageKey       caller = "garbage key"
+	asMalformedHeader  caller = "malformed Authorization header"
 )
 
 var allCallers = []caller{
-	asManager, asManaged, asOtherManager, asOtherManaged, asDisabledManaged,
-	asCancelledManaged, asCancelledManager, asOperator, asNoKey, asGarbageKey,
+	asManager, asManagerExtraKey, asManaged, asOtherManager, asOtherManaged, asDisabledManaged,
+	asCancelledManaged, asCancelledManager, asRevokedKey, asExpiredKey, asDisabledKey,
+	asOperator, asNoKey, asGarbageKey, asMalformedHeader,
 }
 
-// tenancyWorld is a backend with one account of every kind, and a target:
-// the manager's managed account that per-account endpoints act on.
+// refusedCallers never get past authentication on /v2. The revoked, expired
+// and disabled keys are the manager's own, so that nothing but the key's
+// state refuses them.
+var refusedCallers = []caller{
+	asDisabledManaged, asCancelledManaged, asCancelledManager, asRevokedKey, asExpiredKey,
+	asDisabledKey, asOperator, asNoKey, asGarbageKey, asMalformedHeader,
+}
+
+// refusalDetails is what the 401 of each refused caller must say on /v2, so
+// that a client learns why its key no longer works.
+var refusalDetails = map[caller]string{
+	asDisabledManaged:  "the account is disabled",
+	asCancelledManaged: "the account is cancelled",
+	asCancelledManager: "the account is cancelled",
+	asRevokedKey:       "the API key has been revoked",
+	asExpiredKey:       "the API key has expired",
+	asDisabledKey:      "the API key is disabled",
+	asOperator:         "the API key is not valid",
+	asNoKey:            "no API key was given",
+	asGarbageKey:       "the API key is not valid",
+	asMalformedHeader:  "'Bearer <key>'",
+}
+
+// accountOf is the caller whose account a caller's key belongs to.
+func accountOf(who caller) caller {
+	if who == asManagerExtraKey {
+		return asManager
+	}
+	return who
+}
+
+// tenancyWorld is a backend with one account of every kind, and targets: the
+// manager's managed account that per-account endpoints act on, and an extra
+// API key of each enabled account that per-key endpoints act on.
 type tenancyWorld struct {
 	srv    *backendtest.Server
 	keys   map[caller]string
 	target managedAccount
 	// accountIDs are the account ids of the callers that have one.
 	accountIDs map[caller]string
+	// targetKeys are the ids of the per-key endpoints' targets, by account.
+	targetKeys map[caller]string
+	// listedKeys are the ids GET /v2/api_keys answers each account.
+	listedKeys map[caller][]string
+	// trees are the accounts each manager's audit log covers.
+	trees map[caller][]string
 }
 
 // balances give each caller a distinct balance, so that GET /balance shows
@@ -48,7 +94,10 @@ var balances = map[caller]string{
 func newTenancyWorld(t *testing.T) *tenancyWorld {
 	t.Helper()
 	srv := backendtest.Start(t)
-	w := &tenancyWorld{srv: srv, keys: map[caller]string{}, accountIDs: map[caller]string{}}
+	w := &tenancyWorld{
+		srv: srv, keys: map[caller]string{}, accountIDs: map[caller]string{},
+		targetKeys: map[caller]string{}, listedKeys: map[caller][]string{}, trees: map[caller][]string{},
+	}
 	w.keys[asManager], w.accountIDs[asManager] = srv.ManagerKey, srv.ManagerID
 	otherID, otherKey := srv.NewManager(t)
 	w.keys[asOtherManager], w.accountIDs[asOtherManager] = otherKey, otherID
@@ -71,38 +120,86 @@ func newTenancyWorld(t *testing.T) *tenancyWorld {
 	w.keys[asOperator] = srv.OperatorKey
 	w.keys[asNoKey] = ""
 	w.keys[asGarbageKey] = "KEY0000000000000000000000000000000_not-a-real-key"
+	// The malformed header carries a valid key under another scheme, so that
+	// only the header's form refuses it.
+	w.keys[asMalformedHeader] = srv.ManagerKey
 	w.target = createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Target"})
 	for who, amount := range balances {
 		srv.Adjust(t, w.accountIDs[who], amount)
 	}
+	w.trees[asManager] = []string{srv.ManagerID, w.accountIDs[asManaged], disabled.ID, cancelled.ID, w.target.ID}
+	w.trees[asOtherManager] = []string{otherID, w.accountIDs[asOtherManaged]}
+
+	for _, who := range []caller{asManager, asManaged, asOtherManager, asOtherManaged} {
+		w.newTargetKey(t, who)
+	}
+	newKey := func(body map[string]any) (id, secret string) {
+		id, secret = srv.CreateAPIKey(t, srv.ManagerKey, body)
+		w.listedKeys[asManager] = append(w.listedKeys[asManager], id)
+		return id, secret
+	}
+	_, w.keys[asManagerExtraKey] = newKey(map[string]any{"description": "extra"})
+	w.accountIDs[asManagerExtraKey] = srv.ManagerID
+	revokedID, revoked := srv.CreateAPIKey(t, srv.ManagerKey, map[string]any{"description": "revoked"})
+	srv.RevokeAPIKey(t, srv.ManagerKey, revokedID)
+	w.keys[asRevokedKey] = revoked
+	disabledKeyID, disabledKey := newKey(map[string]any{"description": "disabled"})
+	call(t, srv, http.MethodPatch, "/v2/api_keys/"+disabledKeyID, srv.ManagerKey, map[string]any{"status": "disabled"}).wantStatus(t, http.StatusOK)
+	w.keys[asDisabledKey] = disabledKey
+	// Expiry is moved past on the backend's clock rather than waited for.
+	_, w.keys[asExpiredKey] = newKey(map[string]any{"description": "expiring", "expires_at": msTime(srv.Now().Add(2 * time.Second))})
+	srv.AdvanceTime(3 * time.Second)
 	return w
 }
+
+// newTargetKey gives an account a fresh key for the per-key endpoints.
+func (w *tenancyWorld) newTargetKey(t *testing.T, owner caller) {
+	t.Helper()
+	id, _ := w.srv.CreateAPIKey(t, w.keys[owner], map[string]any{"description": "target of " + string(owner)})
+	w.targetKeys[owner] = id
+	w.listedKeys[owner] = append(w.listedKeys[owner], id)
+}
+
+// msTime renders a time as the API does.
+func msTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // expectation is the status each caller gets from an endpoint.
 type expectation map[caller]int
 
+// accountExpectation completes the statuses of the four enabled accounts:
+// the manager's extra key gets what the manager gets, and every refused
+// caller 401.
+func accountExpectation(m map[caller]int) expectation {
+	e := expectation{}
+	for _, c := range refusedCallers {
+		e[c] = 401
+	}
+	for c, status := range m {
+		e[c] = status
+	}
+	e[asManagerExtraKey] = m[asManager]
+	return e
+}
+
 // Expectations shared by endpoints with the same rule.
 var (
 	// Manager-only endpoints that act on the caller's own tree.
-	managerOnly = expectation{
-		asManager: 200, asManaged: 403, asOtherManager: 200, asOtherManaged: 403,
-		asDisabledManaged: 401, asCancelledManaged: 401, asCancelledManager: 401,
-		asOperator: 401, asNoKey: 401, asGarbageKey: 401,
-	}
+	managerOnly = accountExpectation(map[caller]int{asManager: 200, asManaged: 403, asOtherManager: 200, asOtherManaged: 403})
 	// Endpoints on one of the manager's managed accounts: another manager
 	// gets 404, not 403, so that ids cannot be probed.
-	targetOfManager = expectation{
-		asManager: 200, asManaged: 403, asOtherManager: 404, asOtherManaged: 403,
-		asDisabledManaged: 401, asCancelledManaged: 401, asCancelledManager: 401,
-		asOperator: 401, asNoKey: 401, asGarbageKey: 401,
-	}
+	targetOfManager = accountExpectation(map[caller]int{asManager: 200, asManaged: 403, asOtherManager: 404, asOtherManaged: 403})
 	// Endpoints every enabled account may call about itself.
-	anyAccount = expectation{
-		asManager: 200, asManaged: 200, asOtherManager: 200, asOtherManaged: 200,
-		asDisabledManaged: 401, asCancelledManaged: 401, asCancelledManager: 401,
-		asOperator: 401, asNoKey: 401, asGarbageKey: 401,
-	}
+	anyAccount = accountExpectation(map[caller]int{asManager: 200, asManaged: 200, asOtherManager: 200, asOtherManaged: 200})
 )
+
+// keyOf is the expectation of an endpoint on one of owner's API keys: keys
+// act on their own account only, so even the owner's manager gets 404 (it
+// acts as the managed account, with its key, to reach them).
+func keyOf(owner caller) expectation {
+	m := map[caller]int{asManager: 404, asManaged: 404, asOtherManager: 404, asOtherManaged: 404}
+	m[owner] = 200
+	return accountExpectation(m)
+}
 
 // operatorOnly is the expectation of an operator endpoint that answers status.
 func operatorOnly(status int) expectation {
@@ -125,6 +222,9 @@ type endpoint struct {
 	want   expectation
 	// check, when set, looks further into a successful answer.
 	check func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse)
+	// after, when set, runs after a successful call, to restore a target
+	// that the call used up for the callers after it.
+	after func(t *testing.T, w *tenancyWorld)
 }
 
 func targetPath(suffix string) func(w *tenancyWorld) string {
@@ -135,11 +235,59 @@ func fixedPath(p string) func(w *tenancyWorld) string {
 	return func(*tenancyWorld) string { return p }
 }
 
+func targetKeyPath(owner caller) func(w *tenancyWorld) string {
+	return func(w *tenancyWorld) string { return "/v2/api_keys/" + w.targetKeys[owner] }
+}
+
+// checkTargetKey checks that an answer is the target key of owner.
+func checkTargetKey(owner caller) func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+	return func(t *testing.T, w *tenancyWorld, _ caller, r *apiResponse) {
+		t.Helper()
+		var got single[apiKeyJSON]
+		r.decode(t, &got)
+		if got.Data.ID != w.targetKeys[owner] || got.Data.APIKey != nil {
+			t.Fatalf("%s; want the target key of %s, without a secret", r, owner)
+		}
+	}
+}
+
+// keyEndpoints are the rows of one per-key endpoint acting on the target key
+// of each account that the matrix distinguishes: the manager's and its
+// managed account's.
+func keyEndpoints(endpoints map[string]endpoint, name, method string, body any,
+	check func(owner caller) func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse),
+	after func(owner caller) func(t *testing.T, w *tenancyWorld),
+) {
+	for _, owner := range []caller{asManager, asManaged} {
+		ep := endpoint{method: method, path: targetKeyPath(owner), body: body, want: keyOf(owner), check: check(owner)}
+		if after != nil {
+			ep.after = after(owner)
+		}
+		endpoints[name+" of the "+string(owner)] = ep
+	}
+}
+
+// orderedCallers puts the callers that succeed last, so that a refused call
+// runs while the target is still there to be wrongly changed.
+func orderedCallers(want expectation) []caller {
+	var refused, allowed []caller
+	for _, who := range allCallers {
+		if want[who] >= 400 {
+			refused = append(refused, who)
+		} else {
+			allowed = append(allowed, who)
+		}
+	}
+	return append(refused, allowed...)
+}
+
 // TestTenancyMatrix calls every endpoint as every kind of caller: a manager
 // reaches only its own managed accounts, a managed account cannot use the
-// managed-accounts endpoints, disabled and cancelled accounts' keys are
-// refused, and the operator API takes only the operator key. Each endpoint
-// gets a fresh backend, so that rows cannot affect each other.
+// managed-accounts endpoints or the audit log, an API key reaches only its
+// own account's keys, disabled and cancelled accounts' keys and revoked,
+// expired and disabled keys are refused with a detail saying why, and the
+// operator API takes only the operator key. Each endpoint gets a fresh
+// backend, so that rows cannot affect each other.
 func TestTenancyMatrix(t *testing.T) {
 	endpoints := map[string]endpoint{
 		"list managed accounts": {
@@ -150,7 +298,7 @@ func TestTenancyMatrix(t *testing.T) {
 				listed := ids(got.Data)
 				mine := slices.Contains(listed, w.target.ID) && slices.Contains(listed, w.accountIDs[asManaged])
 				theirs := slices.Contains(listed, w.accountIDs[asOtherManaged])
-				if (who == asManager) != mine || (who == asOtherManager) != theirs {
+				if (accountOf(who) == asManager) != mine || (who == asOtherManager) != theirs {
 					t.Fatalf("%s lists %v: its own tree only, please", who, listed)
 				}
 			},
@@ -199,8 +347,57 @@ func TestTenancyMatrix(t *testing.T) {
 			check: func(t *testing.T, _ *tenancyWorld, who caller, r *apiResponse) {
 				var got single[userBalanceJSON]
 				r.decode(t, &got)
-				if got.Data.Balance != balances[who] {
-					t.Fatalf("%s sees balance %s, want its own %s", who, got.Data.Balance, balances[who])
+				if want := balances[accountOf(who)]; got.Data.Balance != want {
+					t.Fatalf("%s sees balance %s, want its own %s", who, got.Data.Balance, want)
+				}
+			},
+		},
+		"create API key": {
+			method: http.MethodPost, path: fixedPath("/v2/api_keys"),
+			body: map[string]any{"description": "matrix"}, want: anyAccount,
+			check: func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				var got single[apiKeyJSON]
+				r.decode(t, &got)
+				if got.Data.APIKey == nil {
+					t.Fatalf("%s; want the new key's secret", r)
+				}
+				// The new key is the caller's account's: it sees that balance.
+				b := call(t, w.srv, http.MethodGet, "/v2/balance", *got.Data.APIKey, nil)
+				b.wantStatus(t, http.StatusOK)
+				var bal single[userBalanceJSON]
+				b.decode(t, &bal)
+				if want := balances[accountOf(who)]; bal.Data.Balance != want {
+					t.Fatalf("a key created by %s sees balance %s, want the caller's %s", who, bal.Data.Balance, want)
+				}
+			},
+		},
+		"list API keys": {
+			method: http.MethodGet, path: fixedPath("/v2/api_keys?page[size]=250"), want: anyAccount,
+			check: func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				var got list[apiKeyJSON]
+				r.decode(t, &got)
+				listed := keyIDs(got.Data)
+				want := slices.Clone(w.listedKeys[accountOf(who)])
+				slices.Sort(listed)
+				slices.Sort(want)
+				if !slices.Equal(listed, want) || strings.Contains(string(r.body), `"api_key":`) {
+					t.Fatalf("%s; %s must list exactly its own keys %v, without secrets", r, who, want)
+				}
+			},
+		},
+		"audit events": {
+			method: http.MethodGet, path: fixedPath("/v2/audit_events?page[size]=250"), want: managerOnly,
+			check: func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				var got list[auditEventJSON]
+				r.decode(t, &got)
+				tree := w.trees[accountOf(who)]
+				if len(got.Data) == 0 {
+					t.Fatalf("%s; %s has events", r, who)
+				}
+				for _, e := range got.Data {
+					if !slices.Contains(tree, e.AccountID) {
+						t.Fatalf("%s sees an event about %s, outside its tree %v", who, e.AccountID, tree)
+					}
 				}
 			},
 		},
@@ -228,24 +425,79 @@ func TestTenancyMatrix(t *testing.T) {
 			method: http.MethodDelete, path: func(w *tenancyWorld) string { return "/reference/accounts/" + w.target.ID },
 			want: operatorOnly(200),
 		},
+		"operator: audit events": {
+			method: http.MethodGet, path: fixedPath("/reference/audit_events?page[size]=250"), want: operatorOnly(200),
+			check: func(t *testing.T, w *tenancyWorld, _ caller, r *apiResponse) {
+				var got list[auditEventJSON]
+				r.decode(t, &got)
+				var seen []string
+				for _, e := range got.Data {
+					seen = append(seen, e.AccountID)
+				}
+				if !slices.Contains(seen, w.accountIDs[asManaged]) || !slices.Contains(seen, w.accountIDs[asOtherManaged]) {
+					t.Fatalf("%s; the operator sees every account's events", r)
+				}
+			},
+		},
 	}
+	keyEndpoints(endpoints, "retrieve API key", http.MethodGet, nil, checkTargetKey, nil)
+	keyEndpoints(endpoints, "update API key", http.MethodPatch, map[string]any{"description": "renamed by the matrix"},
+		func(owner caller) func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+			return func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				checkTargetKey(owner)(t, w, who, r)
+				var got single[apiKeyJSON]
+				r.decode(t, &got)
+				if got.Data.Description != "renamed by the matrix" {
+					t.Fatalf("%s; the description did not change", r)
+				}
+			}
+		}, nil)
+	keyEndpoints(endpoints, "revoke API key", http.MethodDelete, nil,
+		func(owner caller) func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+			return func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				checkTargetKey(owner)(t, w, who, r)
+				var got single[apiKeyJSON]
+				r.decode(t, &got)
+				if got.Data.Status != "revoked" {
+					t.Fatalf("%s; want status revoked", r)
+				}
+				call(t, w.srv, http.MethodGet, "/v2/api_keys/"+got.Data.ID, w.keys[owner], nil).wantError(t, errWant{status: 404, code: "10005"})
+			}
+		},
+		func(owner caller) func(t *testing.T, w *tenancyWorld) {
+			return func(t *testing.T, w *tenancyWorld) { w.newTargetKey(t, owner) }
+		})
+
 	for name, ep := range endpoints {
 		t.Run(name, func(t *testing.T) {
 			w := newTenancyWorld(t)
-			path := ep.path(w)
 			for _, who := range allCallers {
-				want, ok := ep.want[who]
-				if !ok {
+				if _, ok := ep.want[who]; !ok {
 					t.Fatalf("no expectation for %s", who)
 				}
-				r := call(t, w.srv, ep.method, path, w.keys[who], ep.body)
+			}
+			for _, who := range orderedCallers(ep.want) {
+				want := ep.want[who]
+				path := ep.path(w)
+				var r *apiResponse
+				if who == asMalformedHeader {
+					r = callAuthorization(t, w.srv, ep.method, path, "Token "+w.keys[who], ep.body)
+				} else {
+					r = call(t, w.srv, ep.method, path, w.keys[who], ep.body)
+				}
 				if want >= 400 {
 					r.wantError(t, errWant{status: want, code: errorCodes[want]})
+					if detail, ok := refusalDetails[who]; ok && strings.HasPrefix(path, "/v2/") && !strings.Contains(r.detail(t), detail) {
+						t.Fatalf("%s; %s: want a detail saying %q", r, who, detail)
+					}
 					continue
 				}
 				r.wantStatus(t, want)
 				if ep.check != nil {
 					ep.check(t, w, who, r)
+				}
+				if ep.after != nil {
+					ep.after(t, w)
 				}
 			}
 		})
