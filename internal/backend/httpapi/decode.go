@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -45,6 +46,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 		}
 		return nil
 	}
+	// encoding/json matches field names case-insensitively; the contract's
+	// names are exact, so check them first (this also points at nested fields).
+	if err := checkFieldNames(trimmed, reflect.TypeOf(dst), nil); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -54,6 +60,65 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 		return &backend.Error{Kind: backend.EBADREQUEST, Detail: "The request body must hold a single JSON object, with nothing after it.", Pointer: "/"}
 	}
 	return nil
+}
+
+// checkFieldNames refuses, with its pointer, any object key in raw that is not
+// exactly the JSON name of a field of t, recursing into nested objects and
+// arrays. Malformed JSON is left for the decoder to report.
+func checkFieldNames(raw json.RawMessage, t reflect.Type, path []string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(raw, &obj) != nil {
+			return nil
+		}
+		for key, val := range obj {
+			f, ok := fieldByJSONName(t, key)
+			if !ok {
+				name := append(path[:len(path):len(path)], key)
+				return backend.InvalidField(fieldPointer(name), "%s is not a field of this request body.", strings.Join(name, "."))
+			}
+			if err := checkFieldNames(val, f.Type, append(path[:len(path):len(path)], key)); err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return nil
+		}
+		for i, item := range items {
+			if err := checkFieldNames(item, t.Elem(), append(path[:len(path):len(path)], strconv.Itoa(i))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fieldByJSONName finds the exported field of struct type t whose JSON name
+// is exactly name.
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // decodeError turns what encoding/json reports into a domain error that says

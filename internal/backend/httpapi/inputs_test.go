@@ -28,6 +28,7 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"null body", `null`, errWant{status: 400, code: "10015", pointer: "/"}},
 		{"array body", `[{"business_name":"Acme"}]`, errWant{status: 422, code: "10004", pointer: "/"}},
 		{"unknown field", `{"business_name":"Acme","colour":"red"}`, errWant{status: 422, code: "10004", pointer: "/colour"}},
+		{"field name in another case", `{"Business_Name":"Acme"}`, errWant{status: 422, code: "10004", pointer: "/Business_Name"}},
 		{"unknown field with a slash", `{"business_name":"Acme","a/b":1}`, errWant{status: 422, code: "10004", pointer: "/a~1b"}},
 		{"business_name of the wrong type", `{"business_name":42}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
 		{"rollup_billing of the wrong type", `{"business_name":"Acme","rollup_billing":"yes"}`, errWant{status: 422, code: "10004", pointer: "/rollup_billing"}},
