@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -19,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/apikey"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/billing"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/managedaccount"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
@@ -33,8 +36,9 @@ const (
 const registryURL = "https://registry.terraform.io/providers/managedaccounts/telnyx"
 
 var (
-	_ provider.Provider                   = &telnyxProvider{}
-	_ provider.ProviderWithValidateConfig = &telnyxProvider{}
+	_ provider.Provider                       = &telnyxProvider{}
+	_ provider.ProviderWithValidateConfig     = &telnyxProvider{}
+	_ provider.ProviderWithEphemeralResources = &telnyxProvider{}
 )
 
 // New returns a constructor of the provider, as providerserver expects.
@@ -49,11 +53,12 @@ type telnyxProvider struct {
 }
 
 type providerModel struct {
-	APIKey       types.String `tfsdk:"api_key"`
-	BaseURL      types.String `tfsdk:"base_url"`
-	MaxRetries   types.Int64  `tfsdk:"max_retries"`
-	RetryWaitMin types.String `tfsdk:"retry_wait_min"`
-	RetryWaitMax types.String `tfsdk:"retry_wait_max"`
+	APIKey           types.String `tfsdk:"api_key"`
+	BaseURL          types.String `tfsdk:"base_url"`
+	ManagedAccountID types.String `tfsdk:"managed_account_id"`
+	MaxRetries       types.Int64  `tfsdk:"max_retries"`
+	RetryWaitMin     types.String `tfsdk:"retry_wait_min"`
+	RetryWaitMax     types.String `tfsdk:"retry_wait_max"`
 }
 
 func (p *telnyxProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -64,7 +69,8 @@ func (p *telnyxProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *telnyxProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The Telnyx provider manages Telnyx managed accounts (sub-accounts of a manager account) " +
-			"and reads balances through the Telnyx v2 API, or through the bundled reference backend that speaks the same API.",
+			"and their API keys, and reads balances, through the Telnyx v2 API or through the bundled reference backend that " +
+			"speaks the same API. With `managed_account_id`, a provider instance acts as one of the manager's managed accounts.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "API key of the account the provider acts as (a manager account to manage managed accounts). " +
@@ -78,6 +84,16 @@ func (p *telnyxProvider) Schema(_ context.Context, _ provider.SchemaRequest, res
 					"to work offline. Can also be set with the `" + EnvBaseURL + "` environment variable.",
 				Optional:   true,
 				Validators: []validator.String{httpURLValidator{}},
+			},
+			"managed_account_id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of a managed account of the manager whose `api_key` configures the provider. " +
+					"When set, the whole provider instance acts as that managed account (like the portal's \"log in as\"): " +
+					"the provider fetches the account's primary key once, through the manager's key, and keeps it in memory " +
+					"for the run only; it is never logged or stored. Use an aliased provider block to manage several accounts. " +
+					"It must be known during plan; to act as an account created in the same configuration, use the " +
+					"`managed_account_id` argument of the resources that have one instead.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How many times a request is retried after a connection error, "+
@@ -133,13 +149,14 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	// The client is built once, before anything is planned: a value known
 	// only after apply (another resource's output) cannot configure it.
 	unknown := map[string]bool{
-		"api_key":        cfg.APIKey.IsUnknown(),
-		"base_url":       cfg.BaseURL.IsUnknown(),
-		"max_retries":    cfg.MaxRetries.IsUnknown(),
-		"retry_wait_min": cfg.RetryWaitMin.IsUnknown(),
-		"retry_wait_max": cfg.RetryWaitMax.IsUnknown(),
+		"api_key":            cfg.APIKey.IsUnknown(),
+		"base_url":           cfg.BaseURL.IsUnknown(),
+		"managed_account_id": cfg.ManagedAccountID.IsUnknown(),
+		"max_retries":        cfg.MaxRetries.IsUnknown(),
+		"retry_wait_min":     cfg.RetryWaitMin.IsUnknown(),
+		"retry_wait_max":     cfg.RetryWaitMax.IsUnknown(),
 	}
-	for _, name := range []string{"api_key", "base_url", "max_retries", "retry_wait_min", "retry_wait_max"} {
+	for _, name := range []string{"api_key", "base_url", "managed_account_id", "max_retries", "retry_wait_min", "retry_wait_max"} {
 		if unknown[name] {
 			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider setting",
 				fmt.Sprintf("The provider's %s must be known during plan, but it depends on a value that is known only after apply. "+
@@ -205,10 +222,21 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		resp.Diagnostics.AddError("Unable to create the Telnyx API client", err.Error())
 		return
 	}
-	data := &providerdata.Data{Client: c}
+	data := providerdata.New(c)
+	if id := cfg.ManagedAccountID.ValueString(); id != "" {
+		// Resolved now, once: every resource and data source of this
+		// provider instance then calls the API as the managed account.
+		if err := data.ActAs(ctx, id); err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+id, err)
+			return
+		}
+	}
 	resp.DataSourceData = data
 	resp.ResourceData = data
-	tflog.Debug(ctx, "Configured the Telnyx API client", map[string]any{"base_url": baseURL, "max_retries": max(maxRetries, 0)})
+	resp.EphemeralResourceData = data
+	tflog.Debug(ctx, "Configured the Telnyx API client", map[string]any{
+		"base_url": baseURL, "max_retries": max(maxRetries, 0), "managed_account_id": cfg.ManagedAccountID.ValueString(),
+	})
 }
 
 func (p *telnyxProvider) userAgent(terraformVersion string) string {
@@ -231,6 +259,13 @@ func durationOr(v types.String, def time.Duration) time.Duration {
 func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		managedaccount.NewResource,
+		apikey.NewResource,
+	}
+}
+
+func (p *telnyxProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		apikey.NewEphemeralResource,
 	}
 }
 
@@ -239,6 +274,7 @@ func (p *telnyxProvider) DataSources(_ context.Context) []func() datasource.Data
 		managedaccount.NewDataSource,
 		managedaccount.NewListDataSource,
 		billing.NewBalanceDataSource,
+		apikey.NewListDataSource,
 	}
 }
 

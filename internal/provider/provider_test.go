@@ -13,22 +13,26 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
-// TestProviderSchemasAreValidAndDocumented checks every resource and data
-// source the provider serves: a telnyx_ type name, used once, a schema the
-// framework accepts, and a description on the schema and on every attribute,
-// nested ones included, so that the generated documentation is complete.
+// TestProviderSchemasAreValidAndDocumented checks every resource, data
+// source and ephemeral resource the provider serves: a telnyx_ type name, used
+// once per kind, a schema the framework accepts, and a description on the
+// schema and on every attribute, nested ones included, so that the generated
+// documentation is complete.
 func TestProviderSchemasAreValidAndDocumented(t *testing.T) {
 	ctx := context.Background()
 	p := provider.New("test")()
@@ -97,6 +101,34 @@ func TestProviderSchemasAreValidAndDocumented(t *testing.T) {
 			t.Errorf("data source %s schema: %v", meta.TypeName, d)
 		}
 		checkDocumented(t, "data source "+meta.TypeName, s.Schema.MarkdownDescription, s.Schema.Attributes)
+	}
+
+	withEphemeral, ok := p.(fwprovider.ProviderWithEphemeralResources)
+	if !ok {
+		t.Fatal("the provider serves no ephemeral resources")
+	}
+	ephemeralResources := withEphemeral.EphemeralResources(ctx)
+	if len(ephemeralResources) == 0 {
+		t.Fatal("the provider serves no ephemeral resources")
+	}
+	for _, newEphemeral := range ephemeralResources {
+		e := newEphemeral()
+		var meta ephemeral.MetadataResponse
+		e.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "telnyx"}, &meta)
+		checkTypeName("ephemeral resource", meta.TypeName)
+		var s ephemeral.SchemaResponse
+		e.Schema(ctx, ephemeral.SchemaRequest{}, &s)
+		if s.Diagnostics.HasError() {
+			t.Errorf("ephemeral resource %s schema: %v", meta.TypeName, s.Diagnostics)
+			continue
+		}
+		if d := s.Schema.ValidateImplementation(ctx); d.HasError() {
+			t.Errorf("ephemeral resource %s schema: %v", meta.TypeName, d)
+		}
+		checkDocumented(t, "ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, s.Schema.Attributes)
+		if _, ok := e.(ephemeral.EphemeralResourceWithClose); !ok {
+			t.Errorf("ephemeral resource %s has no Close: what it opens would outlive the run", meta.TypeName)
+		}
 	}
 }
 
@@ -319,4 +351,63 @@ func TestAccProvider_retriesAndUserAgent(t *testing.T) {
 		}
 		f.mu.Unlock()
 	}
+}
+
+// TestAccProvider_managedAccountID configures a second provider that acts as
+// a managed account (acctest.AliasProviderName, standing in for an aliased
+// provider block): its data sources see that account, while the default
+// provider still sees the manager. A managed_account_id the manager cannot
+// see is refused with the API's detail. (The failing steps come first: the
+// destroy after the last step uses its configuration.)
+func TestAccProvider_managedAccountID(t *testing.T) {
+	srv := backendtest.Start(t)
+	manager := srv.Client(t, srv.ManagerKey)
+	managed, err := manager.CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{BusinessName: "Acting Co"})
+	if err != nil {
+		t.Fatalf("create managed account: %v", err)
+	}
+	srv.Adjust(t, srv.ManagerID, "3.50")
+	srv.Adjust(t, managed.ID, "7.25")
+	_, otherManagerKey := srv.NewManager(t)
+	foreign, err := srv.Client(t, otherManagerKey).CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{BusinessName: "Foreign Co"})
+	if err != nil {
+		t.Fatalf("create the other manager's account: %v", err)
+	}
+
+	config := func(managedAccountID string) string {
+		return acctest.ProviderConfig(srv, srv.ManagerKey) +
+			acctest.AliasProviderConfig(srv, fmt.Sprintf("%q", srv.ManagerKey), managedAccountID) + `
+data "telnyx_balance" "manager" {}
+
+data "telnyx_balance" "customer" {
+  provider = telnyxalias
+}
+`
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []tfresource.TestStep{
+			{
+				Config:      config("00000000-0000-4000-8000-000000000000"),
+				ExpectError: acctest.ErrorMatching("Unable to act as the managed account 00000000-0000-4000-8000-000000000000", "The Telnyx API answered: Managed account not found", "404"),
+			},
+			{
+				// Another manager's account is as invisible as one that does not exist.
+				Config:      config(foreign.ID),
+				ExpectError: acctest.ErrorMatching("Unable to act as the managed account "+foreign.ID, "Managed account not found"),
+			},
+			{
+				Config: config(managed.ID),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.telnyx_balance.manager", tfjsonpath.New("balance"), knownvalue.StringExact("3.50")),
+					statecheck.ExpectKnownValue("data.telnyx_balance.customer", tfjsonpath.New("balance"), knownvalue.StringExact("7.25")),
+				},
+			},
+			{
+				Config:           config(managed.ID),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
 }

@@ -4,18 +4,89 @@
 package providerdata
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 )
 
-// Data is the one value every resource and data source receives from the
-// provider's Configure.
+// Data is the one value every resource, data source and ephemeral resource
+// receives from the provider's Configure.
 type Data struct {
+	// Client acts as the provider's account: the managed account named by
+	// the provider's managed_account_id, else the api_key's own account.
 	Client *client.Client
+	// Manager calls with the provider's api_key itself. It resolves the
+	// primary keys of managed accounts, so it must be a manager's key to
+	// act as one of them.
+	Manager *client.Client
+
+	mu   sync.Mutex
+	keys map[string]*accountKey
+}
+
+// accountKey is a managed account's primary key, resolved at most once per
+// provider instance. Its own lock lets concurrent resources wait for one
+// lookup of the same account without serialising lookups of different ones.
+type accountKey struct {
+	mu  sync.Mutex
+	key string
+}
+
+// New returns the Data of a provider whose api_key is manager's. Until
+// ActAs is called, Client is manager too.
+func New(manager *client.Client) *Data {
+	return &Data{Client: manager, Manager: manager}
+}
+
+// ActAs makes Client act as the managed account id, for the whole provider
+// instance.
+func (d *Data) ActAs(ctx context.Context, managedAccountID string) error {
+	c, err := d.ClientFor(ctx, managedAccountID)
+	if err != nil {
+		return err
+	}
+	d.Client = c
+	return nil
+}
+
+// ClientFor returns a client that acts as the managed account id, using its
+// primary key fetched through Manager (GET /managed_accounts/{id}) the first
+// time and cached for the life of the provider instance. An empty id means
+// the provider's own account: Client. A failed lookup is not cached, so a
+// later call tries again. The key never leaves the returned client.
+func (d *Data) ClientFor(ctx context.Context, managedAccountID string) (*client.Client, error) {
+	if managedAccountID == "" {
+		return d.Client, nil
+	}
+	d.mu.Lock()
+	if d.keys == nil {
+		d.keys = map[string]*accountKey{}
+	}
+	entry, ok := d.keys[managedAccountID]
+	if !ok {
+		entry = &accountKey{}
+		d.keys[managedAccountID] = entry
+	}
+	d.mu.Unlock()
+
+	entry.mu.Lock()
+	defer entry.mu.Unlock()
+	if entry.key == "" {
+		a, err := d.Manager.GetManagedAccount(ctx, managedAccountID)
+		if err != nil {
+			return nil, fmt.Errorf("look up managed account %s to act as it: %w", managedAccountID, err)
+		}
+		if a.APIKey == "" {
+			return nil, fmt.Errorf("the API answered managed account %s without its api_key, so the provider cannot act as it", managedAccountID)
+		}
+		entry.key = a.APIKey
+	}
+	return d.Manager.WithAPIKey(entry.key), nil
 }
 
 // FromConfigure extracts the provider's Data from a resource's or data
