@@ -29,6 +29,8 @@ type serveConfig struct {
 	bootstrapKey   string
 	bootstrapEmail string
 	logLevel       slog.Level
+	// topUpSettlementDelay is how long a top-up stays pending.
+	topUpSettlementDelay time.Duration
 }
 
 // minOperatorKeyLen refuses operator keys short enough to guess.
@@ -53,8 +55,9 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	fs := flag.NewFlagSet("reference-backend serve", flag.ContinueOnError)
 	fs.SetOutput(output)
 	var (
-		cfg      serveConfig
-		logLevel string
+		cfg             serveConfig
+		logLevel        string
+		settlementDelay string
 	)
 	// Each flag's environment variable and destination, by flag name.
 	envOf := map[string]string{}
@@ -71,6 +74,8 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	add(&cfg.bootstrapKey, "bootstrap-manager-key", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY", "", "make sure a manager account exists with this primary key")
 	add(&cfg.bootstrapEmail, "bootstrap-manager-email", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL", "", "email of the bootstrap manager account")
 	add(&logLevel, "log-level", "REFERENCE_BACKEND_LOG_LEVEL", "info", "log level: info or debug")
+	add(&settlementDelay, "topup-settlement-delay", "REFERENCE_BACKEND_TOPUP_SETTLEMENT_DELAY", "0s",
+		"how long a top-up stays pending before it counts in the balance (a Go duration such as 30s)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -84,11 +89,11 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 			*dstOf[name] = v
 		}
 	}
-	return cfg, cfg.complete(logLevel)
+	return cfg, cfg.complete(logLevel, settlementDelay)
 }
 
 // complete validates the configuration and fills in derived defaults.
-func (cfg *serveConfig) complete(logLevel string) error {
+func (cfg *serveConfig) complete(logLevel, settlementDelay string) error {
 	switch logLevel {
 	case "info":
 		cfg.logLevel = slog.LevelInfo
@@ -97,6 +102,11 @@ func (cfg *serveConfig) complete(logLevel string) error {
 	default:
 		return fmt.Errorf("--log-level must be info or debug, not %q", logLevel)
 	}
+	delay, err := time.ParseDuration(settlementDelay)
+	if err != nil || delay < 0 {
+		return fmt.Errorf("--topup-settlement-delay must be a duration of 0s or more, such as 30s, not %q", settlementDelay)
+	}
+	cfg.topUpSettlementDelay = delay
 	if cfg.addr == "" {
 		return errors.New("--addr must not be empty")
 	}
@@ -165,6 +175,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		}
 	}()
 	svc := backend.NewService(store, secrets)
+	if err := svc.SetTopUpSettlementDelay(cfg.topUpSettlementDelay); err != nil {
+		return err
+	}
 	if cfg.bootstrapKey != "" {
 		m, err := svc.BootstrapManager(ctx, cfg.bootstrapKey, cfg.bootstrapEmail)
 		if err != nil {
@@ -192,7 +205,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 	}
 	logger.Info("reference backend listening",
 		slog.String("addr", ln.Addr().String()), slog.String("database", cfg.database),
-		slog.String("version", version), slog.Bool("operator_api", cfg.operatorKey != ""))
+		slog.String("version", version), slog.Bool("operator_api", cfg.operatorKey != ""),
+		slog.String("topup_settlement_delay", cfg.topUpSettlementDelay.String()))
 	if a.onListen != nil {
 		a.onListen(ln.Addr().String())
 	}

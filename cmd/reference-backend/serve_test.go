@@ -276,7 +276,8 @@ func TestParseServeConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.addr != "127.0.0.1:8787" || cfg.dataDir != "./reference-data" || cfg.database != filepath.Join("reference-data", "reference.db") || cfg.operatorKey != "" {
+		if cfg.addr != "127.0.0.1:8787" || cfg.dataDir != "./reference-data" || cfg.database != filepath.Join("reference-data", "reference.db") || cfg.operatorKey != "" ||
+			cfg.topUpSettlementDelay != 0 {
 			t.Fatalf("%+v", cfg)
 		}
 	})
@@ -286,6 +287,7 @@ func TestParseServeConfig(t *testing.T) {
 			"REFERENCE_BACKEND_OPERATOR_KEY": "env-operator-key-123", "REFERENCE_BACKEND_LOG_LEVEL": "debug",
 			"REFERENCE_BACKEND_SERVER_SECRET":         strings.Repeat("s", 32),
 			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY": "KEYenv-bootstrap-0001", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL": "env@example.com",
+			"REFERENCE_BACKEND_TOPUP_SETTLEMENT_DELAY": "90s",
 		}
 		cfg, err := parseServeConfig([]string{"--addr", "127.0.0.1:7000", "--database", "/flag/db.sqlite"}, env(vars), io.Discard)
 		if err != nil {
@@ -293,7 +295,8 @@ func TestParseServeConfig(t *testing.T) {
 		}
 		if cfg.addr != "127.0.0.1:7000" || cfg.database != "/flag/db.sqlite" || cfg.dataDir != "/env/data" ||
 			cfg.operatorKey != "env-operator-key-123" || cfg.serverSecret != strings.Repeat("s", 32) ||
-			cfg.bootstrapKey != "KEYenv-bootstrap-0001" || cfg.bootstrapEmail != "env@example.com" || cfg.logLevel.String() != "DEBUG" {
+			cfg.bootstrapKey != "KEYenv-bootstrap-0001" || cfg.bootstrapEmail != "env@example.com" || cfg.logLevel.String() != "DEBUG" ||
+			cfg.topUpSettlementDelay != 90*time.Second {
 			t.Fatalf("%+v", cfg)
 		}
 	})
@@ -318,6 +321,8 @@ func TestParseServeConfig(t *testing.T) {
 		{[]string{"--operator-key", "short"}, "at least 16"},
 		{[]string{"--server-secret", "short"}, "at least 32"},
 		{[]string{"--log-level", "trace"}, "info or debug"},
+		{[]string{"--topup-settlement-delay", "-1s"}, "0s or more"},
+		{[]string{"--topup-settlement-delay", "soon"}, "0s or more"},
 		{[]string{"--no-such-flag"}, "not defined"},
 		{[]string{"extra"}, "unexpected argument"},
 	}

@@ -323,19 +323,19 @@ func (s *Service) PostAdjustment(ctx context.Context, id string, amount *string,
 		if a.BillingAccountID() != a.ID {
 			return InvalidField("/", "this managed account uses rollup billing and has no ledger of its own: adjust its manager's")
 		}
-		prev, err := tx.SumLedger(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		if _, err := prev.Add(m); err != nil {
-			return InvalidField("/amount", "the balance would overflow.")
-		}
+		now := s.timestamp()
 		entry = &LedgerEntry{ID: newID(), AccountID: a.ID, SubjectID: a.ID, Kind: LedgerAdjustment, Amount: m,
-			Currency: Currency, Description: description, CreatedAt: s.timestamp()}
-		if err := tx.InsertLedgerEntry(ctx, entry); err != nil {
+			Currency: Currency, Description: description, CreatedAt: now, SettlesAt: now}
+		if err := s.audit(ctx, tx, nil, a.ID, "ledger.adjustment", map[string]any{"amount": m.String(), "description": description}); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, nil, a.ID, "ledger.adjustment", map[string]any{"amount": m.String(), "description": description}); err != nil {
+		// A negative adjustment is a charge: it may fire auto-recharge.
+		if m < 0 {
+			err = s.postCharge(ctx, tx, a, entry)
+		} else {
+			err = s.postEntry(ctx, tx, entry)
+		}
+		if err != nil {
 			return err
 		}
 		bal, err = s.balanceOf(ctx, tx, a)

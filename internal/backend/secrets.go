@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/bcrypt"
@@ -20,6 +21,11 @@ import (
 type Secrets struct {
 	hashKey []byte
 	aead    cipher.AEAD
+	// linkKey signs links that work without an API key (invoice documents).
+	linkKey []byte
+	// fingerprintKey keys card fingerprints; a purpose of its own, so that a
+	// fingerprint can never be matched against an API-key hash.
+	fingerprintKey []byte
 	// PasswordCost is the bcrypt cost for account passwords.
 	PasswordCost int
 }
@@ -40,7 +46,8 @@ func NewSecrets(serverSecret []byte) (*Secrets, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Secrets{hashKey: derive(serverSecret, "api-key-hash"), aead: aead, PasswordCost: bcrypt.DefaultCost}, nil
+	return &Secrets{hashKey: derive(serverSecret, "api-key-hash"), aead: aead, linkKey: derive(serverSecret, "signed-link"),
+		fingerprintKey: derive(serverSecret, "card-fingerprint"), PasswordCost: bcrypt.DefaultCost}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -55,6 +62,16 @@ func (s *Secrets) HashKey(key string) string {
 	m := hmac.New(sha256.New, s.hashKey)
 	m.Write([]byte(key))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CardFingerprint identifies a card number without revealing it: the same
+// number always gives the same fingerprint under one server secret, and
+// without the secret the fingerprint cannot be tested against guesses (card
+// numbers are too few for a plain hash to hide them). 32 hex digits.
+func (s *Secrets) CardFingerprint(number string) string {
+	m := hmac.New(sha256.New, s.fingerprintKey)
+	m.Write([]byte(number))
+	return hex.EncodeToString(m.Sum(nil))[:32]
 }
 
 // Seal encrypts a secret that must be readable back later.
@@ -119,4 +136,20 @@ func NewServerSecret() []byte {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
 	return b
+}
+
+// SignLink returns the signature of a link made of parts: base64url of an
+// HMAC over the parts, each length-prefixed so that no two lists of parts
+// sign the same.
+func (s *Secrets) SignLink(parts ...string) string {
+	m := hmac.New(sha256.New, s.linkKey)
+	for _, p := range parts {
+		m.Write([]byte(strconv.Itoa(len(p)) + ":" + p))
+	}
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// VerifyLink reports, in constant time, whether signature is SignLink(parts...).
+func (s *Secrets) VerifyLink(signature string, parts ...string) bool {
+	return hmac.Equal([]byte(signature), []byte(s.SignLink(parts...)))
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,11 +17,30 @@ type Service struct {
 	store   Store
 	secrets *Secrets
 	now     func() time.Time
+	// settlementDelay is how long a top-up stays pending, in nanoseconds;
+	// atomic so that tests may change it while the server runs.
+	settlementDelay atomic.Int64
 }
 
 // NewService returns a Service over store, keyed by secrets.
 func NewService(store Store, secrets *Secrets) *Service {
 	return &Service{store: store, secrets: secrets, now: time.Now}
+}
+
+// SetTopUpSettlementDelay sets how long a top-up stays pending before it
+// counts in the balance (0, the default, settles it at once). Returns an
+// error for a negative delay.
+func (s *Service) SetTopUpSettlementDelay(d time.Duration) error {
+	if d < 0 {
+		return fmt.Errorf("the top-up settlement delay must not be negative, got %s", d)
+	}
+	s.settlementDelay.Store(int64(d))
+	return nil
+}
+
+// TopUpSettlementDelay is how long a top-up stays pending.
+func (s *Service) TopUpSettlementDelay() time.Duration {
+	return time.Duration(s.settlementDelay.Load())
 }
 
 // SetClock replaces the clock, for tests.
@@ -160,7 +181,8 @@ func (s *Service) newPrimaryKey(a *Account, plaintext string, now time.Time) *AP
 	}
 }
 
-// balanceOf derives an account's balance from the ledger that carries its money.
+// balanceOf derives an account's balance from the ledger that carries its
+// money: the entries settled now, and the top-ups still pending.
 func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, error) {
 	billing := a
 	if id := a.BillingAccountID(); id != a.ID {
@@ -170,15 +192,15 @@ func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, e
 		}
 		billing = m
 	}
-	sum, err := tx.SumLedger(ctx, billing.ID)
+	settled, pending, err := tx.LedgerTotals(ctx, billing.ID, s.now())
 	if err != nil {
 		return nil, err
 	}
-	avail, err := sum.Add(billing.CreditLimit)
+	avail, err := settled.Add(billing.CreditLimit)
 	if err != nil {
 		return nil, Errorf(EINTERNAL, "balance overflow")
 	}
-	return &Balance{Balance: sum, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
+	return &Balance{Balance: settled, Pending: pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
 }
 
 // Balance returns the caller's balance. Any authenticated caller may read its

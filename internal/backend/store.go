@@ -57,8 +57,41 @@ type Tx interface {
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
 
 	InsertLedgerEntry(ctx context.Context, e *LedgerEntry) error
-	// SumLedger adds up every entry of the account's ledger.
-	SumLedger(ctx context.Context, accountID string) (Money, error)
+	// LedgerTotals adds up the account's ledger as of at: settled is the sum
+	// of the entries whose SettlesAt is at or before at, pending the sum of
+	// those that settle after it (top-ups waiting out the settlement delay).
+	LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending Money, err error)
+
+	InsertPaymentMethod(ctx context.Context, pm *PaymentMethod) error
+	// GetPaymentMethod returns a payment method that is not deleted.
+	GetPaymentMethod(ctx context.Context, id string) (*PaymentMethod, error)
+	// GetDefaultPaymentMethod returns the account's default payment method.
+	GetDefaultPaymentMethod(ctx context.Context, accountID string) (*PaymentMethod, error)
+	// ListPaymentMethods returns one page of the account's payment methods
+	// that are not deleted, newest first (ties broken on ID), and their number.
+	ListPaymentMethods(ctx context.Context, accountID string, page Page) ([]*PaymentMethod, int, error)
+	// CountPaymentMethods counts the account's payment methods that are not deleted.
+	CountPaymentMethods(ctx context.Context, accountID string) (int, error)
+	// UpdatePaymentMethod writes the mutable fields of pm (expiry, billing
+	// details, Default, UpdatedAt), matched by ID among those not deleted.
+	UpdatePaymentMethod(ctx context.Context, pm *PaymentMethod) error
+	// DeletePaymentMethod marks a payment method deleted at at (the
+	// transactions made with it keep referring to it) and clears its Default.
+	DeletePaymentMethod(ctx context.Context, id string, at time.Time) error
+
+	InsertTransaction(ctx context.Context, t *Transaction) error
+	// ListTransactions returns one page of the account's card transactions,
+	// newest first (ties broken on ID), and their number.
+	ListTransactions(ctx context.Context, accountID string, page Page) ([]*Transaction, int, error)
+
+	// GetAutoRechargePrefs returns the account's stored auto-recharge
+	// preferences; ENOTFOUND when they were never set.
+	GetAutoRechargePrefs(ctx context.Context, accountID string) (*AutoRechargePrefs, error)
+	// PutAutoRechargePrefs stores the account's preferences, replacing any.
+	PutAutoRechargePrefs(ctx context.Context, p *AutoRechargePrefs) error
+	// SummarizeLedger sums the account's ledger per calendar month (UTC) for
+	// invoices, without loading the entries: see LedgerSummary.
+	SummarizeLedger(ctx context.Context, accountID string) (*LedgerSummary, error)
 
 	InsertAuditEvent(ctx context.Context, e *AuditEvent) error
 	// ListAuditEvents returns one page of events, newest first (ties broken on
@@ -127,7 +160,17 @@ type APIKey struct {
 }
 
 // LedgerKind says what moved money on a ledger.
+//
+// A usage entry's Reference is "usage:<product>" (UsageReference), so that
+// invoices can bill usage per product; the text after the prefix names the
+// product ("voice", "messaging", …).
 type LedgerKind string
+
+// UsageReferencePrefix starts the Reference of every usage entry.
+const UsageReferencePrefix = "usage:"
+
+// UsageReference is the Reference of a usage entry for product.
+func UsageReference(product string) string { return UsageReferencePrefix + product }
 
 const (
 	LedgerAdjustment LedgerKind = "adjustment"
@@ -147,6 +190,10 @@ type LedgerEntry struct {
 	Description string
 	Reference   string
 	CreatedAt   time.Time
+	// SettlesAt is when the entry starts to count in the balance: CreatedAt
+	// plus the settlement delay for a top-up, CreatedAt for everything else.
+	// Until then it counts as pending.
+	SettlesAt time.Time
 }
 
 // Who made a change, as the audit log records it.
@@ -166,4 +213,38 @@ type AuditEvent struct {
 	Action         string
 	Changes        map[string]any
 	CreatedAt      time.Time
+}
+
+// LedgerSummary is an account's ledger summed per calendar month (UTC), the
+// raw material of its invoices.
+type LedgerSummary struct {
+	// Groups sum the entries created in one month that share a kind, a
+	// product, a subject and a sign, ordered by month, kind, product, subject
+	// and sign (negative first).
+	Groups []LedgerGroup
+	// Settled sums, per month, the entries that settle in it (at their
+	// settlement time, or their creation for entries that settle at once),
+	// ordered by month: the settled balance at a month's end is the running
+	// sum up to it.
+	Settled []MonthSum
+}
+
+// LedgerGroup is the sum of a group of entries of one month.
+type LedgerGroup struct {
+	Month string // "2006-01", of created_at in UTC
+	Kind  LedgerKind
+	// Product is the product of usage entries (their Reference after
+	// UsageReferencePrefix; empty when it lacks the prefix); empty for other kinds.
+	Product string
+	// SubjectID is the entries' subject; empty when they have none.
+	SubjectID string
+	Negative  bool // the entries' amounts are below zero (else zero or above)
+	Sum       Money
+	Count     int
+}
+
+// MonthSum is a sum of money over one calendar month (UTC, "2006-01").
+type MonthSum struct {
+	Month string
+	Sum   Money
 }

@@ -41,6 +41,9 @@ type Server struct {
 	ManagerKey  string // primary key of a manager created at start
 	ManagerID   string
 	Service     *backend.Service
+	// Store is the service's store, for tests that write what no endpoint
+	// writes yet (usage ledger entries, entries dated in the past).
+	Store backend.Store
 	// DBPath is the SQLite database file (with its -wal beside it), for tests
 	// that inspect what is stored.
 	DBPath string
@@ -101,7 +104,7 @@ func Start(t testing.TB) *Server {
 	t.Cleanup(ts.Close) // runs before the store closes: cleanups run last-in, first-out
 
 	s := &Server{
-		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, DBPath: dbPath,
+		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, Store: store, DBPath: dbPath,
 		httpServer: ts, clock: clk,
 	}
 	s.ManagerID, s.ManagerKey = s.NewManager(t)

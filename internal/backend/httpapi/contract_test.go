@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,8 @@ const contractFile = "testdata/telnyx-openapi-subset.yaml"
 // validates schemas as JSON Schema 2020-12. Only the servers are changed:
 // the spec's server is https://api.telnyx.com/v2, so the loaded document gets
 // no servers and requests are routed on their path with the /v2 prefix
-// stripped.
+// stripped, except for the paths the document itself writes with /v2
+// (contractPathsWithPrefix).
 type contract struct {
 	router routers.Router
 }
@@ -61,6 +63,27 @@ func loadContract(t *testing.T) *contract {
 	return sharedContract
 }
 
+// contractPathsWithPrefix are the paths the contract writes with a /v2
+// prefix although its server URL already ends in /v2 (a quirk of the
+// document, see ../shared/contracts/README.md): the real endpoint is under
+// /v2 once, so these are routed on the request's whole path.
+var contractPathsWithPrefix = []string{"/v2/payment/stored_payment_transactions"}
+
+// contractPath is the path under which the contract documents a request
+// path (query string allowed); false when it documents none, as for
+// /v2/v2/payment/…, which strips to a prefixed path but is no real endpoint.
+func contractPath(path string) (string, bool) {
+	p, _, _ := strings.Cut(path, "?")
+	if slices.Contains(contractPathsWithPrefix, p) {
+		return path, true
+	}
+	stripped := strings.TrimPrefix(path, "/v2")
+	if q, _, _ := strings.Cut(stripped, "?"); slices.Contains(contractPathsWithPrefix, q) {
+		return "", false
+	}
+	return stripped, true
+}
+
 // errNotInContract says that the contract has no operation for a request
 // (an extension, or a route that does not exist), so there is nothing to
 // validate its answer against.
@@ -71,7 +94,11 @@ var errNotInContract = errors.New("no operation in the contract")
 // match that response's schema. path is the request's path under /v2 with
 // its query string.
 func (c *contract) validate(method, path string, status int, header http.Header, body []byte) error {
-	req := httptest.NewRequest(method, strings.TrimPrefix(path, "/v2"), nil)
+	documented, ok := contractPath(path)
+	if !ok {
+		return errNotInContract
+	}
+	req := httptest.NewRequest(method, documented, nil)
 	route, pathParams, err := c.router.FindRoute(req)
 	if err != nil {
 		return errNotInContract
@@ -125,6 +152,15 @@ func TestContractValidatorRejectsWrongShapes(t *testing.T) {
 			`{"errors":[{"code":"10004"}]}`},
 		{"channel limit as a string", http.MethodPatch, "/v2/managed_accounts/x/update_global_channel_limit", 200,
 			`{"data":{"record_type":"managed_account_global_outbound_settings","id":"x","email":"a@example.com","manager_account_id":"m","channel_limit":"5"}}`},
+		{"top-up amount_cents as a string", http.MethodPost, "/v2/payment/stored_payment_transactions", 200,
+			`{"data":{"id":"t","record_type":"transaction","amount_cents":"12000","amount_currency":"USD","auto_recharge":false,` +
+				`"created_at":"2026-02-25T10:00:00.000Z","processor_status":"settled","transaction_processing_type":"stored_payment"}}`},
+		{"top-up of another record type", http.MethodPost, "/v2/payment/stored_payment_transactions", 200,
+			`{"data":{"id":"t","record_type":"top_up","amount_cents":12000}}`},
+		{"auto-recharge preference out of the enum", http.MethodGet, "/v2/payment/auto_recharge_prefs", 200,
+			`{"data":{"id":"p","record_type":"auto_recharge_pref","enabled":false,"preference":"card"}}`},
+		{"auto-recharge enabled as a string", http.MethodPatch, "/v2/payment/auto_recharge_prefs", 200,
+			`{"data":{"id":"p","record_type":"auto_recharge_pref","enabled":"false"}}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -150,7 +186,8 @@ func TestContractValidatorRejectsWrongShapes(t *testing.T) {
 // or one that merely starts like an extension, is still validated.
 func TestExtensionsAreSkippedExplicitly(t *testing.T) {
 	c := loadContract(t)
-	for _, path := range []string{"/v2/api_keys", "/v2/api_keys/abc", "/v2/audit_events", "/v2/audit_events?page[size]=1"} {
+	for _, path := range []string{"/v2/api_keys", "/v2/api_keys/abc", "/v2/audit_events", "/v2/audit_events?page[size]=1",
+		"/v2/payment_methods", "/v2/payment_methods/abc", "/v2/payment_methods?page[size]=1"} {
 		if !isExtension(path) {
 			t.Errorf("%s is not treated as an extension", path)
 		}
@@ -159,9 +196,31 @@ func TestExtensionsAreSkippedExplicitly(t *testing.T) {
 			t.Errorf("the contract has an operation for %s (%v): validate it instead of skipping it", path, err)
 		}
 	}
-	for _, path := range []string{"/v2/managed_accounts", "/v2/managed_accounts/x", "/v2/balance", "/v2/api_keys_export", "/v2/audit_eventsx/1", "/v2/nope"} {
+	for _, path := range []string{"/v2/managed_accounts", "/v2/managed_accounts/x", "/v2/balance", "/v2/api_keys_export", "/v2/audit_eventsx/1", "/v2/nope",
+		"/v2/payment/auto_recharge_prefs", "/v2/payment/stored_payment_transactions", "/v2/payment_methodsx"} {
 		if isExtension(path) {
 			t.Errorf("%s is skipped as an extension", path)
 		}
+	}
+}
+
+// TestContractRoutesPrefixedPaths: the top-up path, which the contract writes
+// with its /v2 prefix, is validated under the request's path, and only there.
+func TestContractRoutesPrefixedPaths(t *testing.T) {
+	c := loadContract(t)
+	jsonHeader := http.Header{"Content-Type": []string{"application/json"}}
+	valid := `{"data":{"id":"de06811a-2e43-4561-af5a-7d0a26e20aaa","record_type":"transaction","amount_cents":12000,` +
+		`"amount_currency":"USD","auto_recharge":false,"created_at":"2026-02-25T10:00:00.000Z",` +
+		`"processor_status":"submitted_for_settlement","transaction_processing_type":"stored_payment"}}`
+	if err := c.validate(http.MethodPost, "/v2/payment/stored_payment_transactions", 200, jsonHeader, []byte(valid)); err != nil {
+		t.Fatalf("the contract's own example was refused: %v", err)
+	}
+	for _, path := range []string{"/v2/v2/payment/stored_payment_transactions", "/payment/stored_payment_transactions"} {
+		if err := c.validate(http.MethodPost, path, 200, jsonHeader, []byte(valid)); !errors.Is(err, errNotInContract) {
+			t.Errorf("%s was routed to a contract operation (%v)", path, err)
+		}
+	}
+	if got, ok := contractPath("/v2/payment/auto_recharge_prefs?x=1"); !ok || got != "/payment/auto_recharge_prefs?x=1" {
+		t.Errorf("contractPath must strip /v2 from other paths: got %q, %v", got, ok)
 	}
 }

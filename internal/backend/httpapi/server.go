@@ -66,6 +66,21 @@ func (s *server) routes() {
 	s.mux.HandleFunc("PATCH /v2/api_keys/{id}", s.account(s.updateAPIKey))
 	s.mux.HandleFunc("DELETE /v2/api_keys/{id}", s.account(s.revokeAPIKey))
 	s.mux.HandleFunc("GET /v2/audit_events", s.account(s.listAuditEvents))
+	s.mux.HandleFunc("POST /v2/payment_methods", s.account(s.createPaymentMethod))
+	s.mux.HandleFunc("GET /v2/payment_methods", s.account(s.listPaymentMethods))
+	s.mux.HandleFunc("GET /v2/payment_methods/{id}", s.account(s.getPaymentMethod))
+	s.mux.HandleFunc("PATCH /v2/payment_methods/{id}", s.account(s.updatePaymentMethod))
+	s.mux.HandleFunc("DELETE /v2/payment_methods/{id}", s.account(s.deletePaymentMethod))
+
+	// Billing (contract): top-ups and auto-recharge, on the caller's account.
+	s.mux.HandleFunc("POST /v2/payment/stored_payment_transactions", s.account(s.createStoredPaymentTransaction))
+	s.mux.HandleFunc("GET /v2/payment/auto_recharge_prefs", s.account(s.getAutoRechargePrefs))
+	s.mux.HandleFunc("PATCH /v2/payment/auto_recharge_prefs", s.account(s.updateAutoRechargePrefs))
+
+	s.mux.HandleFunc("GET /v2/invoices", s.account(s.listInvoices))
+	s.mux.HandleFunc("GET /v2/invoices/{id}", s.account(s.getInvoice))
+	// Signed links, no API key (see invoiceDocument).
+	s.mux.HandleFunc("GET /documents/invoices/{id}", s.invoiceDocument)
 
 	s.mux.HandleFunc("POST /reference/accounts", s.operator(s.createAccount))
 	s.mux.HandleFunc("GET /reference/accounts/{id}", s.operator(s.getAccount))

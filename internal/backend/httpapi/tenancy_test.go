@@ -83,6 +83,8 @@ type tenancyWorld struct {
 	listedKeys map[caller][]string
 	// trees are the accounts each manager's audit log covers.
 	trees map[caller][]string
+	// pay holds the billing rows' targets (billing_tenancy_test.go).
+	pay *payTargets
 }
 
 // balances give each caller a distinct balance, so that GET /balance shows
@@ -133,6 +135,7 @@ func newTenancyWorld(t *testing.T) *tenancyWorld {
 	for _, who := range []caller{asManager, asManaged, asOtherManager, asOtherManaged} {
 		w.newTargetKey(t, who)
 	}
+	w.addPayTargets(t)
 	newKey := func(body map[string]any) (id, secret string) {
 		id, secret = srv.CreateAPIKey(t, srv.ManagerKey, body)
 		w.listedKeys[asManager] = append(w.listedKeys[asManager], id)
@@ -225,6 +228,9 @@ type endpoint struct {
 	// after, when set, runs after a successful call, to restore a target
 	// that the call used up for the callers after it.
 	after func(t *testing.T, w *tenancyWorld)
+	// link, when set instead of path, is a signed document link (a full URL)
+	// that each caller GETs, sending its key, although the link needs none.
+	link func(t *testing.T, w *tenancyWorld) string
 }
 
 func targetPath(suffix string) func(w *tenancyWorld) string {
@@ -401,6 +407,33 @@ func TestTenancyMatrix(t *testing.T) {
 				}
 			},
 		},
+		"list invoices": {
+			method: http.MethodGet, path: fixedPath("/v2/invoices"), want: anyAccount,
+			check: func(t *testing.T, w *tenancyWorld, who caller, r *apiResponse) {
+				var got list[invoiceJSON]
+				r.decode(t, &got)
+				if want := []string{currentInvoiceID(w, accountOf(who))}; !slices.Equal(invoiceIDs(got.Data), want) {
+					t.Fatalf("%s; %s must list exactly its own invoice %v", r, who, want)
+				}
+			},
+		},
+		"retrieve invoice of the manager": {
+			method: http.MethodGet, path: invoicePath(asManager), want: invoiceOf(asManager), check: checkInvoice(asManager),
+		},
+		"retrieve invoice of the managed account": {
+			method: http.MethodGet, path: invoicePath(asManaged), want: invoiceOf(asManaged), check: checkInvoice(asManaged),
+		},
+		"invoice document": {
+			method: http.MethodGet, link: documentLink(asManager), want: everyCaller(200),
+			check: func(t *testing.T, w *tenancyWorld, _ caller, r *apiResponse) {
+				if !strings.Contains(string(r.body), currentInvoiceID(w, asManager)) {
+					t.Fatalf("%s; want the manager's invoice", r)
+				}
+			},
+		},
+		"invoice document signed for another invoice": {
+			method: http.MethodGet, link: documentLinkSwapped(asManager, asManaged), want: everyCaller(403),
+		},
 		"operator: create account": {
 			method: http.MethodPost, path: fixedPath("/reference/accounts"),
 			body: map[string]any{"email": "matrix-manager@example.com"}, want: operatorOnly(201),
@@ -467,6 +500,7 @@ func TestTenancyMatrix(t *testing.T) {
 		func(owner caller) func(t *testing.T, w *tenancyWorld) {
 			return func(t *testing.T, w *tenancyWorld) { w.newTargetKey(t, owner) }
 		})
+	billingEndpoints(endpoints)
 
 	for name, ep := range endpoints {
 		t.Run(name, func(t *testing.T) {
@@ -478,11 +512,19 @@ func TestTenancyMatrix(t *testing.T) {
 			}
 			for _, who := range orderedCallers(ep.want) {
 				want := ep.want[who]
-				path := ep.path(w)
-				var r *apiResponse
-				if who == asMalformedHeader {
+				var (
+					path string
+					r    *apiResponse
+				)
+				switch {
+				case ep.link != nil:
+					path = ep.link(t, w)
+					r = fetchDocument(t, w.srv, path, authorizationOf(w, who))
+				case who == asMalformedHeader:
+					path = ep.path(w)
 					r = callAuthorization(t, w.srv, ep.method, path, "Token "+w.keys[who], ep.body)
-				} else {
+				default:
+					path = ep.path(w)
 					r = call(t, w.srv, ep.method, path, w.keys[who], ep.body)
 				}
 				if want >= 400 {

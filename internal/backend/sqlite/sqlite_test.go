@@ -105,8 +105,8 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 
 func TestForeignKeysAreEnforced(t *testing.T) {
 	db := openTemp(t)
-	_, err := db.writer.ExecContext(t.Context(), `INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at)
-		VALUES ('e1', 'no-such-account', 'adjustment', 1, 'USD', '2025-01-01T00:00:00.000000Z')`)
+	_, err := db.writer.ExecContext(t.Context(), `INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at, settles_at)
+		VALUES ('e1', 'no-such-account', 'adjustment', 1, 'USD', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`)
 	var se *sqlite.Error
 	if !errors.As(err, &se) || se.Code() != sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
 		t.Fatalf("insert with a dangling account_id: %v, want SQLITE_CONSTRAINT_FOREIGNKEY", err)
@@ -296,7 +296,7 @@ func TestReopenedFileKeepsData(t *testing.T) {
 			return err
 		}
 		return tx.InsertLedgerEntry(ctx, &backend.LedgerEntry{ID: uuid.NewString(), AccountID: a.ID, Kind: backend.LedgerTopUp,
-			Amount: 42_000_001, Currency: "USD", CreatedAt: created})
+			Amount: 42_000_001, Currency: "USD", CreatedAt: created, SettlesAt: created})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -318,7 +318,7 @@ func TestReopenedFileKeepsData(t *testing.T) {
 		if *got != *a {
 			t.Errorf("account after reopen = %+v, want %+v", got, a)
 		}
-		sum, err := tx.SumLedger(ctx, a.ID)
+		sum, _, err := tx.LedgerTotals(ctx, a.ID, created)
 		if err == nil && sum != 42_000_001 {
 			t.Errorf("ledger after reopen = %s, want 42.000001", sum)
 		}
@@ -340,7 +340,7 @@ func TestStoredRepresentation(t *testing.T) {
 			return err
 		}
 		return tx.InsertLedgerEntry(ctx, &backend.LedgerEntry{ID: "le-1", AccountID: a.ID, Kind: backend.LedgerAdjustment,
-			Amount: -1, Currency: "USD", CreatedAt: at})
+			Amount: -1, Currency: "USD", CreatedAt: at, SettlesAt: at})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -361,8 +361,8 @@ func TestStoredRepresentation(t *testing.T) {
 		t.Errorf("a manager's manager_id is stored as %s, want null", managerType)
 	}
 	// STRICT tables refuse a REAL amount outright.
-	if _, err := db.writer.ExecContext(ctx, `INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at)
-		VALUES ('le-2', 'acc-1', 'adjustment', 0.5, 'USD', '2025-01-01T00:00:00.000000Z')`); err == nil {
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at, settles_at)
+		VALUES ('le-2', 'acc-1', 'adjustment', 0.5, 'USD', '2025-01-01T00:00:00.000000Z', '2025-01-01T00:00:00.000000Z')`); err == nil {
 		t.Error("a REAL amount was stored")
 	}
 }
@@ -381,7 +381,7 @@ func TestLedgerAndAuditAreAppendOnly(t *testing.T) {
 			return err
 		}
 		return tx.InsertLedgerEntry(ctx, &backend.LedgerEntry{ID: "le-1", AccountID: a.ID, Kind: backend.LedgerAdjustment,
-			Amount: 5, Currency: "USD", CreatedAt: now})
+			Amount: 5, Currency: "USD", CreatedAt: now, SettlesAt: now})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +432,7 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 		t.Errorf("holder: %v", err)
 	}
 	// Readers are not blocked by a writer in WAL mode.
-	if err := other.ReadTx(t.Context(), func(tx backend.Tx) error { _, err := tx.SumLedger(t.Context(), "x"); return err }); err != nil {
+	if err := other.ReadTx(t.Context(), func(tx backend.Tx) error { _, _, err := tx.LedgerTotals(t.Context(), "x", time.Now()); return err }); err != nil {
 		t.Errorf("read: %v", err)
 	}
 }
@@ -562,11 +562,11 @@ func TestTwoProcessesWritingLoseNothing(t *testing.T) {
 		wg.Go(func() {
 			for range perWorker {
 				errs <- db.WriteTx(ctx, func(tx backend.Tx) error {
-					if _, err := tx.SumLedger(ctx, acct.ID); err != nil {
+					if _, _, err := tx.LedgerTotals(ctx, acct.ID, now); err != nil {
 						return err
 					}
 					return tx.InsertLedgerEntry(ctx, &backend.LedgerEntry{ID: uuid.NewString(), AccountID: acct.ID,
-						Kind: backend.LedgerUsage, Amount: 3, Currency: "USD", CreatedAt: now})
+						Kind: backend.LedgerUsage, Amount: 3, Currency: "USD", CreatedAt: now, SettlesAt: now})
 				})
 			}
 		})
@@ -579,7 +579,7 @@ func TestTwoProcessesWritingLoseNothing(t *testing.T) {
 		}
 	}
 	err := handles[1].ReadTx(ctx, func(tx backend.Tx) error {
-		sum, err := tx.SumLedger(ctx, acct.ID)
+		sum, _, err := tx.LedgerTotals(ctx, acct.ID, time.Now())
 		if err == nil && sum != 3*4*perWorker {
 			t.Errorf("sum = %d, want %d", sum, 3*4*perWorker)
 		}

@@ -530,11 +530,19 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	if err := checkTime("created_at", e.CreatedAt); err != nil {
 		return err
 	}
+	// A zero SettlesAt is a caller's bug, not "at once": say so rather than
+	// let the table's CHECK refuse it obscurely.
+	if e.SettlesAt.IsZero() {
+		return errors.New("sqlite: insert ledger entry: settles_at is required (CreatedAt for an entry that settles at once)")
+	}
+	if err := checkTime("settles_at", e.SettlesAt); err != nil {
+		return err
+	}
 	_, err := t.tx.ExecContext(ctx, `INSERT INTO ledger_entries
-		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at, settles_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
-		formatTime(e.CreatedAt))
+		formatTime(e.CreatedAt), formatTime(e.SettlesAt))
 	if isUniqueViolation(err) {
 		return conflict("A ledger entry with this id")
 	}
@@ -544,15 +552,21 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	return nil
 }
 
-func (t *tx) SumLedger(ctx context.Context, accountID string) (backend.Money, error) {
-	// SUM over INTEGER is exact, and fails on overflow instead of going float
-	// (TOTAL would return a REAL).
-	var sum int64
-	if err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account_id = ?`,
-		accountID).Scan(&sum); err != nil {
-		return 0, dbError("sum ledger", err)
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending backend.Money, err error) {
+	if err := checkTime("at", at); err != nil {
+		return 0, 0, err
 	}
-	return backend.Money(sum), nil
+	// SUM over INTEGER is exact, and fails on overflow instead of going float
+	// (TOTAL would return a REAL). Fixed-width times compare as text.
+	var s, p int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN settles_at <= ?1 THEN amount END), 0),
+		COALESCE(SUM(CASE WHEN settles_at > ?1 THEN amount END), 0)
+		FROM ledger_entries WHERE account_id = ?2`,
+		formatTime(at), accountID).Scan(&s, &p); err != nil {
+		return 0, 0, dbError("sum ledger", err)
+	}
+	return backend.Money(s), backend.Money(p), nil
 }
 
 // ---------------------------------------------------------------- audit log

@@ -9,7 +9,11 @@
 //     unless IncludeCancelled is set;
 //   - the ID tie-break follows the sort direction, and the email sort ignores case;
 //   - API key tags read back as a non-nil slice;
-//   - times read back in UTC, equal to what was written at microsecond precision.
+//   - times read back in UTC, equal to what was written at microsecond precision;
+//   - a ledger entry counts as settled from its SettlesAt on (inclusive), and
+//     one without SettlesAt is refused;
+//   - a deleted payment method is gone for every read but keeps the
+//     transactions made with it.
 package storetest
 
 import (
@@ -75,6 +79,17 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"CancelledContextIsRefused", testCancelledContextIsRefused},
 		{"ConcurrentLedgerInsertsLoseNothing", testConcurrentLedgerInsertsLoseNothing},
 		{"ConcurrentAccountCreationKeepsEmailsUnique", testConcurrentEmailsStayUnique},
+		{"LedgerTotalsSplitSettledAndPending", testLedgerTotalsSplitSettledAndPending},
+		{"PaymentMethodRoundTrip", testPaymentMethodRoundTrip},
+		{"OneDefaultPaymentMethodPerAccount", testOneDefaultPaymentMethodPerAccount},
+		{"ListPaymentMethodsNewestFirst", testListPaymentMethodsNewestFirst},
+		{"UpdatePaymentMethodWritesMutableFields", testUpdatePaymentMethodWritesMutableFields},
+		{"DeletedPaymentMethodIsGone", testDeletedPaymentMethodIsGone},
+		{"BillingNotFoundKinds", testBillingNotFoundKinds},
+		{"TransactionsRoundTripNewestFirst", testTransactionsRoundTripNewestFirst},
+		{"AutoRechargePrefsPutReplaces", testAutoRechargePrefsPutReplaces},
+		{"SummarizeLedgerGroupsByMonthKindProductSubjectSign", testSummarizeLedger},
+		{"SummarizeLedgerSumsExactly", testSummarizeLedgerSumsExactly},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -198,15 +213,22 @@ func (f *fixture) sum(accountID string) backend.Money {
 	var m backend.Money
 	f.read(func(tx backend.Tx) error {
 		var err error
-		m, err = tx.SumLedger(f.ctx, accountID)
+		m, err = ledgerSum(f.ctx, tx, accountID)
 		return err
 	})
 	return m
 }
 
 func (f *fixture) entry(accountID string, amount backend.Money) *backend.LedgerEntry {
+	now := f.tick()
 	return &backend.LedgerEntry{ID: uuid.NewString(), AccountID: accountID, SubjectID: accountID,
-		Kind: backend.LedgerAdjustment, Amount: amount, Currency: backend.Currency, CreatedAt: f.tick()}
+		Kind: backend.LedgerAdjustment, Amount: amount, Currency: backend.Currency, CreatedAt: now, SettlesAt: now}
+}
+
+// ledgerSum adds up every entry of an account's ledger, settled or pending.
+func ledgerSum(ctx context.Context, tx backend.Tx, accountID string) (backend.Money, error) {
+	settled, pending, err := tx.LedgerTotals(ctx, accountID, base)
+	return settled + pending, err
 }
 
 func emails(list []*backend.Account) []string {
@@ -987,7 +1009,7 @@ func testRollbackWritesNothing(t *testing.T, s backend.Store) {
 			return err
 		}
 		// The transaction sees its own writes.
-		if got, err := tx.SumLedger(f.ctx, m.ID); err != nil || got != 5_000_000 {
+		if got, err := ledgerSum(f.ctx, tx, m.ID); err != nil || got != 5_000_000 {
 			return fmt.Errorf("inside the transaction: sum %s, %w", got, err)
 		}
 		return domainErr
@@ -1065,7 +1087,7 @@ func testReadTxIsASnapshot(t *testing.T, s backend.Store) {
 	m := f.manager("m@example.com")
 	f.write(func(tx backend.Tx) error { return tx.InsertLedgerEntry(f.ctx, f.entry(m.ID, 100)) })
 	f.read(func(tx backend.Tx) error {
-		before, err := tx.SumLedger(f.ctx, m.ID)
+		before, err := ledgerSum(f.ctx, tx, m.ID)
 		if err != nil {
 			return err
 		}
@@ -1081,7 +1103,7 @@ func testReadTxIsASnapshot(t *testing.T, s backend.Store) {
 		if err := <-done; err != nil {
 			return fmt.Errorf("concurrent write: %w", err)
 		}
-		after, err := tx.SumLedger(f.ctx, m.ID)
+		after, err := ledgerSum(f.ctx, tx, m.ID)
 		if err != nil {
 			return err
 		}
@@ -1143,18 +1165,19 @@ func testConcurrentLedgerInsertsLoseNothing(t *testing.T, s backend.Store) {
 				amount := backend.Money(w*1_000_000 + i + 1)
 				e := &backend.LedgerEntry{ID: uuid.NewString(), AccountID: m.ID, SubjectID: m.ID, Kind: backend.LedgerUsage,
 					Amount: amount, Currency: backend.Currency, CreatedAt: base.Add(time.Duration(w*perWorker+i) * time.Microsecond)}
+				e.SettlesAt = e.CreatedAt
 				// A read-modify-write, as the service's adjustments do: the
 				// sum seen inside a write transaction must include every
 				// earlier commit.
 				err := s.WriteTx(f.ctx, func(tx backend.Tx) error {
-					prev, err := tx.SumLedger(f.ctx, m.ID)
+					prev, err := ledgerSum(f.ctx, tx, m.ID)
 					if err != nil {
 						return err
 					}
 					if err := tx.InsertLedgerEntry(f.ctx, e); err != nil {
 						return err
 					}
-					now, err := tx.SumLedger(f.ctx, m.ID)
+					now, err := ledgerSum(f.ctx, tx, m.ID)
 					if err != nil {
 						return err
 					}
@@ -1165,7 +1188,7 @@ func testConcurrentLedgerInsertsLoseNothing(t *testing.T, s backend.Store) {
 				})
 				// Readers run alongside the writers.
 				if err == nil {
-					err = s.ReadTx(f.ctx, func(tx backend.Tx) error { _, err := tx.SumLedger(f.ctx, m.ID); return err })
+					err = s.ReadTx(f.ctx, func(tx backend.Tx) error { _, err := ledgerSum(f.ctx, tx, m.ID); return err })
 				}
 				if err != nil {
 					mu.Lock()
