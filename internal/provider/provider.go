@@ -69,8 +69,9 @@ func (p *telnyxProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *telnyxProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The Telnyx provider manages Telnyx managed accounts (sub-accounts of a manager account) " +
-			"and their API keys, and reads balances, through the Telnyx v2 API or through the bundled reference backend that " +
-			"speaks the same API. With `managed_account_id`, a provider instance acts as one of the manager's managed accounts.",
+			"and their API keys, payment methods and auto-recharge preferences, and reads balances and invoices, through the " +
+			"Telnyx v2 API or through the bundled reference backend that speaks the same API. With `managed_account_id`, " +
+			"a provider instance acts as one of the manager's managed accounts.",
 		Attributes: map[string]schema.Attribute{
 			"api_key": schema.StringAttribute{
 				MarkdownDescription: "API key of the account the provider acts as (a manager account to manage managed accounts). " +
@@ -260,6 +261,8 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 	return []func() resource.Resource{
 		managedaccount.NewResource,
 		apikey.NewResource,
+		billing.NewPaymentMethodResource,
+		billing.NewAutoRechargeResource,
 	}
 }
 
@@ -274,6 +277,8 @@ func (p *telnyxProvider) DataSources(_ context.Context) []func() datasource.Data
 		managedaccount.NewDataSource,
 		managedaccount.NewListDataSource,
 		billing.NewBalanceDataSource,
+		billing.NewPaymentMethodsDataSource,
+		billing.NewInvoicesDataSource,
 		apikey.NewListDataSource,
 	}
 }

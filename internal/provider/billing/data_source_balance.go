@@ -1,14 +1,17 @@
-// Package billing implements the provider's billing data sources.
+// Package billing implements the provider's billing resources and data
+// sources: payment methods, auto-recharge preferences, balances and invoices
+// of the provider's account or of one of its managed accounts.
 package billing
 
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
@@ -23,15 +26,16 @@ func NewBalanceDataSource() datasource.DataSource {
 }
 
 type balanceDataSource struct {
-	client *client.Client
+	data *providerdata.Data
 }
 
 type balanceModel struct {
-	Balance         types.String `tfsdk:"balance"`
-	Pending         types.String `tfsdk:"pending"`
-	CreditLimit     types.String `tfsdk:"credit_limit"`
-	AvailableCredit types.String `tfsdk:"available_credit"`
-	Currency        types.String `tfsdk:"currency"`
+	ManagedAccountID types.String `tfsdk:"managed_account_id"`
+	Balance          types.String `tfsdk:"balance"`
+	Pending          types.String `tfsdk:"pending"`
+	CreditLimit      types.String `tfsdk:"credit_limit"`
+	AvailableCredit  types.String `tfsdk:"available_credit"`
+	Currency         types.String `tfsdk:"currency"`
 }
 
 func (d *balanceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -40,15 +44,24 @@ func (d *balanceDataSource) Metadata(_ context.Context, req datasource.MetadataR
 
 func (d *balanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		MarkdownDescription: "Balance of the account whose API key configures the provider. Amounts are decimal strings, " +
-			"exactly as the API gives them (never rounded through a floating-point number).",
+		MarkdownDescription: "Balance of the provider's account, or of one of its managed accounts (`managed_account_id`). " +
+			"Amounts are decimal strings, exactly as the API gives them (never rounded through a floating-point number).\n\n" +
+			"A managed account with rollup billing has no balance of its own: its charges are its manager's, and the balance " +
+			"shown for it is its manager's.",
 		Attributes: map[string]schema.Attribute{
+			"managed_account_id": schema.StringAttribute{
+				MarkdownDescription: "Read the balance of this managed account of the manager whose `api_key` configures the " +
+					"provider (the provider acts as it through its primary key, fetched with the manager's key and never " +
+					"stored). When not set, the balance of the provider's own account is read.",
+				Optional:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
 			"balance": schema.StringAttribute{
 				MarkdownDescription: "Current balance.",
 				Computed:            true,
 			},
 			"pending": schema.StringAttribute{
-				MarkdownDescription: "Amount pending, not yet in the balance.",
+				MarkdownDescription: "Top-ups not settled yet, not in the balance until they settle.",
 				Computed:            true,
 			},
 			"credit_limit": schema.StringAttribute{
@@ -69,21 +82,31 @@ func (d *balanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 
 func (d *balanceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
 	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.client = pd.Client
+		d.data = pd
 	}
 }
 
-func (d *balanceDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	b, err := d.client.GetBalance(ctx)
+func (d *balanceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var cfg balanceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	c := clientFor(ctx, d.data, cfg.ManagedAccountID, &resp.Diagnostics)
+	if c == nil {
+		return
+	}
+	b, err := c.GetBalance(ctx)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the balance", err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &balanceModel{
-		Balance:         types.StringValue(b.Balance),
-		Pending:         types.StringValue(b.Pending),
-		CreditLimit:     types.StringValue(b.CreditLimit),
-		AvailableCredit: types.StringValue(b.AvailableCredit),
-		Currency:        types.StringValue(b.Currency),
+		ManagedAccountID: cfg.ManagedAccountID,
+		Balance:          types.StringValue(b.Balance),
+		Pending:          types.StringValue(b.Pending),
+		CreditLimit:      types.StringValue(b.CreditLimit),
+		AvailableCredit:  types.StringValue(b.AvailableCredit),
+		Currency:         types.StringValue(b.Currency),
 	})...)
 }

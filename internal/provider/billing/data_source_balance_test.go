@@ -1,6 +1,8 @@
 package billing_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"testing"
 
@@ -54,6 +56,63 @@ data "telnyx_balance" "test" {}
 				ConfigStateChecks: []statecheck.StateCheck{
 					balanceIs("balance", "20.120001"),
 					balanceIs("available_credit", "120.120001"),
+				},
+			},
+		},
+	})
+}
+
+// TestAccBalanceDataSource_managedAccount reads a managed account's balance
+// through managed_account_id after a top-up made as the account (its card
+// charged through the API), then after a charge: the exact amounts. A
+// managed account with rollup billing shows its manager's balance.
+func TestAccBalanceDataSource_managedAccount(t *testing.T) {
+	srv := backendtest.Start(t)
+	account := newManagedAccount(t, srv, "Topped Up Co", false)
+	rollup := newManagedAccount(t, srv, "Rollup Co", true)
+	asAccount := srv.Client(t, account.APIKey)
+	addCard(t, asAccount, testCard, "Topped Up Co", nil)
+	srv.Adjust(t, srv.ManagerID, "7.25")
+	const rollupAddr = "data.telnyx_balance.rollup"
+	config := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+data "telnyx_balance" "test" {
+  managed_account_id = %q
+}
+
+data "telnyx_balance" "rollup" {
+  managed_account_id = %q
+}
+`, account.ID, rollup.ID)
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					tx, err := asAccount.CreateStoredPaymentTransaction(context.Background(), "120.55")
+					if err != nil {
+						t.Fatalf("top up: %v", err)
+					}
+					if tx.AmountCents != 12055 {
+						t.Fatalf("top-up = %+v", tx)
+					}
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					balanceIs("managed_account_id", account.ID),
+					balanceIs("balance", "120.55"),
+					balanceIs("pending", "0.00"),
+					balanceIs("available_credit", "120.55"),
+					statecheck.ExpectKnownValue(rollupAddr, tfjsonpath.New("balance"), knownvalue.StringExact("7.25")),
+				},
+			},
+			{
+				PreConfig: func() { srv.Adjust(t, account.ID, "-0.005") },
+				Config:    config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					balanceIs("balance", "120.545"),
+					balanceIs("available_credit", "120.545"),
 				},
 			},
 		},

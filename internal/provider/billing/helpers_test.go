@@ -1,0 +1,255 @@
+package billing_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+)
+
+// Public test cards: testCard succeeds on charge, declinedCard is declined.
+// testCVC is unusual enough to be looked for in a state or a log.
+const (
+	testCard     = "4242424242424242"
+	declinedCard = "4000000000000002"
+	testCVC      = "987"
+	luhnInvalid  = "4242424242424241"
+)
+
+const (
+	paymentMethodType = "telnyx_payment_method"
+	autoRechargeType  = "telnyx_auto_recharge"
+)
+
+// expiryYear is a year in which a card created today has not expired.
+var expiryYear = time.Now().UTC().Year() + 3
+
+// newManagedAccount creates a managed account of srv's manager through the
+// API and returns it with its primary key.
+func newManagedAccount(t *testing.T, srv *backendtest.Server, name string, rollup bool) *client.ManagedAccount {
+	t.Helper()
+	a, err := srv.Client(t, srv.ManagerKey).CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{
+		BusinessName: name, RollupBilling: &rollup,
+	})
+	if err != nil {
+		t.Fatalf("create managed account %q: %v", name, err)
+	}
+	if a.APIKey == "" {
+		t.Fatalf("managed account %s was created without a primary key", a.ID)
+	}
+	return a
+}
+
+// ownerClient returns a client acting as managedAccountID, or as the manager
+// when it is empty.
+func ownerClient(t *testing.T, srv *backendtest.Server, managedAccountID string) (*client.Client, error) {
+	manager := srv.Client(t, srv.ManagerKey)
+	if managedAccountID == "" {
+		return manager, nil
+	}
+	a, err := manager.GetManagedAccount(context.Background(), managedAccountID)
+	if err != nil {
+		return nil, fmt.Errorf("get managed account %s: %w", managedAccountID, err)
+	}
+	return manager.WithAPIKey(a.APIKey), nil
+}
+
+// addCard creates a card through the API as c, failing the test otherwise.
+func addCard(t *testing.T, c *client.Client, number, name string, def *bool) *client.PaymentMethod {
+	t.Helper()
+	pm, err := c.CreatePaymentMethod(context.Background(), client.CreatePaymentMethodRequest{
+		Type:           client.PaymentMethodTypeCard,
+		Card:           client.NewCard{Number: number, ExpMonth: 12, ExpYear: int64(expiryYear), CVC: testCVC},
+		BillingDetails: client.BillingDetails{Name: name, Country: "US"},
+		Default:        def,
+	})
+	if err != nil {
+		t.Fatalf("create a card: %v", err)
+	}
+	return pm
+}
+
+// captureAttr copies an attribute of a resource in state into *dst.
+func captureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
+	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
+		*dst = v
+		return nil
+	})
+}
+
+// emptyPlan is the step that follows every apply: the same configuration
+// must plan nothing.
+func emptyPlan(config string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}
+
+func expectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+}
+
+// checkPaymentMethod fetches a payment method through the API as c and runs
+// check on it: the API, not the state, is the truth.
+func checkPaymentMethod(c *client.Client, id *string, check func(*client.PaymentMethod) error) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		pm, err := c.GetPaymentMethod(context.Background(), *id)
+		if err != nil {
+			return fmt.Errorf("get payment method %s: %w", *id, err)
+		}
+		return check(pm)
+	}
+}
+
+// paymentMethodGone checks that the API no longer has the payment method.
+func paymentMethodGone(c *client.Client, id *string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		if _, err := c.GetPaymentMethod(context.Background(), *id); !client.IsNotFound(err) {
+			return fmt.Errorf("payment method %s: want a 404, got: %w", *id, orNoError(err))
+		}
+		return nil
+	}
+}
+
+// checkPaymentMethodsDestroyed asks the API about every payment method that
+// was in the state before destroy, through the account that owns it (its
+// managed_account_id, else the manager): each must be gone.
+func checkPaymentMethodsDestroyed(t *testing.T, srv *backendtest.Server) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		n := 0
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != paymentMethodType {
+				continue
+			}
+			n++
+			c, err := ownerClient(t, srv, rs.Primary.Attributes["managed_account_id"])
+			if err != nil {
+				return fmt.Errorf("after destroy: %w", err)
+			}
+			id := rs.Primary.ID
+			if err := paymentMethodGone(c, &id)(s); err != nil {
+				return fmt.Errorf("after destroy: %w", err)
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("no %s was in the state before destroy", paymentMethodType)
+		}
+		return nil
+	}
+}
+
+// checkAutoRechargeOff asks the API, through the account of every
+// telnyx_auto_recharge that was in the state before destroy (its
+// managed_account_id, else owner), that auto-recharge is off.
+func checkAutoRechargeOff(t *testing.T, srv *backendtest.Server, owner *client.Client) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		n := 0
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != autoRechargeType {
+				continue
+			}
+			n++
+			c := owner
+			if id := rs.Primary.Attributes["managed_account_id"]; id != "" {
+				var err error
+				if c, err = ownerClient(t, srv, id); err != nil {
+					return fmt.Errorf("after destroy: %w", err)
+				}
+			}
+			p, err := c.GetAutoRechargePref(context.Background())
+			if err != nil {
+				return fmt.Errorf("after destroy, get auto-recharge preferences: %w", err)
+			}
+			if p.Enabled || p.ID != rs.Primary.ID {
+				return fmt.Errorf("after destroy, auto-recharge preferences = %+v, want %s disabled", p, rs.Primary.ID)
+			}
+		}
+		if n == 0 {
+			return fmt.Errorf("no %s was in the state before destroy", autoRechargeType)
+		}
+		return nil
+	}
+}
+
+// orNoError stands in for a nil error in a message that quotes what a call
+// returned.
+func orNoError(err error) error {
+	if err == nil {
+		return errors.New("no error")
+	}
+	return err
+}
+
+// secretsAbsent fails when any of the secrets appears anywhere in the state
+// (terraform show -json, sensitive values included) or in the values of a
+// plan. A plan echoes the configuration's literals, where the secrets are
+// written on purpose: only what Terraform plans or records is searched.
+type secretsAbsent struct{ secrets []string }
+
+var (
+	_ statecheck.StateCheck = secretsAbsent{}
+	_ plancheck.PlanCheck   = secretsAbsent{}
+)
+
+func (c secretsAbsent) find(what string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return fmt.Errorf("decode %s: %w", what, err)
+	}
+	delete(doc, "configuration")
+	if raw, err = json.Marshal(doc); err != nil {
+		return fmt.Errorf("encode %s: %w", what, err)
+	}
+	for _, s := range c.secrets {
+		if strings.Contains(string(raw), s) {
+			return fmt.Errorf("a card secret (%d characters) appears in the %s", len(s), what)
+		}
+	}
+	return nil
+}
+
+func (c secretsAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil {
+		resp.Error = errors.New("no state to check")
+		return
+	}
+	resp.Error = c.find("state", req.State)
+}
+
+func (c secretsAbsent) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan == nil {
+		resp.Error = errors.New("no plan to check")
+		return
+	}
+	resp.Error = c.find("plan", req.Plan)
+}
+
+// sumAmounts adds decimal strings exactly.
+func sumAmounts(amounts ...string) (*big.Rat, error) {
+	sum := new(big.Rat)
+	for _, a := range amounts {
+		r, ok := new(big.Rat).SetString(a)
+		if !ok {
+			return nil, fmt.Errorf("%q is not a decimal amount", a)
+		}
+		sum.Add(sum, r)
+	}
+	return sum, nil
+}
