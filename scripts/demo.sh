@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo behind `make demo` and `make demo-clean`.
 #
-#   scripts/demo.sh up    start the reference backend on SQLite under ./.demo and
-#                         run terraform apply on examples/demo (run `make build` first)
+#   scripts/demo.sh up    start the reference backend on SQLite under ./.demo, run
+#                         terraform apply on examples/demo, post usage for its managed
+#                         accounts and apply again to show the usage reports
+#                         (run `make build` first)
 #   scripts/demo.sh down  stop the backend and remove ./.demo and the demo's state
 #
 # DEMO_ADDR picks the backend's address (default 127.0.0.1:8787).
@@ -124,6 +126,62 @@ fund_manager() {
   echo "Posted a 250.00 operator adjustment to the manager's ledger."
 }
 
+# utc_date prints the UTC date (YYYY-MM-DD) of a Unix time.
+utc_date() {
+  date -u -d "@$1" +%F 2>/dev/null || date -u -r "$1" +%F # GNU, else BSD (macOS)
+}
+
+# utc_time prints a Unix time as RFC 3339 in UTC.
+utc_time() {
+  date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || date -u -r "$1" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# output_id prints the id of one managed account of the demo, from the
+# managed_account_ids output of the last apply.
+output_id() {
+  terraform -chdir="$example_dir" output -json managed_account_ids | tr -d ' \n' |
+    sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"
+}
+
+# ingest_usage posts some messaging traffic of Acme and Globex through the
+# operator API, as Telnyx's network would report it. The events are dated a
+# few seconds from now (the backend takes up to 5 minutes ahead), surely after
+# the first apply, so that Globex's custom rates, in force from that apply on,
+# price its share. Their ids name the day: running the demo again the same day
+# posts duplicates, which the backend ignores.
+ingest_usage() {
+  local acme globex now day status
+  acme=$(output_id acme)
+  globex=$(output_id globex)
+  [[ -n $acme && -n $globex ]] || die "could not read the managed accounts' ids from the terraform outputs"
+  now=$(date -u +%s)
+  day=$(utc_date "$now")
+  local events=() n=0
+  # event ACCOUNT DIRECTION TYPE COUNTRY PARTS: one message of PARTS parts.
+  event() {
+    n=$((n + 1))
+    events+=("$(printf '{"id":"demo-%s-%s-%d","account_id":"%s","product":"messaging","occurred_at":"%s","direction":"%s","message_type":"%s","country_iso":"%s","parts":%d}' \
+      "$1" "$day" "$n" "$1" "$(utc_time $((now + n)))" "$2" "$3" "$4" "$5")")
+  }
+  local i
+  for i in 1 2 3 4 5 6; do event "$acme" outbound SMS US $(((i % 3) + 1)); done
+  for i in 1 2; do event "$acme" inbound SMS US 1; done
+  event "$acme" outbound MMS CA 1
+  for i in 1 2 3 4; do event "$globex" outbound SMS US 2; done
+  for i in 1 2 3; do event "$globex" outbound SMS GB 1; done
+  event "$globex" outbound SMS DE 1
+  local body
+  body=$(IFS=,; printf '{"events":[%s]}' "${events[*]}")
+  status=$(curl -sS -o "$demo_dir/usage.json" -w '%{http_code}' --max-time 30 \
+    -H "Authorization: Bearer $OPERATOR_KEY" -H 'Content-Type: application/json' \
+    -d "$body" "$base/reference/usage_events")
+  [[ $status == 200 ]] || die "the usage ingestion answered $status: $(cat "$demo_dir/usage.json")"
+  local accepted duplicates
+  accepted=$(sed -n 's/.*"accepted":\([0-9]*\).*/\1/p' "$demo_dir/usage.json")
+  duplicates=$(sed -n 's/.*"duplicates":\([0-9]*\).*/\1/p' "$demo_dir/usage.json")
+  echo "Posted ${#events[@]} messaging events of Acme and Globex: $accepted new, $duplicates already posted today (ignored)."
+}
+
 write_cli_config() {
   # dev_overrides makes terraform use ./bin/terraform-provider-telnyx without
   # a registry, so nothing is downloaded and `terraform init` is not needed.
@@ -146,7 +204,7 @@ EOF
 
 up() {
   need terraform "install Terraform (1.11 or later) first"
-  need curl "the demo uses it to wait for the backend and to post an operator adjustment"
+  need curl "the demo uses it to wait for the backend and to post an operator adjustment and usage"
   mkdir -p "$demo_dir"
   chmod 700 "$demo_dir"
 
@@ -169,7 +227,12 @@ up() {
   # shellcheck source=/dev/null
   source "$demo_dir/env"
   echo "Running terraform apply in examples/demo..."
-  # apply ends with the outputs: the managed accounts' ids and the manager's balance.
+  terraform -chdir="$example_dir" apply -auto-approve -input=false
+  ingest_usage
+  echo "Running terraform apply again, so that the usage reports read the usage just ingested..."
+  # This apply ends with the outputs: the managed accounts, the manager's
+  # balance, Acme's usage as Acme sees it (no cost) and every managed
+  # account's usage as the manager sees it (with cost).
   terraform -chdir="$example_dir" apply -auto-approve -input=false
   cat <<EOF
 

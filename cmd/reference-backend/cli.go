@@ -12,6 +12,9 @@ const usage = `reference-backend runs the reference implementation of the Telnyx
 
 Usage:
   reference-backend serve [flags]   start the API server (see "reference-backend serve --help")
+  reference-backend simulate-usage [flags]
+                                    post realistic usage to a running backend
+                                    (see "reference-backend simulate-usage --help")
   reference-backend version         print the version
   reference-backend --help          show this help
 
@@ -44,6 +47,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 	switch args[0] {
 	case "serve":
 		return a.runServe(ctx, args[1:])
+	case "simulate-usage":
+		return a.runSimulate(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.stdout, "reference-backend %s (%s)\n", version, runtime.Version())
 		return 0

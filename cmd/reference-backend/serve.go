@@ -178,6 +178,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 	if err := svc.SetTopUpSettlementDelay(cfg.topUpSettlementDelay); err != nil {
 		return err
 	}
+	if err := svc.EnsurePriceBook(ctx); err != nil {
+		return fmt.Errorf("load the price book: %w", err)
+	}
 	if cfg.bootstrapKey != "" {
 		m, err := svc.BootstrapManager(ctx, cfg.bootstrapKey, cfg.bootstrapEmail)
 		if err != nil {

@@ -20,11 +20,36 @@ resource "telnyx_managed_account" "acme" {
   rollup_billing = true
 }
 
-# Its own balance, and 25 of the manager's outbound channels.
+# Its own balance, 25 of the manager's outbound channels, and prices of its
+# own (below) instead of the manager's.
 resource "telnyx_managed_account" "globex" {
-  business_name        = "Globex Voice"
-  email                = "globex@demo.example.com"
-  global_channel_limit = 25
+  business_name                        = "Globex Voice"
+  email                                = "globex@demo.example.com"
+  global_channel_limit                 = 25
+  managed_account_allow_custom_pricing = true
+}
+
+# Globex's custom rates for outbound SMS to the US and the UK; the rest of its
+# usage is rated at the manager's rates. Globex itself never sees a rate.
+resource "telnyx_managed_account_pricing" "globex" {
+  managed_account_id = telnyx_managed_account.globex.id
+
+  rates = [
+    {
+      product      = "messaging"
+      direction    = "outbound"
+      message_type = "SMS"
+      country_iso  = "US"
+      rate         = "0.0035" # per message part; the list price is 0.004
+    },
+    {
+      product      = "messaging"
+      direction    = "outbound"
+      message_type = "SMS"
+      country_iso  = "GB"
+      rate         = "0.03"
+    },
+  ]
 }
 
 # Created, then disabled: its API keys are refused until it is enabled again.
@@ -46,6 +71,55 @@ data "telnyx_managed_accounts" "all" {
     telnyx_managed_account.globex,
     telnyx_managed_account.initech,
   ]
+}
+
+# Usage reports of the last 7 days. `make demo` ingests messaging usage for
+# Acme and Globex after the first apply and applies again, so that these read it.
+
+# Acme's own view: the provider acts as Acme, which sees its usage but never
+# a cost or a rate.
+data "telnyx_usage_report" "acme_messaging" {
+  managed_account_id = telnyx_managed_account.acme.id
+  product            = "messaging"
+  dimensions         = ["direction", "country_iso", "message_type"]
+  metrics            = ["count", "parts"]
+  date_range         = "last_7_days"
+}
+
+# The manager's view of every managed account (the user_id dimension), with
+# the cost of each account's usage at the rates it pays.
+data "telnyx_usage_report" "managed_accounts_messaging" {
+  all_managed_accounts = true
+  product              = "messaging"
+  dimensions           = ["direction", "country_iso"]
+  metrics              = ["count", "parts", "cost"]
+  date_range           = "last_7_days"
+
+  depends_on = [telnyx_managed_account_pricing.globex]
+}
+
+locals {
+  account_names = {
+    (telnyx_managed_account.acme.id)    = "acme"
+    (telnyx_managed_account.globex.id)  = "globex"
+    (telnyx_managed_account.initech.id) = "initech"
+  }
+}
+
+output "acme_usage_as_acme" {
+  description = "Acme's messaging of the last 7 days as Acme sees it: counts, no cost."
+  value = {
+    for r in data.telnyx_usage_report.acme_messaging.rows :
+    "${r.dimensions.direction} ${r.dimensions.message_type} ${r.dimensions.country_iso}" => r.metrics
+  }
+}
+
+output "managed_accounts_usage_with_cost" {
+  description = "Messaging of the last 7 days of every managed account, as the manager sees it: with cost (USD)."
+  value = {
+    for r in data.telnyx_usage_report.managed_accounts_messaging.rows :
+    "${lookup(local.account_names, r.dimensions.user_id, r.dimensions.user_id)} ${r.dimensions.direction} ${r.dimensions.country_iso}" => r.metrics
+  }
 }
 
 output "managed_account_ids" {

@@ -553,6 +553,41 @@ func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry
 	return s.autoRecharge(ctx, tx, account)
 }
 
+// postCharges posts several charges to the ledger of account as postCharge
+// posts one, and fires auto-recharge once, after the last: a batch of usage
+// crosses the threshold once at most. The ledger is summed once for the
+// overflow check of them all, not once per entry.
+func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry) error {
+	var total Money
+	for _, e := range entries {
+		if e.AccountID != account.ID || account.BillingAccountID() != account.ID || e.Amount > 0 {
+			return Errorf(EINTERNAL, "postCharges: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
+				e.ID, e.AccountID, e.Amount, account.ID)
+		}
+		var err error
+		if total, err = total.Add(e.Amount); err != nil {
+			return InvalidField("/amount", "the balance would overflow.")
+		}
+	}
+	settled, pending, err := tx.LedgerTotals(ctx, account.ID, s.now())
+	if err != nil {
+		return err
+	}
+	sum, err := settled.Add(pending)
+	if err == nil {
+		_, err = sum.Add(total)
+	}
+	if err != nil {
+		return InvalidField("/amount", "the balance would overflow.")
+	}
+	for _, e := range entries {
+		if err := tx.InsertLedgerEntry(ctx, e); err != nil {
+			return err
+		}
+	}
+	return s.autoRecharge(ctx, tx, account)
+}
+
 // autoRecharge tops the account up when auto-recharge is on and its funds
 // (settled balance plus pending top-ups, so that a recharge still settling is
 // not made twice) are under the threshold: by what is missing to the

@@ -201,6 +201,34 @@ func (s *Service) GetAccount(ctx context.Context, id string) (*Account, *Balance
 	return a, b, err
 }
 
+// OperatorManagedAccounts returns a page of a manager's managed accounts
+// that are not cancelled, oldest first, for the operator (the usage
+// simulator reads them). Returns ENOTFOUND when id is not a manager's.
+func (s *Service) OperatorManagedAccounts(ctx context.Context, id string, page Page) ([]*Account, PageMeta, error) {
+	q := ManagedAccountQuery{Sort: SortOrder{Field: "created_at"}, Page: page}
+	if err := validatePage(&q.Page); err != nil {
+		return nil, PageMeta{}, err
+	}
+	var (
+		list  []*Account
+		total int
+	)
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		m, err := tx.GetAccount(ctx, id)
+		if ErrorKind(err) == ENOTFOUND || (err == nil && !m.IsManager()) {
+			return NotFound("Manager account")
+		} else if err != nil {
+			return err
+		}
+		list, total, err = tx.ListManagedAccounts(ctx, id, q)
+		return err
+	})
+	if err != nil {
+		return nil, PageMeta{}, err
+	}
+	return list, NewPageMeta(q.Page, total), nil
+}
+
 // UpdateManagerLimits changes a manager's managed-account limit and channel
 // pool. Returns ENOTFOUND for an unknown id and EINVALID for a managed account
 // or a negative limit.

@@ -97,6 +97,37 @@ type Tx interface {
 	// ListAuditEvents returns one page of events, newest first (ties broken on
 	// ID), and the number that match q across all pages.
 	ListAuditEvents(ctx context.Context, q AuditQuery) ([]*AuditEvent, int, error)
+
+	// InsertRateSet stores a rate set with its rates. A set of the same scope
+	// and account with the same EffectiveFrom is replaced, rates and all.
+	InsertRateSet(ctx context.Context, set *RateSet) error
+	// ListRateSets returns the sets of a scope and account (accountID "" for
+	// the list) without their rates, by EffectiveFrom ascending.
+	ListRateSets(ctx context.Context, scope RateScope, accountID string) ([]*RateSet, error)
+	// GetRates returns the rates of a set, ordered by key (product,
+	// direction, message type, country).
+	GetRates(ctx context.Context, rateSetID string) ([]Rate, error)
+	// EffectiveRateSet returns, with its rates, the set of a scope and
+	// account in force at at: the one with the greatest EffectiveFrom at or
+	// before at. ENOTFOUND when there is none.
+	EffectiveRateSet(ctx context.Context, scope RateScope, accountID string, at time.Time) (*RateSet, error)
+
+	// StoredUsageEventIDs returns which of ids are ids of stored usage events.
+	StoredUsageEventIDs(ctx context.Context, ids []string) (map[string]bool, error)
+	// InsertUsageEvents stores events; an id already stored is ECONFLICT.
+	InsertUsageEvents(ctx context.Context, events []*UsageEvent) error
+	// GetUsageEvent returns a stored usage event.
+	GetUsageEvent(ctx context.Context, id string) (*UsageEvent, error)
+	// AddUsageRollups adds each rollup's counts to the stored rollup of its
+	// key (UsageRollupKey), creating it when missing. Keys are distinct.
+	AddUsageRollups(ctx context.Context, rollups []*UsageRollup) error
+	// ListUsageRollups returns an account's rollups of the days from..to
+	// (inclusive, "2006-01-02"), ordered by key.
+	ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*UsageRollup, error)
+	// UsageReport sums the rollups (never the raw events) that q selects
+	// into groups, and returns one page of them with the number of groups
+	// across all pages. Groups without usage do not exist.
+	UsageReport(ctx context.Context, q UsageReportQuery) ([]UsageReportRow, int, error)
 }
 
 // APIKeyQuery selects a page of an account's keys. Empty fields do not filter.

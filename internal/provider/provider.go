@@ -24,7 +24,9 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/apikey"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/billing"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/managedaccount"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/pricing"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/usage"
 )
 
 // Environment variables the provider block falls back to.
@@ -69,7 +71,8 @@ func (p *telnyxProvider) Metadata(_ context.Context, _ provider.MetadataRequest,
 func (p *telnyxProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The Telnyx provider manages Telnyx managed accounts (sub-accounts of a manager account) " +
-			"and their API keys, payment methods and auto-recharge preferences, and reads balances and invoices, through the " +
+			"and their API keys, payment methods, auto-recharge preferences and custom rates, and reads balances, invoices, " +
+			"pricing and usage reports, through the " +
 			"Telnyx v2 API or through the bundled reference backend that speaks the same API. With `managed_account_id`, " +
 			"a provider instance acts as one of the manager's managed accounts.",
 		Attributes: map[string]schema.Attribute{
@@ -261,6 +264,7 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 	return []func() resource.Resource{
 		managedaccount.NewResource,
 		apikey.NewResource,
+		pricing.NewResource,
 		billing.NewPaymentMethodResource,
 		billing.NewAutoRechargeResource,
 	}
@@ -280,6 +284,8 @@ func (p *telnyxProvider) DataSources(_ context.Context) []func() datasource.Data
 		billing.NewPaymentMethodsDataSource,
 		billing.NewInvoicesDataSource,
 		apikey.NewListDataSource,
+		pricing.NewDataSource,
+		usage.NewDataSource,
 	}
 }
 

@@ -94,6 +94,9 @@ func Start(t testing.TB) *Server {
 	svc := backend.NewService(store, secrets)
 	clk := &clock{}
 	svc.SetClock(clk.now)
+	if err := svc.EnsurePriceBook(context.Background()); err != nil {
+		t.Fatalf("backendtest: load the price book: %v", err)
+	}
 
 	logger := slog.New(slog.DiscardHandler)
 	if os.Getenv(LogEnv) == "1" {
@@ -265,6 +268,17 @@ func (s *Server) RevokeAPIKey(t testing.TB, key, id string) {
 	status, _, raw := s.Do(t, http.MethodDelete, "/v2/api_keys/"+id, key, nil)
 	if status != http.StatusOK {
 		t.Fatalf("backendtest: revoke API key %s: status %d: %s", id, status, raw)
+	}
+}
+
+// IngestUsage posts a batch of usage events through the operator API
+// (POST /reference/usage_events, each event a JSON object as the API takes
+// it), failing the test unless the batch is accepted.
+func (s *Server) IngestUsage(t testing.TB, events []map[string]any) {
+	t.Helper()
+	status, body := s.Operator(t, http.MethodPost, "/reference/usage_events", map[string]any{"events": events})
+	if status != http.StatusOK {
+		t.Fatalf("backendtest: ingest %d usage events: status %d: %s", len(events), status, body)
 	}
 }
 

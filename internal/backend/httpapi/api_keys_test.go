@@ -265,7 +265,7 @@ func TestAPIKeyValidation(t *testing.T) {
 		{"an empty tag", http.MethodPost, map[string]any{"tags": []string{""}}, errWant{status: 422, code: "10004", pointer: "/tags/0"}},
 		{"a duplicate tag", http.MethodPost, map[string]any{"tags": []string{"prod", "prod"}}, errWant{status: 422, code: "10004", pointer: "/tags/1"}},
 		{"tags as a string", http.MethodPost, map[string]any{"tags": "prod"}, errWant{status: 422, code: "10004", pointer: "/tags"}},
-		{"a numeric tag", http.MethodPost, map[string]any{"tags": []any{1}}, errWant{status: 422, code: "10004", pointer: "/tags"}},
+		{"a numeric tag", http.MethodPost, map[string]any{"tags": []any{"ok", 1}}, errWant{status: 422, code: "10004", pointer: "/tags/1"}},
 		{"a 256-character description", http.MethodPost, map[string]any{"description": strings.Repeat("d", 256)}, errWant{status: 422, code: "10004", pointer: "/description"}},
 		{"expires_at in the past", http.MethodPost, map[string]any{"expires_at": "2020-01-01T00:00:00Z"}, errWant{status: 422, code: "10004", pointer: "/expires_at"}},
 		{"expires_at a millisecond ago", http.MethodPost, map[string]any{"expires_at": msTime(srv.Now().Add(-time.Millisecond))}, errWant{status: 422, code: "10004", pointer: "/expires_at"}},

@@ -161,6 +161,16 @@ func TestContractValidatorRejectsWrongShapes(t *testing.T) {
 			`{"data":{"id":"p","record_type":"auto_recharge_pref","enabled":false,"preference":"card"}}`},
 		{"auto-recharge enabled as a string", http.MethodPatch, "/v2/payment/auto_recharge_prefs", 200,
 			`{"data":{"id":"p","record_type":"auto_recharge_pref","enabled":"false"}}`},
+		{"usage report rows as an object", http.MethodGet, "/v2/usage_reports?product=voice", 200,
+			`{"data":{"direction":"inbound"},"meta":{"page_number":1,"page_size":20,"total_pages":1,"total_results":1}}`},
+		{"usage report row as an array", http.MethodGet, "/v2/usage_reports?product=voice", 200,
+			`{"data":[["inbound",1]],"meta":{"page_number":1,"page_size":20,"total_pages":1,"total_results":1}}`},
+		{"usage report total as a string", http.MethodGet, "/v2/usage_reports", 200,
+			`{"data":[],"meta":{"page_number":1,"page_size":20,"total_pages":0,"total_results":"0"}}`},
+		{"usage report 400 with a numeric code", http.MethodGet, "/v2/usage_reports", 400,
+			`{"errors":[{"code":10003,"title":"Metrics invalid values","source":{"parameter":"metrics"}}]}`},
+		{"usage report options metrics as a string", http.MethodGet, "/v2/usage_reports/options", 200,
+			`{"data":[{"product":"voice","product_dimensions":["direction"],"product_metrics":"count"}]}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,7 +207,8 @@ func TestExtensionsAreSkippedExplicitly(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/v2/managed_accounts", "/v2/managed_accounts/x", "/v2/balance", "/v2/api_keys_export", "/v2/audit_eventsx/1", "/v2/nope",
-		"/v2/payment/auto_recharge_prefs", "/v2/payment/stored_payment_transactions", "/v2/payment_methodsx"} {
+		"/v2/payment/auto_recharge_prefs", "/v2/payment/stored_payment_transactions", "/v2/payment_methodsx",
+		"/v2/usage_reports", "/v2/usage_reports/options"} {
 		if isExtension(path) {
 			t.Errorf("%s is skipped as an extension", path)
 		}

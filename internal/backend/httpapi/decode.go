@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -32,10 +33,16 @@ const (
 // required body (400), and fields that are unknown or of the wrong type (422,
 // with the field's pointer).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) error {
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	return decodeBodyLimit(w, r, dst, rule, maxBodyBytes)
+}
+
+// decodeBodyLimit is decodeBody with another size limit, for the bodies that
+// are big by nature (usage batches).
+func decodeBodyLimit(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule, limit int64) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, tooLarge := errors.AsType[*http.MaxBytesError](err); tooLarge {
-			return &backend.Error{Kind: backend.ETOOLARGE, Detail: fmt.Sprintf("The request body must be at most %d bytes.", maxBodyBytes)}
+			return &backend.Error{Kind: backend.ETOOLARGE, Detail: fmt.Sprintf("The request body must be at most %d bytes.", limit)}
 		}
 		return &backend.Error{Kind: backend.EBADREQUEST, Detail: "The request body could not be read.", Pointer: "/"}
 	}
@@ -54,7 +61,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return decodeError(err, trimmed, reflect.TypeOf(dst))
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &backend.Error{Kind: backend.EBADREQUEST, Detail: "The request body must hold a single JSON object, with nothing after it.", Pointer: "/"}
@@ -65,43 +72,133 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 // checkFieldNames refuses, with its pointer, any object key in raw that is not
 // exactly the JSON name of a field of t, recursing into nested objects and
 // arrays. Malformed JSON is left for the decoder to report.
+//
+// It scans raw once, in document order (the first bad key of the body is the
+// one reported), without building any value, so that a big body (a batch of
+// 10,000 usage events) costs little more than its validation.
 func checkFieldNames(raw json.RawMessage, t reflect.Type, path []string) error {
-	for t.Kind() == reflect.Pointer {
+	if !json.Valid(raw) {
+		return nil
+	}
+	sc := &nameScanner{b: raw}
+	return sc.value(t, path)
+}
+
+// nameScanner walks JSON already known to be valid.
+type nameScanner struct {
+	b []byte
+	i int
+}
+
+func (sc *nameScanner) skipSpace() {
+	for sc.i < len(sc.b) {
+		switch sc.b[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+// str consumes a string and returns its raw bytes between the quotes, and
+// whether they hold an escape.
+func (sc *nameScanner) str() ([]byte, bool) {
+	sc.i++ // the opening quote
+	start, escaped := sc.i, false
+	for sc.b[sc.i] != '"' {
+		if sc.b[sc.i] == '\\' {
+			escaped = true
+			sc.i++ // the escaped character (a quote, perhaps)
+		}
+		sc.i++
+	}
+	sc.i++
+	return sc.b[start : sc.i-1], escaped
+}
+
+// value checks the next value against t (nil: anything goes, as inside a
+// map or an interface value).
+func (sc *nameScanner) value(t reflect.Type, path []string) error {
+	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.Struct:
-		var obj map[string]json.RawMessage
-		if json.Unmarshal(raw, &obj) != nil {
-			return nil
+	here := path[:len(path):len(path)]
+	sc.skipSpace()
+	switch sc.b[sc.i] {
+	case '{':
+		var fields map[string]reflect.StructField
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = jsonFields(t)
 		}
-		for key, val := range obj {
-			f, ok := fieldByJSONName(t, key)
-			if !ok {
-				name := append(path[:len(path):len(path)], key)
-				return backend.InvalidField(fieldPointer(name), "%s is not a field of this request body.", strings.Join(name, "."))
+		sc.i++
+		for sc.skipSpace(); sc.b[sc.i] != '}'; sc.skipSpace() {
+			if sc.b[sc.i] == ',' {
+				sc.i++
+				sc.skipSpace()
 			}
-			if err := checkFieldNames(val, f.Type, append(path[:len(path):len(path)], key)); err != nil {
+			rawKey, escaped := sc.str()
+			key := string(rawKey)
+			if escaped {
+				_ = json.Unmarshal(append(append([]byte{'"'}, rawKey...), '"'), &key) // valid JSON: cannot fail
+			}
+			var next reflect.Type
+			if fields != nil {
+				f, ok := fields[key]
+				if !ok {
+					name := append(here, key)
+					return backend.InvalidField(fieldPointer(name), "%s is not a field of this request body.", strings.Join(name, "."))
+				}
+				next = f.Type
+			}
+			sc.skipSpace()
+			sc.i++ // the colon
+			if err := sc.value(next, append(here, key)); err != nil {
 				return err
 			}
 		}
-	case reflect.Slice, reflect.Array:
-		var items []json.RawMessage
-		if json.Unmarshal(raw, &items) != nil {
-			return nil
+		sc.i++
+	case '[':
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
 		}
-		for i, item := range items {
-			if err := checkFieldNames(item, t.Elem(), append(path[:len(path):len(path)], strconv.Itoa(i))); err != nil {
+		sc.i++
+		for n := 0; ; n++ {
+			sc.skipSpace()
+			if sc.b[sc.i] == ']' {
+				break
+			}
+			if sc.b[sc.i] == ',' {
+				sc.i++
+			}
+			if err := sc.value(elem, append(here, strconv.Itoa(n))); err != nil {
 				return err
 			}
+		}
+		sc.i++
+	case '"':
+		sc.str()
+	default: // a number, true, false or null
+		for sc.i < len(sc.b) && !strings.ContainsRune(",]} \t\n\r", rune(sc.b[sc.i])) {
+			sc.i++
 		}
 	}
 	return nil
 }
 
-// fieldByJSONName finds the exported field of struct type t whose JSON name
-// is exactly name.
-func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+// jsonFieldCache holds jsonFields' answer per struct type.
+var jsonFieldCache sync.Map // reflect.Type → map[string]reflect.StructField
+
+// jsonFields maps the JSON names of the exported fields of struct type t to
+// the fields.
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	if cached, ok := jsonFieldCache.Load(t); ok {
+		if fields, ok := cached.(map[string]reflect.StructField); ok { // always: only this function stores
+			return fields
+		}
+	}
+	fields := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -114,22 +211,32 @@ func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
 		if tag == "" {
 			tag = f.Name
 		}
-		if tag == name {
-			return f, true
-		}
+		fields[tag] = f
 	}
-	return reflect.StructField{}, false
+	jsonFieldCache.Store(t, fields)
+	return fields
 }
 
-// decodeError turns what encoding/json reports into a domain error that says
-// where the body is wrong.
-func decodeError(err error) error {
+// fieldByJSONName finds the exported field of struct type t whose JSON name
+// is exactly name.
+func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
+	f, ok := jsonFields(t)[name]
+	return f, ok
+}
+
+// decodeError turns what encoding/json reports about raw, decoded as t, into
+// a domain error that says where the body is wrong.
+func decodeError(err error, raw json.RawMessage, t reflect.Type) error {
 	if typeErr, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
 		if typeErr.Field == "" {
 			return backend.InvalidField("/", "The request body must be a JSON object.")
 		}
-		pointer := fieldPointer(strings.Split(typeErr.Field, "."))
-		return backend.InvalidField(pointer, "%s must be %s, not %s.", typeErr.Field, jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
+		names := strings.Split(typeErr.Field, ".")
+		if located, found := locateTypeError(raw, t, names, nil); found {
+			names = located
+		}
+		return backend.InvalidField(fieldPointer(names), "%s must be %s, not %s.", strings.Join(names, "."),
+			jsonTypeName(typeErr.Type.Kind().String()), typeErr.Value)
 	}
 	const unknownPrefix = "json: unknown field "
 	if msg := err.Error(); strings.HasPrefix(msg, unknownPrefix) {
@@ -147,6 +254,47 @@ func decodeError(err error) error {
 		return &backend.Error{Kind: backend.EBADREQUEST, Pointer: "/", Detail: "The request body is not valid JSON: it ends too early."}
 	}
 	return &backend.Error{Kind: backend.EBADREQUEST, Pointer: "/", Detail: "The request body is not valid JSON."}
+}
+
+// locateTypeError finds in raw, decoded as t, the value the decoder refused
+// at field (the dotted path of UnmarshalTypeError, which has no array
+// indices) and returns its path with the indices, so that the pointer names
+// the array element at fault: /events/3/parts, not /events/parts. Arrays are
+// searched in order, as the decoder reads them. It runs only on a body
+// already refused.
+func locateTypeError(raw json.RawMessage, t reflect.Type, field, path []string) ([]string, bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	here := path[:len(path):len(path)]
+	if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		var items []json.RawMessage
+		if json.Unmarshal(raw, &items) != nil {
+			return path, len(field) == 0 // not an array where one is due
+		}
+		for i, item := range items {
+			if located, found := locateTypeError(item, t.Elem(), field, append(here, strconv.Itoa(i))); found {
+				return located, true
+			}
+		}
+		return nil, false
+	}
+	if len(field) == 0 {
+		return path, json.Unmarshal(raw, reflect.New(t).Interface()) != nil
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, false
+	}
+	f, known := fieldByJSONName(t, field[0])
+	var obj map[string]json.RawMessage
+	if !known || json.Unmarshal(raw, &obj) != nil {
+		return nil, false
+	}
+	val, present := obj[field[0]]
+	if !present {
+		return nil, false
+	}
+	return locateTypeError(val, f.Type, field[1:], append(here, field[0]))
 }
 
 // fieldPointer builds an RFC 6901 JSON pointer from field names.

@@ -102,10 +102,11 @@ func callAuthorization(t *testing.T, srv *backendtest.Server, method, path, auth
 // extensionPrefixes are the /v2 paths of our extensions (DESIGN 2.2). The
 // Telnyx contract has no operation for them, so their answers cannot be
 // validated against it; every other /v2 path must be in the contract.
-var extensionPrefixes = []string{"/v2/api_keys", "/v2/audit_events", "/v2/payment_methods"}
+var extensionPrefixes = []string{"/v2/api_keys", "/v2/audit_events", "/v2/payment_methods", "/v2/pricing"}
 
 // isExtension tells whether a request path (query string allowed) is under
-// one of the extension prefixes, as a whole path segment.
+// one of the extension prefixes, as a whole path segment, or is a managed
+// account's custom pricing (/v2/managed_accounts/{id}/pricing).
 func isExtension(path string) bool {
 	p, _, _ := strings.Cut(path, "?")
 	for _, prefix := range extensionPrefixes {
@@ -113,7 +114,8 @@ func isExtension(path string) bool {
 			return true
 		}
 	}
-	return false
+	id, isPricing := strings.CutSuffix(strings.TrimPrefix(p, "/v2/managed_accounts/"), "/pricing")
+	return isPricing && strings.HasPrefix(p, "/v2/managed_accounts/") && id != "" && !strings.Contains(id, "/")
 }
 
 func validateAgainstContract(t *testing.T, r *apiResponse) {

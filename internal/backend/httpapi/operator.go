@@ -115,6 +115,39 @@ func (s *server) writeAccountDetail(w http.ResponseWriter, r *http.Request, id s
 	return nil
 }
 
+// managedAccountOfManager is one item of a manager's managed accounts as
+// the operator lists them.
+type managedAccountOfManager struct {
+	operatorAccount
+	ManagerAccountID string `json:"manager_account_id"`
+}
+
+// listManagersAccounts is GET /reference/accounts/{id}/managed_accounts: a
+// manager's managed accounts that are not cancelled, oldest first.
+func (s *server) listManagersAccounts(w http.ResponseWriter, r *http.Request) error {
+	params, err := newQueryParams(r.URL, pageParams...)
+	if err != nil {
+		return err
+	}
+	page, err := params.page()
+	if err != nil {
+		return err
+	}
+	accounts, meta, err := s.svc.OperatorManagedAccounts(r.Context(), r.PathValue("id"), page)
+	if err != nil {
+		return err
+	}
+	out := struct {
+		Data []managedAccountOfManager `json:"data"`
+		Meta paginationMeta            `json:"meta"`
+	}{Data: make([]managedAccountOfManager, 0, len(accounts)), Meta: newPaginationMeta(meta)}
+	for _, a := range accounts {
+		out.Data = append(out.Data, managedAccountOfManager{operatorAccount: newOperatorAccount(a), ManagerAccountID: a.ManagerID})
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
 func (s *server) updateAccountLimits(w http.ResponseWriter, r *http.Request) error {
 	var body updateAccountLimitsBody
 	if err := decodeBody(w, r, &body, bodyRequired); err != nil {

@@ -58,6 +58,8 @@ func (s *server) routes() {
 	s.mux.HandleFunc("POST /v2/managed_accounts/{id}/actions/enable", s.account(s.enableManagedAccount))
 	s.mux.HandleFunc("PATCH /v2/managed_accounts/{id}/update_global_channel_limit", s.account(s.updateGlobalChannelLimit))
 	s.mux.HandleFunc("GET /v2/balance", s.account(s.balance))
+	s.mux.HandleFunc("GET /v2/usage_reports", s.account(s.getUsageReport))
+	s.mux.HandleFunc("GET /v2/usage_reports/options", s.account(s.getUsageReportOptions))
 
 	// Extensions (DESIGN 2.2): no Telnyx contract covers them.
 	s.mux.HandleFunc("POST /v2/api_keys", s.account(s.createAPIKey))
@@ -84,11 +86,22 @@ func (s *server) routes() {
 
 	s.mux.HandleFunc("POST /reference/accounts", s.operator(s.createAccount))
 	s.mux.HandleFunc("GET /reference/accounts/{id}", s.operator(s.getAccount))
+	s.mux.HandleFunc("GET /reference/accounts/{id}/managed_accounts", s.operator(s.listManagersAccounts))
 	s.mux.HandleFunc("PATCH /reference/accounts/{id}", s.operator(s.updateAccountLimits))
 	s.mux.HandleFunc("DELETE /reference/accounts/{id}", s.operator(s.cancelAccount))
 	s.mux.HandleFunc("PUT /reference/accounts/{id}/credit_limit", s.operator(s.setCreditLimit))
 	s.mux.HandleFunc("POST /reference/accounts/{id}/adjustments", s.operator(s.postAdjustment))
 	s.mux.HandleFunc("GET /reference/audit_events", s.operator(s.operatorAuditEvents))
+
+	// Pricing and usage ingestion (pricing.go, usage_events.go).
+	s.mux.HandleFunc("GET /v2/pricing", s.account(s.getPricing))
+	s.mux.HandleFunc("GET /v2/managed_accounts/{id}/pricing", s.account(s.getManagedAccountPricing))
+	s.mux.HandleFunc("PUT /v2/managed_accounts/{id}/pricing", s.account(s.putManagedAccountPricing))
+	s.mux.HandleFunc("GET /reference/price_book", s.operator(s.getPriceBook))
+	s.mux.HandleFunc("PUT /reference/price_book", s.operator(s.putPriceBook))
+	s.mux.HandleFunc("GET /reference/accounts/{id}/rates", s.operator(s.getCommittedRates))
+	s.mux.HandleFunc("PUT /reference/accounts/{id}/rates", s.operator(s.putCommittedRates))
+	s.mux.HandleFunc("POST /reference/usage_events", s.operator(s.postUsageEvents))
 }
 
 // route dispatches through the mux, but answers requests that match no route

@@ -125,7 +125,8 @@ func newTenancyWorld(t *testing.T) *tenancyWorld {
 	// The malformed header carries a valid key under another scheme, so that
 	// only the header's form refuses it.
 	w.keys[asMalformedHeader] = srv.ManagerKey
-	w.target = createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Target"})
+	// The target may be given custom rates (the pricing rows).
+	w.target = createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Target", "managed_account_allow_custom_pricing": true})
 	for who, amount := range balances {
 		srv.Adjust(t, w.accountIDs[who], amount)
 	}
@@ -231,6 +232,8 @@ type endpoint struct {
 	// link, when set instead of path, is a signed document link (a full URL)
 	// that each caller GETs, sending its key, although the link needs none.
 	link func(t *testing.T, w *tenancyWorld) string
+	// setup, when set, prepares the row's world before the first call.
+	setup func(t *testing.T, w *tenancyWorld)
 }
 
 func targetPath(suffix string) func(w *tenancyWorld) string {
@@ -501,10 +504,15 @@ func TestTenancyMatrix(t *testing.T) {
 			return func(t *testing.T, w *tenancyWorld) { w.newTargetKey(t, owner) }
 		})
 	billingEndpoints(endpoints)
+	pricingEndpoints(endpoints)
+	usageReportEndpoints(endpoints)
 
 	for name, ep := range endpoints {
 		t.Run(name, func(t *testing.T) {
 			w := newTenancyWorld(t)
+			if ep.setup != nil {
+				ep.setup(t, w)
+			}
 			for _, who := range allCallers {
 				if _, ok := ep.want[who]; !ok {
 					t.Fatalf("no expectation for %s", who)

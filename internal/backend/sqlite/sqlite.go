@@ -128,6 +128,10 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 		q.Set("_query_only", "1")
 	} else {
 		q.Set("_txlock", "immediate")
+		// The writer's page cache holds a big write transaction (a batch of
+		// 10,000 usage events with the index pages it touches) without
+		// spilling it to the WAL half-way: 64 MiB, where the default is 2.
+		q.Add("_pragma", "cache_size(-65536)")
 	}
 	return sql.Open("sqlite", path+"?"+q.Encode())
 }

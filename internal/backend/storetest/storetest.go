@@ -13,7 +13,9 @@
 //   - a ledger entry counts as settled from its SettlesAt on (inclusive), and
 //     one without SettlesAt is refused;
 //   - a deleted payment method is gone for every read but keeps the
-//     transactions made with it.
+//     transactions made with it;
+//   - a rate set put again with the same scope, account and start replaces
+//     the one before, and the list's account is "".
 package storetest
 
 import (
@@ -90,6 +92,13 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"AutoRechargePrefsPutReplaces", testAutoRechargePrefsPutReplaces},
 		{"SummarizeLedgerGroupsByMonthKindProductSubjectSign", testSummarizeLedger},
 		{"SummarizeLedgerSumsExactly", testSummarizeLedgerSumsExactly},
+		{"RateSetRoundTrip", testRateSetRoundTrip},
+		{"EffectiveRateSetIsTheLatestStarted", testEffectiveRateSetIsTheLatestStarted},
+		{"RateSetWithSameStartReplaces", testRateSetWithSameStartReplaces},
+		{"UsageEventsRoundTripAndRefuseDuplicates", testUsageEventsRoundTripAndRefuseDuplicates},
+		{"UsageRollupsAdd", testUsageRollupsAdd},
+		{"UsageReportMatchesTheRollups", testUsageReportMatchesTheRollups},
+		{"UsageReportPaging", testUsageReportPaging},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
