@@ -84,26 +84,42 @@ type UsageTotals struct {
 // an integer, or the cost with all six decimals (0.012000), never through a
 // float.
 func (t UsageTotals) Metric(name string) (string, bool) {
-	switch name {
-	case MetricCount:
-		return strconv.FormatInt(t.Count, 10), true
-	case MetricParts:
-		return strconv.FormatInt(t.Parts, 10), true
-	case MetricBilledSec:
-		return strconv.FormatInt(t.BilledSec, 10), true
-	case MetricBytes:
-		return strconv.FormatInt(t.Bytes, 10), true
-	case MetricCost:
-		return fullMicros(t.Cost), true
-	}
-	return "", false
+	b, ok := t.AppendMetric(nil, name)
+	return string(b), ok
 }
 
-// fullMicros renders money with all six decimals, as Telnyx writes costs.
-func fullMicros(m Money) string {
-	s := m.String()
-	dot := strings.IndexByte(s, '.')
-	return s + strings.Repeat("0", 6-(len(s)-dot-1))
+// AppendMetric appends what Metric returns to dst.
+func (t UsageTotals) AppendMetric(dst []byte, name string) ([]byte, bool) {
+	switch name {
+	case MetricCount:
+		return strconv.AppendInt(dst, t.Count, 10), true
+	case MetricParts:
+		return strconv.AppendInt(dst, t.Parts, 10), true
+	case MetricBilledSec:
+		return strconv.AppendInt(dst, t.BilledSec, 10), true
+	case MetricBytes:
+		return strconv.AppendInt(dst, t.Bytes, 10), true
+	case MetricCost:
+		return appendFullMicros(dst, t.Cost), true
+	}
+	return dst, false
+}
+
+// appendFullMicros renders money with all six decimals, as Telnyx writes
+// costs.
+func appendFullMicros(dst []byte, m Money) []byte {
+	if m < 0 { // costs are never below zero; Money.String knows the sign
+		s := m.String()
+		dot := strings.IndexByte(s, '.')
+		return append(append(dst, s...), strings.Repeat("0", 6-(len(s)-dot-1))...)
+	}
+	dst = strconv.AppendInt(dst, int64(m/MicrosPerUnit), 10)
+	frac := int64(m % MicrosPerUnit)
+	dst = append(dst, '.')
+	for unit := int64(MicrosPerUnit / 10); unit > 0; unit /= 10 {
+		dst = append(dst, byte('0'+frac/unit%10))
+	}
+	return dst
 }
 
 // UsageReportQuery is what the store sums: usage of one product over whole
@@ -115,6 +131,9 @@ type UsageReportQuery struct {
 	Product              string
 	// From and To are days ("2006-01-02"): From included, To excluded.
 	From, To string
+	// Metrics are the metrics to add up (MetricParts…); the others come
+	// back zero, but for the count, which is always added up.
+	Metrics []string
 	// GroupBy are the dimensions to break out by, in the order the row
 	// values come back: user_id, direction, country_iso, message_type,
 	// product_name or date (currency is constant: the service fills it in).
@@ -169,7 +188,7 @@ func (s *Service) UsageReport(ctx context.Context, c *Caller, in UsageReportInpu
 	if err != nil {
 		return nil, err
 	}
-	q := UsageReportQuery{Product: p.Name, From: from, To: to, Filters: map[string]string{}}
+	q := UsageReportQuery{Product: p.Name, From: from, To: to, Metrics: metrics, Filters: map[string]string{}}
 	if in.ManagedAccounts {
 		q.ManagerID = c.Account.ID
 	} else {

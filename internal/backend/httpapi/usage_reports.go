@@ -159,8 +159,7 @@ func writeUsageReportJSON(w http.ResponseWriter, report *backend.UsageReport) {
 			if j > 0 {
 				body = append(body, ',')
 			}
-			v, _ := row.Metric(report.Metrics[j]) // the service only reports metrics of the catalog
-			body = append(append(append(body, k...), ':'), v...)
+			body, _ = row.AppendMetric(append(append(body, k...), ':'), report.Metrics[j]) // the service only reports metrics of the catalog
 		}
 		body = append(body, '}')
 	}

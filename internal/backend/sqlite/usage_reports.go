@@ -40,14 +40,30 @@ var reportColumn = map[string]string{
 	backend.FieldProductName: "product_name",
 }
 
-// reportMetricColumn is the alias of each metric's sum in a report query.
-var reportMetricColumn = map[string]string{
-	backend.MetricCount:     "total_count",
-	backend.MetricParts:     "total_parts",
-	backend.MetricBilledSec: "total_billed_sec",
-	backend.MetricBytes:     "total_bytes",
-	backend.MetricCost:      "total_cost_micros",
+// metricColumn is the column each metric adds up, in both tables.
+var metricColumn = map[string]string{
+	backend.MetricCount:     "count",
+	backend.MetricParts:     "parts",
+	backend.MetricBilledSec: "billed_sec",
+	backend.MetricBytes:     "bytes",
+	backend.MetricCost:      "cost_micros",
 }
+
+// summedColumns are the columns a report adds up: the count always (a group
+// exists when it counts events), then the metrics asked for, in the order
+// of the catalog.
+func summedColumns(metrics []string) []string {
+	cols := []string{"count"}
+	for _, m := range []string{backend.MetricParts, backend.MetricBilledSec, backend.MetricBytes, backend.MetricCost} {
+		if slices.Contains(metrics, m) {
+			cols = append(cols, metricColumn[m])
+		}
+	}
+	return cols
+}
+
+// sumAlias is the name of a column's sum in a report query.
+func sumAlias(col string) string { return "total_" + col }
 
 // reportSource is the rows a report groups: a FROM clause and its arguments.
 type reportSource struct {
@@ -80,8 +96,13 @@ func (t *tx) UsageReport(ctx context.Context, q backend.UsageReportQuery) ([]bac
 	for _, c := range groupCols {
 		sql.WriteString(c + ", ")
 	}
-	sql.WriteString(`SUM(count) AS total_count, SUM(parts) AS total_parts, SUM(billed_sec) AS total_billed_sec,
-		SUM(bytes) AS total_bytes, SUM(cost_micros) AS total_cost_micros`)
+	sums := summedColumns(q.Metrics)
+	for i, c := range sums {
+		if i > 0 {
+			sql.WriteString(", ")
+		}
+		sql.WriteString("SUM(" + c + ") AS " + sumAlias(c))
+	}
 	grouped := "FROM " + src.from
 	if len(groupCols) > 0 {
 		grouped += " GROUP BY " + strings.Join(groupCols, ", ")
@@ -93,8 +114,13 @@ func (t *tx) UsageReport(ctx context.Context, q backend.UsageReportQuery) ([]bac
 	order := make([]string, 0, len(q.Sort)+len(groupCols))
 	sorted := map[string]bool{}
 	for _, s := range q.Sort {
-		col, ok := reportMetricColumn[s.Key]
-		if !ok {
+		col, ok := metricColumn[s.Key]
+		if ok {
+			if !slices.Contains(sums, col) {
+				return nil, 0, fmt.Errorf("sqlite: usage report: cannot sort by %q, which is not added up", s.Key)
+			}
+			col = sumAlias(col)
+		} else {
 			i := slices.Index(q.GroupBy, s.Key)
 			if i < 0 {
 				return nil, 0, fmt.Errorf("sqlite: usage report: cannot sort by %q", s.Key)
@@ -141,18 +167,24 @@ func (t *tx) UsageReport(ctx context.Context, q backend.UsageReportQuery) ([]bac
 	out := []backend.UsageReportRow{}
 	total := 0
 	n := len(groupCols)
-	dest := make([]any, n+6)
-	var cost int64
-	dest[n+4], dest[n+5] = &cost, &total
-	if !counted {
-		dest = dest[:n+5]
+	dest := make([]any, n+len(sums), n+len(sums)+1)
+	if counted {
+		dest = append(dest, &total)
+	}
+	var (
+		row  backend.UsageReportRow
+		cost int64
+	)
+	sumsInto := map[string]any{"count": &row.Count, "parts": &row.Parts, "billed_sec": &row.BilledSec, "bytes": &row.Bytes, "cost_micros": &cost}
+	for i, c := range sums {
+		dest[n+i] = sumsInto[c]
 	}
 	for rows.Next() {
-		row := backend.UsageReportRow{Values: make([]string, n)}
+		row = backend.UsageReportRow{Values: make([]string, n)}
+		cost = 0
 		for i := range row.Values {
 			dest[i] = &row.Values[i]
 		}
-		dest[n], dest[n+1], dest[n+2], dest[n+3] = &row.Count, &row.Parts, &row.BilledSec, &row.Bytes
 		if err := rows.Scan(dest...); err != nil {
 			return nil, 0, dbError("usage report", err)
 		}
@@ -217,11 +249,15 @@ func (t *tx) reportRows(ctx context.Context, q backend.UsageReportQuery) (report
 	}
 	// A block summed as it is read, when the grouping follows its order;
 	// else its rows as they are.
-	arm := "SELECT " + strings.Join(append(slices.Clone(cols), "count", "parts", "billed_sec", "bytes", "cost_micros"), ", ")
+	sums := summedColumns(q.Metrics)
+	arm := "SELECT " + strings.Join(append(slices.Clone(cols), sums...), ", ")
 	groupInArm := ""
 	if len(blocks) > 1 && len(cols) > 0 && followsBlockOrder(cols, q.Product, q.Filters) {
-		arm = "SELECT " + strings.Join(append(slices.Clone(cols), "SUM(count) AS count", "SUM(parts) AS parts",
-			"SUM(billed_sec) AS billed_sec", "SUM(bytes) AS bytes", "SUM(cost_micros) AS cost_micros"), ", ")
+		summed := slices.Clone(cols)
+		for _, c := range sums {
+			summed = append(summed, "SUM("+c+") AS "+c)
+		}
+		arm = "SELECT " + strings.Join(summed, ", ")
 		groupInArm = " GROUP BY " + strings.Join(cols, ", ")
 	}
 	arm += " FROM usage_rollup_blocks WHERE manager_id = ? AND product = ? AND span = ? AND block_start = ?" + filters + groupInArm

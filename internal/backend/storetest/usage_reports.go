@@ -174,6 +174,19 @@ func (w *reportWorld) expectReport(q backend.UsageReportQuery) []backend.UsageRe
 	}
 	out := make([]backend.UsageReportRow, 0, len(groups))
 	for _, g := range groups {
+		// Only the metrics asked for are added up, and the count.
+		if !slices.Contains(q.Metrics, backend.MetricParts) {
+			g.Parts = 0
+		}
+		if !slices.Contains(q.Metrics, backend.MetricBilledSec) {
+			g.BilledSec = 0
+		}
+		if !slices.Contains(q.Metrics, backend.MetricBytes) {
+			g.Bytes = 0
+		}
+		if !slices.Contains(q.Metrics, backend.MetricCost) {
+			g.Cost = 0
+		}
 		out = append(out, *g)
 	}
 	slices.SortFunc(out, func(a, b backend.UsageReportRow) int {
@@ -267,8 +280,13 @@ func testUsageReportMatchesTheRollups(t *testing.T, s backend.Store) {
 				q.Filters[d] = p.ProductNames[0]
 			}
 		}
-		keys := append(slices.Clone(q.GroupBy), p.Metrics...)
-		for range r.IntN(3) {
+		for _, m := range p.Metrics {
+			if r.IntN(2) == 0 {
+				q.Metrics = append(q.Metrics, m)
+			}
+		}
+		keys := append(slices.Clone(q.GroupBy), q.Metrics...)
+		for range min(len(keys), r.IntN(3)) {
 			k := keys[r.IntN(len(keys))]
 			if !slices.ContainsFunc(q.Sort, func(s backend.UsageSort) bool { return s.Key == k }) {
 				q.Sort = append(q.Sort, backend.UsageSort{Key: k, Descending: r.IntN(2) == 0})
@@ -304,7 +322,7 @@ func testUsageReportMatchesTheRollups(t *testing.T, s backend.Store) {
 func testUsageReportPaging(t *testing.T, s backend.Store) {
 	w := newReportWorld(t, s, rand.New(rand.NewPCG(1, 2))) //nolint:gosec // G404: test data
 	q := backend.UsageReportQuery{
-		ManagerID: w.manager.ID, Product: backend.ProductMessaging, From: "2025-01-01", To: "2025-03-31",
+		ManagerID: w.manager.ID, Product: backend.ProductMessaging, From: "2025-01-01", To: "2025-03-31", Metrics: []string{backend.MetricParts},
 		GroupBy: []string{backend.DimensionUserID, backend.DimensionDate}, Page: backend.Page{Number: 1, Size: 5},
 	}
 	want := len(w.expectReport(q))
@@ -326,7 +344,8 @@ func testUsageReportPaging(t *testing.T, s backend.Store) {
 		}
 	}
 	// Without dimensions, a report with usage is one row: the grand total.
-	all := backend.UsageReportQuery{ManagerID: w.manager.ID, Product: backend.ProductVoice, From: "2025-01-20", To: "2025-02-20", Page: backend.Page{Number: 1, Size: 5}}
+	all := backend.UsageReportQuery{ManagerID: w.manager.ID, Product: backend.ProductVoice, From: "2025-01-20", To: "2025-02-20",
+		Metrics: []string{backend.MetricBilledSec, backend.MetricCost}, Page: backend.Page{Number: 1, Size: 5}}
 	rows, total := w.report(all)
 	if wantRows := w.expectReport(all); total != 1 || len(rows) != 1 || rows[0].UsageTotals != wantRows[0].UsageTotals {
 		t.Fatalf("grand total: %+v (total %d), want %+v", rows, total, wantRows)

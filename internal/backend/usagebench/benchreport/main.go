@@ -54,7 +54,7 @@ func parse(r io.Reader, p *parsed) error {
 		switch {
 		case strings.HasPrefix(line, "cpu: "):
 			p.cpu = strings.TrimPrefix(line, "cpu: ")
-		case strings.HasPrefix(line, "usagebench: fixture "):
+		case strings.HasPrefix(line, "usagebench: fixture ") && strings.Contains(line, " ingested in "):
 			p.fixtures = append(p.fixtures, strings.TrimPrefix(line, "usagebench: "))
 		}
 		m := benchLine.FindStringSubmatch(line)
@@ -227,12 +227,12 @@ store's usage.go):
 - about 10%: looking up which ids are already stored (a json_each query) before inserting.
 - the rest: decoding, validation and rating in Go, ledger charges.
 
-As the database grows, the rate falls (the report fixture's), because the id index outgrows
-SQLite's page cache (2 MB by default): each insert then reads a random page back from the
-file. What would close the gap, in the write path: usage_events WITHOUT ROWID (one B-tree
-per event instead of two), ` + "`INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`" + ` instead
-of the separate lookup, a larger page cache for the writer connection, and time-ordered
-event ids from producers (new ids then append to the end of the index).
+As the database grows, the rate falls (the report fixture's rate, over 10 million events),
+because the index of the event ids (hundreds of megabytes by then) outgrows the writer's page
+cache: each insert reads a random page of it back from the file. What would close the gap, in
+the write path: usage_events WITHOUT ROWID (one B-tree per event instead of two),
+` + "`INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`" + ` instead of the separate lookup,
+and time-ordered event ids from producers (new ids then append to the end of the index).
 
 `
 

@@ -6,7 +6,8 @@ import (
 	"testing"
 )
 
-const sample = `usagebench: fixture 1000 accounts created in 1.2s; 10013000 events ingested in 10m0s (16688 events/s); database 2886 MB
+const sample = `usagebench: fixture of 10013000 events reused from /tmp/x
+usagebench: fixture 1000 accounts created in 1.2s; 10013000 events ingested in 10m0s (16688 events/s); database 2886 MB
 goos: linux
 cpu: Test CPU @ 2.0GHz
 BenchmarkReport31Days1000Accounts/http-2         	      20	  40000000 ns/op	        41.5 p50-ms	      1816 rows
@@ -32,12 +33,16 @@ func TestReportTakesMediansAndJudgesTargets(t *testing.T) {
 	var out bytes.Buffer
 	write(&out, p)
 	md := out.String()
+	if strings.Contains(md, "reused") {
+		t.Errorf("a reused fixture has no ingestion figure to show:\n%s", md)
+	}
 	for _, want := range []string{
 		"Test CPU @ 2.0GHz",
 		"| 900 times (20.0 ms against 18000 ms) | met |",
 		"| 41.5 ms through HTTP (20.0 ms in the service) | met |",
 		"| 40000 events/s (service), 37000 events/s (HTTP) | **missed** |",
 		"10013000 events ingested",
+		"Report fixture: fixture 1000",
 		"| Report31Days1000Accounts/http | 3 | 20 | 40.00 ms/op | 41.5 p50-ms, 1816 rows |",
 	} {
 		if !strings.Contains(md, want) {
