@@ -6,13 +6,11 @@ package apikey
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -354,20 +352,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 // ImportState accepts "<key_id>" for a key of the provider's own account and
 // "<managed_account_id>/<key_id>" for a key of one of its managed accounts.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	accountID, keyID, found := strings.Cut(req.ID, "/")
-	if !found {
-		accountID, keyID = "", req.ID
-	}
-	if keyID == "" || (found && accountID == "") || strings.Contains(keyID, "/") {
-		resp.Diagnostics.AddError("Invalid import identifier",
-			fmt.Sprintf("%q is not an API key identifier: use <key_id> for a key of the provider's account, or "+
-				"<managed_account_id>/<key_id> for a key of one of its managed accounts.", req.ID))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), keyID)...)
-	if found {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), accountID)...)
-	}
+	providerdata.ImportAccountScopedID(ctx, req, resp, "an API key")
 }
 
 // applyKey copies what the API answered into m. The configured spelling of

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -92,25 +90,6 @@ func clientFor(ctx context.Context, data *providerdata.Data, managedAccountID ty
 		return nil
 	}
 	return c
-}
-
-// splitImportID reads "<id>" or "<managed_account_id>/<id>" into the state's
-// id and managed_account_id. what names the object in the error.
-func splitImportID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, what string) {
-	accountID, id, found := strings.Cut(req.ID, "/")
-	if !found {
-		accountID, id = "", req.ID
-	}
-	if id == "" || (found && accountID == "") || strings.Contains(id, "/") {
-		resp.Diagnostics.AddError("Invalid import identifier",
-			fmt.Sprintf("%q is not a %s identifier: use <id> for one of the provider's account, or "+
-				"<managed_account_id>/<id> for one of its managed accounts.", req.ID, what))
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	if found {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), accountID)...)
-	}
 }
 
 // queryID is a stable identifier of a data source query, derived from its

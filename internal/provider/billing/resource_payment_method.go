@@ -420,7 +420,7 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 // of its managed accounts. The card number and CVC cannot be imported: the
 // API never shows them.
 func (r *paymentMethodResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	splitImportID(ctx, req, resp, "payment method")
+	providerdata.ImportAccountScopedID(ctx, req, resp, "a payment method")
 }
 
 // applyPaymentMethod copies what the API answered into m. Billing details
