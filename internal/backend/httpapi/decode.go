@@ -81,13 +81,42 @@ func checkFieldNames(raw json.RawMessage, t reflect.Type, path []string) error {
 		return nil
 	}
 	sc := &nameScanner{b: raw}
-	return sc.value(t, path)
+	for _, name := range path {
+		sc.path = append(sc.path, pathElem{key: name, index: -1})
+	}
+	return sc.value(t)
 }
 
-// nameScanner walks JSON already known to be valid.
+// nameScanner walks JSON already known to be valid. path is where it is,
+// kept as a stack that is only turned into names for an error: a batch of
+// 10,000 events must not allocate a path per value.
 type nameScanner struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	path []pathElem
+}
+
+// pathElem is an object key (key, or its raw bytes when unescaped), or an
+// array index when index >= 0.
+type pathElem struct {
+	key   string
+	raw   []byte
+	index int
+}
+
+func (sc *nameScanner) names() []string {
+	out := make([]string, len(sc.path))
+	for i, e := range sc.path {
+		switch {
+		case e.index >= 0:
+			out[i] = strconv.Itoa(e.index)
+		case e.raw != nil:
+			out[i] = string(e.raw)
+		default:
+			out[i] = e.key
+		}
+	}
+	return out
 }
 
 func (sc *nameScanner) skipSpace() {
@@ -119,11 +148,10 @@ func (sc *nameScanner) str() ([]byte, bool) {
 
 // value checks the next value against t (nil: anything goes, as inside a
 // map or an interface value).
-func (sc *nameScanner) value(t reflect.Type, path []string) error {
+func (sc *nameScanner) value(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	here := path[:len(path):len(path)]
 	sc.skipSpace()
 	switch sc.b[sc.i] {
 	case '{':
@@ -138,24 +166,37 @@ func (sc *nameScanner) value(t reflect.Type, path []string) error {
 				sc.skipSpace()
 			}
 			rawKey, escaped := sc.str()
-			key := string(rawKey)
+			var (
+				f     reflect.StructField
+				known bool
+				key   string
+			)
 			if escaped {
 				_ = json.Unmarshal(append(append([]byte{'"'}, rawKey...), '"'), &key) // valid JSON: cannot fail
+				f, known = fields[key]
+			} else {
+				f, known = fields[string(rawKey)] // no copy of the key for the lookup
+			}
+			elem := pathElem{key: key, index: -1}
+			if !escaped {
+				elem.raw = rawKey
 			}
 			var next reflect.Type
 			if fields != nil {
-				f, ok := fields[key]
-				if !ok {
-					name := append(here, key)
+				if !known {
+					sc.path = append(sc.path, elem)
+					name := sc.names()
 					return backend.InvalidField(fieldPointer(name), "%s is not a field of this request body.", strings.Join(name, "."))
 				}
 				next = f.Type
 			}
 			sc.skipSpace()
 			sc.i++ // the colon
-			if err := sc.value(next, append(here, key)); err != nil {
+			sc.path = append(sc.path, elem)
+			if err := sc.value(next); err != nil {
 				return err
 			}
+			sc.path = sc.path[:len(sc.path)-1]
 		}
 		sc.i++
 	case '[':
@@ -172,9 +213,11 @@ func (sc *nameScanner) value(t reflect.Type, path []string) error {
 			if sc.b[sc.i] == ',' {
 				sc.i++
 			}
-			if err := sc.value(elem, append(here, strconv.Itoa(n))); err != nil {
+			sc.path = append(sc.path, pathElem{index: n})
+			if err := sc.value(elem); err != nil {
 				return err
 			}
+			sc.path = sc.path[:len(sc.path)-1]
 		}
 		sc.i++
 	case '"':

@@ -396,6 +396,50 @@ func TestLedgerAndAuditAreAppendOnly(t *testing.T) {
 	}
 }
 
+// TestUsageRollupsAreOnlyAddedTo: the store adds the same deltas to the
+// rollups and to their blocks (migration 0007), so that a rollup rekeyed or
+// removed would leave the blocks wrong: both are refused, while adding to a
+// rollup is not.
+func TestUsageRollupsAreOnlyAddedTo(t *testing.T) {
+	db := openTemp(t)
+	ctx := t.Context()
+	now := time.Now()
+	err := db.WriteTx(ctx, func(tx backend.Tx) error {
+		for _, a := range []*backend.Account{
+			{ID: "m", Email: "m@example.com", OrganizationName: "M", Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now},
+			{ID: "a", ManagerID: "m", Email: "a@example.com", OrganizationName: "A", Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now},
+		} {
+			if err := tx.InsertAccount(ctx, a); err != nil {
+				return err
+			}
+		}
+		r := &backend.UsageRollup{UsageRollupKey: backend.UsageRollupKey{AccountID: "a", Product: "messaging", Day: "2026-01-05",
+			Direction: "outbound", CountryISO: "US", MessageType: "SMS", ProductName: "long_code"}, ManagerID: "m", Count: 1, Parts: 1, Cost: 4}
+		if err := tx.AddUsageRollups(ctx, []*backend.UsageRollup{r}); err != nil {
+			return err
+		}
+		return tx.AddUsageRollups(ctx, []*backend.UsageRollup{r})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks, sum int
+	if err := db.writer.QueryRowContext(ctx, `SELECT COUNT(*), SUM(count) FROM usage_rollup_blocks`).Scan(&blocks, &sum); err != nil {
+		t.Fatal(err)
+	}
+	if blocks != len(backend.UsageBlockSpans) || sum != 2*len(backend.UsageBlockSpans) {
+		t.Errorf("%d blocks counting %d events in all; want %d blocks of 2", blocks, sum, len(backend.UsageBlockSpans))
+	}
+	if _, err := db.writer.ExecContext(ctx, `UPDATE usage_rollups SET count = count + 1`); err != nil {
+		t.Errorf("adding to a rollup: %v", err)
+	}
+	for _, stmt := range []string{`UPDATE usage_rollups SET day = '2026-01-06'`, `DELETE FROM usage_rollups`} {
+		if _, err := db.writer.ExecContext(ctx, stmt); err == nil || !strings.Contains(err.Error(), "only added to") {
+			t.Errorf("%s: %v, want refused", stmt, err)
+		}
+	}
+}
+
 func TestLockedDatabaseIsUnavailable(t *testing.T) {
 	old := busyTimeoutMillis
 	busyTimeoutMillis = 50

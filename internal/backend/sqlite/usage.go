@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -104,12 +105,18 @@ func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent
 			return err
 		}
 	}
+	// A batch shares one ingestion time: it is formatted once.
+	var ingestedAt time.Time
+	var ingestedText string
 	err := t.bulkInsert(ctx, "insert usage events", `INSERT INTO usage_events (`+usageEventColumns+`) VALUES `, "",
 		15, len(events), func(args []any, i int) []any {
 			e := events[i]
+			if ingestedText == "" || !e.IngestedAt.Equal(ingestedAt) {
+				ingestedAt, ingestedText = e.IngestedAt, formatTime(e.IngestedAt)
+			}
 			return append(args, e.ID, e.AccountID, e.ManagerID, e.Product, formatTime(e.OccurredAt), e.Direction,
 				e.CountryISO, e.MessageType, e.ProductName, e.Parts, e.BilledSec, e.Bytes, int64(e.Cost),
-				string(e.RateSource), formatTime(e.IngestedAt))
+				string(e.RateSource), ingestedText)
 		})
 	if isUniqueViolation(err) {
 		return conflict("A usage event with this id")
@@ -147,9 +154,13 @@ const usageRollupColumns = `account_id, manager_id, product, day, direction, cou
 	count, parts, billed_sec, bytes, cost_micros`
 
 func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup) error {
+	blocks, err := backend.UsageRollupBlocks(rollups)
+	if err != nil {
+		return err
+	}
 	// SUM-like additions in INTEGER columns fail on overflow (STRICT refuses
 	// the REAL SQLite would turn them into) rather than lose precision.
-	return t.bulkInsert(ctx, "add usage rollups", `INSERT INTO usage_rollups (`+usageRollupColumns+`) VALUES `,
+	err = t.bulkInsert(ctx, "add usage rollups", `INSERT INTO usage_rollups (`+usageRollupColumns+`) VALUES `,
 		` ON CONFLICT (account_id, product, day, direction, country_iso, message_type, product_name) DO UPDATE SET
 			count = count + excluded.count, parts = parts + excluded.parts,
 			billed_sec = billed_sec + excluded.billed_sec, bytes = bytes + excluded.bytes,
@@ -159,7 +170,25 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 			return append(args, r.AccountID, r.ManagerID, r.Product, r.Day, r.Direction, r.CountryISO, r.MessageType,
 				r.ProductName, r.Count, r.Parts, r.BilledSec, r.Bytes, int64(r.Cost))
 		})
+	if err != nil {
+		return err
+	}
+	// The blocks get the same deltas, in the same transaction (migration 0007).
+	return t.bulkInsert(ctx, "add usage rollup blocks", `INSERT INTO usage_rollup_blocks (`+usageBlockColumns+`) VALUES `,
+		` ON CONFLICT (manager_id, product, span, block_start, account_id, direction, country_iso, message_type, product_name)
+		DO UPDATE SET
+			count = count + excluded.count, parts = parts + excluded.parts,
+			billed_sec = billed_sec + excluded.billed_sec, bytes = bytes + excluded.bytes,
+			cost_micros = cost_micros + excluded.cost_micros`,
+		14, len(blocks), func(args []any, i int) []any {
+			b := blocks[i]
+			return append(args, b.ManagerID, b.Product, b.Span, b.BlockStart, b.AccountID, b.Direction, b.CountryISO,
+				b.MessageType, b.ProductName, b.Count, b.Parts, b.BilledSec, b.Bytes, int64(b.Cost))
+		})
 }
+
+const usageBlockColumns = `manager_id, product, span, block_start, account_id, direction, country_iso, message_type,
+	product_name, count, parts, billed_sec, bytes, cost_micros`
 
 func (t *tx) ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*backend.UsageRollup, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+usageRollupColumns+` FROM usage_rollups

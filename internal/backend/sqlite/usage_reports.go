@@ -242,7 +242,7 @@ func (t *tx) reportRows(ctx context.Context, q backend.UsageReportQuery) (report
 	if from, to, err = t.widenToEmptyDays(ctx, q.ManagerID, q.Product, from, to); err != nil {
 		return reportSource{}, err
 	}
-	blocks := coveringBlocks(from, to)
+	blocks := backend.CoveringUsageBlocks(from, to)
 	cols := make([]string, len(q.GroupBy))
 	for i, d := range q.GroupBy {
 		cols[i] = reportColumn[d]
@@ -264,7 +264,7 @@ func (t *tx) reportRows(ctx context.Context, q backend.UsageReportQuery) (report
 	arms := make([]string, len(blocks))
 	for i, b := range blocks {
 		arms[i] = arm
-		src.args = append(src.args, q.ManagerID, q.Product, b.span, b.start.Format(time.DateOnly))
+		src.args = append(src.args, q.ManagerID, q.Product, b.Span, b.Start.Format(time.DateOnly))
 		src.args = append(src.args, filterArgs...)
 	}
 	if len(arms) == 1 {
@@ -381,41 +381,4 @@ func reportFilters(product string, filters map[string]string) (string, []any, er
 		sql.WriteString(" AND " + col + " = ''")
 	}
 	return sql.String(), args, nil
-}
-
-// block is a run of days of usage_rollup_blocks: span 1, 2, 4, 8, 16 or 32
-// (the month), starting on start.
-type block struct {
-	span  int
-	start time.Time
-}
-
-// blockSpans are the spans of usage_rollup_blocks, largest first.
-var blockSpans = []int{32, 16, 8, 4, 2, 1}
-
-// coveringBlocks cuts the days from..to (to excluded) into the fewest blocks
-// of usage_rollup_blocks: from each day on, the largest block that starts
-// there and ends by to. A block of span s starts on day ((d-1)/s)*s + 1 of
-// its month and ends s days later or with the month.
-func coveringBlocks(from, to time.Time) []block {
-	var out []block
-	for day := from; day.Before(to); {
-		monthEnd := time.Date(day.Year(), day.Month()+1, 1, 0, 0, 0, 0, time.UTC)
-		index := day.Day() - 1
-		for _, span := range blockSpans {
-			if index%span != 0 {
-				continue
-			}
-			end := day.AddDate(0, 0, span)
-			if end.After(monthEnd) {
-				end = monthEnd
-			}
-			if !end.After(to) {
-				out = append(out, block{span: span, start: day})
-				day = end
-				break
-			}
-		}
-	}
-	return out
 }
