@@ -9,14 +9,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 )
 
 // serveConfig is everything `serve` is told, from flags and environment.
@@ -31,21 +32,20 @@ type serveConfig struct {
 	logLevel       slog.Level
 	// topUpSettlementDelay is how long a top-up stays pending.
 	topUpSettlementDelay time.Duration
+
+	// postgres is set when database is a postgres:// URL; the db* settings
+	// apply to it only.
+	postgres           bool
+	dbMaxConns         int32
+	dbStatementTimeout time.Duration
+	dbConnectTimeout   time.Duration
+
+	// limits are the server's timeouts, sizes and rates (serve_limits.go).
+	limits serverLimits
 }
 
 // minOperatorKeyLen refuses operator keys short enough to guess.
 const minOperatorKeyLen = 16
-
-// Server timeouts: generous for a local API, but bounded so that a slow or
-// idle client cannot hold a connection forever.
-const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
-	shutdownTimeout   = 30 * time.Second
-)
 
 // parseServeConfig reads serve's flags, falling back to the environment for
 // each flag not given. Environment values are applied after parsing, never
@@ -58,6 +58,8 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		cfg             serveConfig
 		logLevel        string
 		settlementDelay string
+		db              databaseFlags
+		limits          serverLimitFlags
 	)
 	// Each flag's environment variable and destination, by flag name.
 	envOf := map[string]string{}
@@ -68,14 +70,21 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	}
 	add(&cfg.addr, "addr", "REFERENCE_BACKEND_ADDR", "127.0.0.1:8787", "address to listen on")
 	add(&cfg.dataDir, "data-dir", "REFERENCE_BACKEND_DATA_DIR", "./reference-data", "folder for the SQLite database and the server secret")
-	add(&cfg.database, "database", "REFERENCE_BACKEND_DATABASE", "", "SQLite database file (default <data-dir>/reference.db)")
+	add(&cfg.database, "database", "REFERENCE_BACKEND_DATABASE", "", "SQLite database file (default <data-dir>/reference.db), or a postgres:// URL for several replicas on PostgreSQL")
 	add(&cfg.operatorKey, "operator-key", "REFERENCE_BACKEND_OPERATOR_KEY", "", "key of the operator API under /reference; empty disables it")
-	add(&cfg.serverSecret, "server-secret", "REFERENCE_BACKEND_SERVER_SECRET", "", "secret that keys API-key hashes and sealed credentials (default: read from, or created in, <data-dir>/server-secret)")
+	add(&cfg.serverSecret, "server-secret", "REFERENCE_BACKEND_SERVER_SECRET", "", "secret that keys API-key hashes and sealed credentials, the same on every replica (default: read from, or created in, <data-dir>/server-secret; required with PostgreSQL unless --data-dir is given)")
 	add(&cfg.bootstrapKey, "bootstrap-manager-key", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY", "", "make sure a manager account exists with this primary key")
 	add(&cfg.bootstrapEmail, "bootstrap-manager-email", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL", "", "email of the bootstrap manager account")
 	add(&logLevel, "log-level", "REFERENCE_BACKEND_LOG_LEVEL", "info", "log level: info or debug")
 	add(&settlementDelay, "topup-settlement-delay", "REFERENCE_BACKEND_TOPUP_SETTLEMENT_DELAY", "0s",
 		"how long a top-up stays pending before it counts in the balance (a Go duration such as 30s)")
+	add(&db.maxConns, "db-max-conns", "REFERENCE_BACKEND_DB_MAX_CONNS", strconv.Itoa(defaultDBMaxConns),
+		"PostgreSQL only: the most connections this server opens (keep replicas × this under the database's max_connections)")
+	add(&db.statementTimeout, "db-statement-timeout", "REFERENCE_BACKEND_DB_STATEMENT_TIMEOUT", defaultDBStatementTimeout.String(),
+		"PostgreSQL only: the longest one SQL statement may run before it is cancelled and the request answers 503")
+	add(&db.connectTimeout, "db-connect-timeout", "REFERENCE_BACKEND_DB_CONNECT_TIMEOUT", defaultDBConnectTimeout.String(),
+		"PostgreSQL only: how long opening one connection may take")
+	addServerLimitFlags(add, &limits)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -87,9 +96,18 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	for name, env := range envOf {
 		if v := getenv(env); v != "" && !given[name] {
 			*dstOf[name] = v
+			given[name] = true
 		}
 	}
-	return cfg, cfg.complete(logLevel, settlementDelay)
+	if err := cfg.complete(logLevel, settlementDelay); err != nil {
+		return cfg, err
+	}
+	if err := cfg.completeDatabase(db, given); err != nil {
+		return cfg, err
+	}
+	var err error
+	cfg.limits, err = limits.parse()
+	return cfg, err
 }
 
 // complete validates the configuration and fills in derived defaults.
@@ -116,9 +134,7 @@ func (cfg *serveConfig) complete(logLevel, settlementDelay string) error {
 		}
 		cfg.database = filepath.Join(cfg.dataDir, "reference.db")
 	}
-	if lower := strings.ToLower(cfg.database); strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://") {
-		return errors.New("PostgreSQL is not supported yet (it arrives in a later version); give --database a SQLite file path")
-	}
+	cfg.postgres = isPostgresURL(cfg.database)
 	if cfg.operatorKey != "" && len(cfg.operatorKey) < minOperatorKeyLen {
 		return fmt.Errorf("--operator-key must be at least %d characters long", minOperatorKeyLen)
 	}
@@ -132,6 +148,83 @@ func (cfg *serveConfig) complete(logLevel, settlementDelay string) error {
 		return errors.New("--data-dir must not be empty: the server secret is kept there")
 	}
 	return nil
+}
+
+// databaseFlags are the PostgreSQL settings as given, before parsing.
+type databaseFlags struct {
+	maxConns, statementTimeout, connectTimeout string
+}
+
+// PostgreSQL defaults: a pool that several replicas can share under the
+// default max_connections of 100, a statement limit that ends a stuck query
+// long before a client's own timeout, and a quick verdict on a dead server.
+const (
+	defaultDBMaxConns         = 10
+	maxDBMaxConns             = 1000
+	defaultDBStatementTimeout = 15 * time.Second
+	defaultDBConnectTimeout   = 5 * time.Second
+)
+
+// completeDatabase validates the PostgreSQL settings. given names the flags
+// set on the command line or through their environment variables.
+func (cfg *serveConfig) completeDatabase(db databaseFlags, given map[string]bool) error {
+	if !cfg.postgres {
+		for _, name := range []string{"db-max-conns", "db-statement-timeout", "db-connect-timeout"} {
+			if given[name] {
+				return fmt.Errorf("--%s applies to a PostgreSQL --database (a postgres:// URL) only", name)
+			}
+		}
+		return nil
+	}
+	if _, err := url.Parse(cfg.database); err != nil {
+		// url.Parse's error repeats the URL, password and all.
+		return errors.New("--database is not a valid PostgreSQL URL (postgres://user:password@host:5432/dbname?sslmode=…)")
+	}
+	// pgx knows the scheme in lower case only.
+	scheme, rest, _ := strings.Cut(cfg.database, "://")
+	cfg.database = strings.ToLower(scheme) + "://" + rest
+	maxConns, err := strconv.ParseInt(db.maxConns, 10, 32)
+	if err != nil || maxConns < 1 || maxConns > maxDBMaxConns {
+		return fmt.Errorf("--db-max-conns must be a whole number from 1 to %d, not %q", maxDBMaxConns, db.maxConns)
+	}
+	cfg.dbMaxConns = int32(maxConns)
+	if cfg.dbStatementTimeout, err = time.ParseDuration(db.statementTimeout); err != nil || cfg.dbStatementTimeout < time.Millisecond {
+		return fmt.Errorf("--db-statement-timeout must be a duration of 1ms or more, such as 15s, not %q", db.statementTimeout)
+	}
+	if cfg.dbConnectTimeout, err = time.ParseDuration(db.connectTimeout); err != nil || cfg.dbConnectTimeout < time.Millisecond {
+		return fmt.Errorf("--db-connect-timeout must be a duration of 1ms or more, such as 5s, not %q", db.connectTimeout)
+	}
+	// Replicas on one database must share the server secret, or a key that
+	// one issued fails on the others. A secret made up in a local folder is
+	// only right when the operator chose that folder, knowingly.
+	if cfg.serverSecret == "" && !given["data-dir"] {
+		return errors.New("with a PostgreSQL --database, give --server-secret (REFERENCE_BACKEND_SERVER_SECRET), the same on every replica, " +
+			"or --data-dir to keep the secret in a file there")
+	}
+	return nil
+}
+
+// isPostgresURL tells a PostgreSQL URL from a SQLite file path.
+func isPostgresURL(database string) bool {
+	lower := strings.ToLower(database)
+	return strings.HasPrefix(lower, "postgres://") || strings.HasPrefix(lower, "postgresql://")
+}
+
+// redactDatabase returns database fit for a log line or an error: a
+// PostgreSQL URL loses its password (in the user part or as a parameter).
+func redactDatabase(database string) string {
+	if !isPostgresURL(database) {
+		return database
+	}
+	u, err := url.Parse(database)
+	if err != nil {
+		return "(a PostgreSQL URL that does not parse)"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 func (a *app) runServe(ctx context.Context, args []string) int {
@@ -162,12 +255,9 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(cfg.database), 0o700); err != nil {
-		return fmt.Errorf("create the database folder: %w", err)
-	}
-	store, err := sqlite.Open(ctx, cfg.database)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", cfg.database, err)
+		return err
 	}
 	defer func() {
 		if err := store.Close(); err != nil {
@@ -183,33 +273,41 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 	}
 	if cfg.bootstrapKey != "" {
 		m, err := svc.BootstrapManager(ctx, cfg.bootstrapKey, cfg.bootstrapEmail)
+		if backend.ErrorKind(err) == backend.ECONFLICT {
+			// Replicas that start together race to create the manager, and
+			// the losers find the email taken: run again, which finds the
+			// winner's account and key.
+			m, err = svc.BootstrapManager(ctx, cfg.bootstrapKey, cfg.bootstrapEmail)
+		}
 		if err != nil {
 			return fmt.Errorf("bootstrap manager: %w", err)
 		}
 		logger.Info("bootstrap manager ready", slog.String("account_id", m.ID))
 	}
 
-	handler := httpapi.New(svc, httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger})
+	httpOpts := httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger}
+	cfg.limits.apply(&httpOpts)
+	handler := httpapi.New(svc, httpOpts)
 	if a.wrapHandler != nil {
 		handler = a.wrapHandler(handler)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	srv := cfg.limits.httpServer(handler)
+	srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
-	logger.Info("reference backend listening",
-		slog.String("addr", ln.Addr().String()), slog.String("database", cfg.database),
+	attrs := []any{
+		slog.String("addr", ln.Addr().String()), slog.String("database", redactDatabase(cfg.database)),
 		slog.String("version", version), slog.Bool("operator_api", cfg.operatorKey != ""),
-		slog.String("topup_settlement_delay", cfg.topUpSettlementDelay.String()))
+		slog.String("topup_settlement_delay", cfg.topUpSettlementDelay.String()),
+	}
+	if cfg.postgres {
+		attrs = append(attrs, slog.Int("db_max_conns", int(cfg.dbMaxConns)),
+			slog.String("db_statement_timeout", cfg.dbStatementTimeout.String()),
+			slog.String("db_connect_timeout", cfg.dbConnectTimeout.String()))
+	}
+	logger.Info("reference backend listening", attrs...)
 	if a.onListen != nil {
 		a.onListen(ln.Addr().String())
 	}
@@ -221,8 +319,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		return err
 	case <-ctx.Done():
 	}
-	logger.Info("shutting down: draining in-flight requests", slog.String("timeout", shutdownTimeout.String()))
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	logger.Info("shutting down: draining in-flight requests", slog.String("timeout", cfg.limits.shutdownTimeout.String()))
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.limits.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres/pgtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 )
 
@@ -191,6 +193,100 @@ func TestServeBootstrapsAndKeepsItsSecret(t *testing.T) {
 	}
 }
 
+// TestServeOnPostgres: a postgres:// --database migrates at start, serves,
+// and after a restart with the same server secret finds its data and keys
+// again; neither the URL's password nor a key reaches the log. It runs when
+// pgtest has a PostgreSQL server (make test-postgres) and skips otherwise.
+func TestServeOnPostgres(t *testing.T) {
+	database, err := url.Parse(pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The test server trusts local connections, so the password is never
+	// checked: it is there to be kept out of the log.
+	const password = "pw-never-logged-7f3a"
+	database.User = url.UserPassword(database.User.Username(), password)
+	const (
+		operatorKey  = "op-key-for-the-postgres-test"
+		bootstrapKey = "KEYbootstrap-postgres-key-0001"
+	)
+	secret := strings.Repeat("0123456789abcdef", 4)
+	env := map[string]string{"REFERENCE_BACKEND_SERVER_SECRET": secret, "REFERENCE_BACKEND_DB_MAX_CONNS": "4"}
+	args := []string{"--database", database.String(), "--operator-key", operatorKey,
+		"--bootstrap-manager-key", bootstrapKey, "--bootstrap-manager-email", "boot@example.com"}
+	newServe := func() *app { return &app{getenv: func(k string) string { return env[k] }} }
+
+	first := startServe(t, newServe(), args...)
+	resp, err := http.Get(first.url + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/readyz answered %d", resp.StatusCode)
+	}
+	created, err := apiClient(t, first.url, bootstrapKey).CreateManagedAccount(t.Context(), client.CreateManagedAccountRequest{BusinessName: "Kept"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := first.stop(t); code != 0 {
+		t.Fatalf("serve exited with %d:\n%s", code, first.logs)
+	}
+
+	second := startServe(t, newServe(), args...)
+	again, err := apiClient(t, second.url, bootstrapKey).GetManagedAccount(t.Context(), created.ID)
+	if err != nil {
+		t.Fatalf("after a restart: %v", err)
+	}
+	if again.APIKey != created.APIKey {
+		t.Fatal("after a restart the managed account's key reads back differently")
+	}
+	if _, err := apiClient(t, second.url, created.APIKey).GetBalance(t.Context()); err != nil {
+		t.Fatalf("the managed account's key no longer authenticates after a restart: %v", err)
+	}
+	if code := second.stop(t); code != 0 {
+		t.Fatalf("serve exited with %d:\n%s", code, second.logs)
+	}
+
+	logs := first.logs.String() + second.logs.String()
+	for _, want := range []string{`"database":"postgres://`, `:xxxxx@`, `"db_max_conns":4`, `"db_statement_timeout":"15s"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs)
+		}
+	}
+	for name, s := range map[string]string{
+		"database password": password, "operator key": operatorKey, "bootstrap key": bootstrapKey,
+		"managed api_key": created.APIKey, "server secret": secret,
+	} {
+		if strings.Contains(logs, s) {
+			t.Errorf("the log holds the %s", name)
+		}
+	}
+}
+
+// TestServeRefusesAnUnreachablePostgres: a database that cannot be reached
+// at start is a clear error (exit 1), without the URL's password.
+func TestServeRefusesAnUnreachablePostgres(t *testing.T) {
+	// A port nobody listens on: bind one, note it, and close it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	var stderr syncBuffer
+	a := newApp(io.Discard, &stderr, func(string) string { return "" })
+	code := a.run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0",
+		"--database", "postgres://app:pw-never-logged@" + addr + "/telnyx?sslmode=disable",
+		"--server-secret", strings.Repeat("s", 32), "--db-connect-timeout", "2s"})
+	if code != 1 {
+		t.Fatalf("exit code %d, want 1:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "open database postgres://app:xxxxx@") || strings.Contains(stderr.String(), "pw-never-logged") {
+		t.Fatalf("the error should name the database without its password:\n%s", stderr.String())
+	}
+}
+
 // TestServeDrainsInFlightRequests: on SIGTERM (the context cancelled) serve
 // stops taking connections but finishes the requests it is serving.
 func TestServeDrainsInFlightRequests(t *testing.T) {
@@ -310,12 +406,21 @@ func TestParseServeConfig(t *testing.T) {
 			t.Fatalf("help:\n%s", out.String())
 		}
 	})
+	secret := strings.Repeat("s", 32)
 	bad := []struct {
 		args []string
 		want string
 	}{
-		{[]string{"--database", "postgres://u:p@localhost/db"}, "PostgreSQL is not supported yet"},
-		{[]string{"--database", "postgresql://localhost/db"}, "PostgreSQL is not supported yet"},
+		{[]string{"--database", "postgres://u:p@localhost/db"}, "give --server-secret"},
+		{[]string{"--database", "postgresql://u:p@localhost/db", "--data-dir", ""}, "--data-dir must not be empty"},
+		{[]string{"--database", "postgres://u:p@localhost:port/db", "--server-secret", secret}, "not a valid PostgreSQL URL"},
+		{[]string{"--database", "postgres://u:p@localhost/db", "--server-secret", secret, "--db-max-conns", "0"}, "from 1 to 1000"},
+		{[]string{"--database", "postgres://u:p@localhost/db", "--server-secret", secret, "--db-max-conns", "1001"}, "from 1 to 1000"},
+		{[]string{"--database", "postgres://u:p@localhost/db", "--server-secret", secret, "--db-max-conns", "ten"}, "from 1 to 1000"},
+		{[]string{"--database", "postgres://u:p@localhost/db", "--server-secret", secret, "--db-statement-timeout", "0s"}, "1ms or more"},
+		{[]string{"--database", "postgres://u:p@localhost/db", "--server-secret", secret, "--db-connect-timeout", "-1s"}, "1ms or more"},
+		{[]string{"--db-max-conns", "5"}, "applies to a PostgreSQL --database"},
+		{[]string{"--database", "/tmp/x.db", "--db-statement-timeout", "5s"}, "applies to a PostgreSQL --database"},
 		{[]string{"--bootstrap-manager-key", "KEYonly-the-key-000001"}, "give both or neither"},
 		{[]string{"--bootstrap-manager-email", "a@example.com"}, "give both or neither"},
 		{[]string{"--operator-key", "short"}, "at least 16"},
@@ -332,10 +437,90 @@ func TestParseServeConfig(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), b.want) {
 				t.Fatalf("err %v, want one containing %q", err, b.want)
 			}
-			if strings.Contains(fmt.Sprint(err), "u:p@") {
+			if strings.Contains(fmt.Sprint(err), "u:p@") || strings.Contains(fmt.Sprint(err), secret) {
 				t.Fatalf("the error repeats the database URL's password: %v", err)
 			}
 		})
+	}
+}
+
+// TestParseServeConfigPostgres: a postgres:// or postgresql:// --database
+// selects PostgreSQL with its pool settings, from flags or the environment;
+// replicas must share a server secret, so one is required unless the
+// operator chose the folder that keeps it.
+func TestParseServeConfigPostgres(t *testing.T) {
+	env := func(vars map[string]string) func(string) string {
+		return func(k string) string { return vars[k] }
+	}
+	secret := strings.Repeat("s", 32)
+	t.Run("defaults", func(t *testing.T) {
+		for given, want := range map[string]string{
+			"postgres://app:pw@db.internal:5432/telnyx?sslmode=disable": "postgres://app:pw@db.internal:5432/telnyx?sslmode=disable",
+			"PostgreSQL://db.internal/telnyx":                           "postgresql://db.internal/telnyx",
+		} {
+			cfg, err := parseServeConfig([]string{"--database", given, "--server-secret", secret}, env(nil), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cfg.postgres || cfg.database != want || cfg.dbMaxConns != defaultDBMaxConns ||
+				cfg.dbStatementTimeout != defaultDBStatementTimeout || cfg.dbConnectTimeout != defaultDBConnectTimeout {
+				t.Fatalf("%+v", cfg)
+			}
+		}
+	})
+	t.Run("environment, and flags over it", func(t *testing.T) {
+		vars := map[string]string{
+			"REFERENCE_BACKEND_DATABASE": "postgres://db.internal/telnyx", "REFERENCE_BACKEND_SERVER_SECRET": secret,
+			"REFERENCE_BACKEND_DB_MAX_CONNS": "25", "REFERENCE_BACKEND_DB_STATEMENT_TIMEOUT": "30s",
+			"REFERENCE_BACKEND_DB_CONNECT_TIMEOUT": "2s",
+		}
+		cfg, err := parseServeConfig(nil, env(vars), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !cfg.postgres || cfg.dbMaxConns != 25 || cfg.dbStatementTimeout != 30*time.Second || cfg.dbConnectTimeout != 2*time.Second {
+			t.Fatalf("%+v", cfg)
+		}
+		cfg, err = parseServeConfig([]string{"--db-max-conns", "4", "--db-statement-timeout", "500ms"}, env(vars), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.dbMaxConns != 4 || cfg.dbStatementTimeout != 500*time.Millisecond {
+			t.Fatalf("%+v", cfg)
+		}
+	})
+	t.Run("a chosen data folder keeps the secret", func(t *testing.T) {
+		for _, c := range []struct {
+			args []string
+			vars map[string]string
+		}{
+			{[]string{"--database", "postgres://db.internal/telnyx", "--data-dir", "/srv/reference"}, nil},
+			{[]string{"--database", "postgres://db.internal/telnyx"}, map[string]string{"REFERENCE_BACKEND_DATA_DIR": "/srv/reference"}},
+		} {
+			cfg, err := parseServeConfig(c.args, env(c.vars), io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.dataDir != "/srv/reference" || cfg.serverSecret != "" {
+				t.Fatalf("%+v", cfg)
+			}
+		}
+	})
+}
+
+// TestRedactDatabase: what is logged of a database never holds its password.
+func TestRedactDatabase(t *testing.T) {
+	cases := map[string]string{
+		"/var/lib/reference/reference.db":                      "/var/lib/reference/reference.db",
+		"postgres://app:s3cret@db:5432/telnyx?sslmode=require": "postgres://app:xxxxx@db:5432/telnyx?sslmode=require",
+		"postgresql://app@db/telnyx":                           "postgresql://app@db/telnyx",
+		"postgres://db/telnyx?password=s3cret&sslmode=disable": "postgres://db/telnyx?password=xxxxx&sslmode=disable",
+		"postgres://app:s3cret@db:port/telnyx":                 "(a PostgreSQL URL that does not parse)",
+	}
+	for in, want := range cases {
+		if got := redactDatabase(in); got != want || strings.Contains(got, "s3cret") {
+			t.Errorf("redactDatabase(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
 

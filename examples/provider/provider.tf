@@ -1,5 +1,16 @@
-# The key of the manager account; prefer the TELNYX_API_KEY environment
-# variable to keep it out of the configuration.
+terraform {
+  required_version = ">= 1.11"
+
+  required_providers {
+    telnyx = {
+      source  = "managedaccounts/telnyx"
+      version = "~> 0.1"
+    }
+  }
+}
+
+# The key of the manager account. Prefer the TELNYX_API_KEY environment
+# variable, which keeps it out of the configuration and the plan.
 variable "telnyx_api_key" {
   type      = string
   sensitive = true
@@ -16,4 +27,12 @@ provider "telnyx" {
   max_retries    = 4
   retry_wait_min = "1s"
   retry_wait_max = "30s"
+}
+
+# Another configuration of the provider that acts as one of the manager's
+# managed accounts (see the guide "Acting as a managed account").
+provider "telnyx" {
+  alias              = "acme"
+  api_key            = var.telnyx_api_key
+  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
 }

@@ -251,6 +251,7 @@ func (s *Service) CreatePaymentMethod(ctx context.Context, c *Caller, in CreateP
 		Billing: billing, Declines: number == declinedTestCard, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
+		pm.Default = false // a run again (PostgreSQL) starts afresh
 		n, err := tx.CountPaymentMethods(ctx, c.Account.ID)
 		if err != nil {
 			return err

@@ -134,6 +134,7 @@ func (s *Service) BootstrapManager(ctx context.Context, key, email string) (*Acc
 	}
 	var found *Account
 	err := s.store.WriteTx(ctx, func(tx Tx) error {
+		found = nil // a run again (PostgreSQL) starts afresh
 		if k, err := tx.GetAPIKeyByHash(ctx, s.secrets.HashKey(key)); err == nil {
 			a, err := tx.GetAccount(ctx, k.AccountID)
 			if err != nil {

@@ -14,17 +14,21 @@ import (
 // Service holds the rules of the Managed Accounts system (DESIGN section 3):
 // tenancy, validation, money and secrets. Each method states who may call it.
 type Service struct {
-	store   Store
+	// store joins the transaction of an idempotent request (idempotency.go).
+	store   joiningStore
 	secrets *Secrets
 	now     func() time.Time
 	// settlementDelay is how long a top-up stays pending, in nanoseconds;
 	// atomic so that tests may change it while the server runs.
 	settlementDelay atomic.Int64
+	// idempotentRequests counts idempotent requests, to purge expired
+	// records every purgeEvery (idempotencyPurgeEvery when 0) of them.
+	idempotentRequests, purgeEvery atomic.Uint64
 }
 
 // NewService returns a Service over store, keyed by secrets.
 func NewService(store Store, secrets *Secrets) *Service {
-	return &Service{store: store, secrets: secrets, now: time.Now}
+	return &Service{store: joiningStore{store}, secrets: secrets, now: time.Now}
 }
 
 // SetTopUpSettlementDelay sets how long a top-up stays pending before it
@@ -65,6 +69,10 @@ type Caller struct {
 	// ActingAs is ChangeByAccountManager when a manager drives this account
 	// through a key issued to it (DESIGN 2.3), ChangeByAccountOwner otherwise.
 	ActingAs string
+	// ActorAccountID is the account behind the request when it is not
+	// Account: the manager acting as Account in the portal, which the audit
+	// log then names. Empty otherwise.
+	ActorAccountID string
 }
 
 type callerKey struct{}
@@ -161,6 +169,9 @@ func (s *Service) audit(ctx context.Context, tx Tx, c *Caller, accountID, action
 		e.ChangeMadeBy = ChangeByOperator
 	} else {
 		e.ActorAccountID = c.Account.ID
+		if c.ActorAccountID != "" {
+			e.ActorAccountID = c.ActorAccountID
+		}
 		e.ChangeMadeBy = changeMadeBy(c, accountID)
 	}
 	return tx.InsertAuditEvent(ctx, e)

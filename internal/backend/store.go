@@ -128,6 +128,46 @@ type Tx interface {
 	// into groups, and returns one page of them with the number of groups
 	// across all pages. Groups without usage do not exist.
 	UsageReport(ctx context.Context, q UsageReportQuery) ([]UsageReportRow, int, error)
+
+	// Nested runs fn inside a savepoint of this transaction, as a nested
+	// transaction: the savepoint is released when fn returns nil, and rolled
+	// back to when fn returns an error, which Nested then returns unchanged.
+	// When that rollback itself fails, Nested returns an error that wraps
+	// ErrNestedRollback, and the transaction must not be committed.
+	Nested(ctx context.Context, fn func(Tx) error) error
+
+	// GetIdempotencyRecord returns the record of id; ENOTFOUND when none.
+	GetIdempotencyRecord(ctx context.Context, id IdempotencyID) (*IdempotencyRecord, error)
+	// InsertIdempotencyRecord stores rec; ECONFLICT when a record of its id
+	// exists. Where writers run concurrently (PostgreSQL), an insert that
+	// races another transaction's uncommitted insert of the same id waits
+	// for that transaction to end, then fails with ECONFLICT if it committed.
+	InsertIdempotencyRecord(ctx context.Context, rec *IdempotencyRecord) error
+	// CompleteIdempotencyRecord writes the response fields of rec (Status,
+	// ContentType, Location, BodySealed) into the stored record of its id.
+	CompleteIdempotencyRecord(ctx context.Context, rec *IdempotencyRecord) error
+	// DeleteIdempotencyRecord removes the record of id; ENOTFOUND when none.
+	DeleteIdempotencyRecord(ctx context.Context, id IdempotencyID) error
+	// PurgeIdempotencyRecords deletes at most limit records created before
+	// before, oldest first, and returns how many it deleted. Where writers
+	// run concurrently it skips the records that another transaction holds
+	// (PostgreSQL: FOR UPDATE SKIP LOCKED) rather than wait for them.
+	PurgeIdempotencyRecords(ctx context.Context, before time.Time, limit int) (int, error)
+
+	// InsertPortalSession stores a portal session; ECONFLICT when one of its
+	// ID exists.
+	InsertPortalSession(ctx context.Context, ps *PortalSession) error
+	// GetPortalSession returns the session of id (the hash of its token);
+	// ENOTFOUND when none.
+	GetPortalSession(ctx context.Context, id string) (*PortalSession, error)
+	// TouchPortalSession sets a session's LastSeenAt only; ENOTFOUND when none.
+	TouchPortalSession(ctx context.Context, id string, at time.Time) error
+	// DeletePortalSession removes the session of id; ENOTFOUND when none.
+	DeletePortalSession(ctx context.Context, id string) error
+	// PurgePortalSessions deletes at most limit sessions that expired at or
+	// before now or were last seen before idleBefore, and returns how many
+	// it deleted.
+	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
 }
 
 // APIKeyQuery selects a page of an account's keys. Empty fields do not filter.

@@ -96,12 +96,12 @@ func New(cfg Config) (*Client, error) {
 	if rc.RetryWaitMax <= 0 {
 		rc.RetryWaitMax = DefaultRetryWaitMax
 	}
-	rc.CheckRetry = checkRetry
-	rc.Backoff = backoff
+	c := &Client{baseURL: u, apiKey: cfg.APIKey, userAgent: cfg.UserAgent, http: rc, logger: cfg.Logger}
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = plannedBackoff
 	// After the last attempt, hand back the final response so that its API
 	// error reaches the caller instead of a generic "giving up" message.
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	c := &Client{baseURL: u, apiKey: cfg.APIKey, userAgent: cfg.UserAgent, http: rc, logger: cfg.Logger}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-telnyx"
 	}
@@ -117,12 +117,41 @@ func (c *Client) WithAPIKey(key string) *Client {
 	return &cp
 }
 
-// checkRetry retries connection errors, 429 and 5xx (but not 501), and a 409
-// unless the server says x-should-retry: false. It stops when ctx is done.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+// checkRetry decides after each attempt of a call whether to try again:
+// retryable answers are retried (see retryable), unless ctx is done or the
+// wait before the next attempt would end after ctx's deadline. Waiting
+// until the deadline only to fail then would tell the user less, later: the
+// call stops at once, with the API's last answer in its error.
+func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	trace, _ := ctx.Value(callTraceKey{}).(*callTrace)
+	if trace != nil {
+		trace.attempts++
+	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
 	}
+	retry, checkErr := retryable(ctx, resp, err)
+	if !retry || checkErr != nil || trace == nil {
+		return retry, checkErr
+	}
+	trace.record(resp, err)
+	if trace.attempts > c.http.RetryMax {
+		return true, nil // out of retries: the client hands back this answer
+	}
+	wait := backoff(c.http.RetryWaitMin, c.http.RetryWaitMax, trace.attempts-1, resp)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < wait {
+		return false, &retryPastDeadlineError{wait: wait}
+	}
+	// Without a response (a connection error) the Backoff cannot find the
+	// call to read the plan, and draws a wait of its own within the same
+	// bounds: the deadline still stops that wait, at the deadline.
+	trace.plannedWait, trace.hasPlannedWait = wait, resp != nil
+	return true, nil
+}
+
+// retryable retries connection errors, 429 and 5xx (but not 501), and a 409
+// unless the server says x-should-retry: false.
+func retryable(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if err != nil {
 		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 	}
@@ -155,6 +184,19 @@ func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) t
 		return minWait
 	}
 	return minWait + rand.N(ceil-minWait) //nolint:gosec // jitter spreads retries; it guards no secret
+}
+
+// plannedBackoff is the client's Backoff: the wait checkRetry chose, and
+// checked against the deadline, for this attempt, else (after a connection
+// error, which has no response to find the call by) a fresh one.
+func plannedBackoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && resp.Request != nil {
+		if trace, ok := resp.Request.Context().Value(callTraceKey{}).(*callTrace); ok && trace.hasPlannedWait {
+			trace.hasPlannedWait = false
+			return trace.plannedWait
+		}
+	}
+	return backoff(minWait, maxWait, attempt, resp)
 }
 
 // retryAfter parses a Retry-After header: delta-seconds or an HTTP date.
@@ -232,6 +274,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		// retried create whose first answer was lost does not create twice.
 		req.Header.Set("Idempotency-Key", uuid.NewString())
 	}
+	trace := &callTrace{method: r.method, path: r.path}
+	req = req.WithContext(context.WithValue(ctx, callTraceKey{}, trace))
 	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -240,8 +284,8 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if resp != nil {
 			_ = resp.Body.Close()
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("%s %s: %w", r.method, r.path, ctx.Err())
+		if cause := stopCause(ctx, err); cause != nil {
+			return &StoppedError{Method: r.method, Path: r.path, Attempts: trace.attempts, LastAnswer: trace.last, Err: cause}
 		}
 		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}

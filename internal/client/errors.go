@@ -34,8 +34,13 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	return e.Method + " " + e.Path + ": " + e.describe()
+}
+
+// describe is the error without the call it answers.
+func (e *Error) describe() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	fmt.Fprintf(&b, "%d %s", e.StatusCode, http.StatusText(e.StatusCode))
 	for _, o := range e.Errors {
 		fmt.Fprintf(&b, "; %s", o.Title)
 		if o.Code != "" {

@@ -1,10 +1,3 @@
 # A managed account is imported by its id. Its password is write-only and
-# cannot be read back; deletion_policy is set to its default, "disable".
+# cannot be read back; deletion_policy takes its default, "disable".
 terraform import telnyx_managed_account.example 6a09cdc3-8948-47f0-aa62-74ac943d6c58
-
-# With Terraform 1.5 or later, an import block does the same during plan:
-#
-# import {
-#   to = telnyx_managed_account.example
-#   id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
-# }

@@ -1,7 +1,9 @@
 // Package backendtest starts the reference backend in-process for tests: a
-// temporary SQLite file, a fresh server secret and operator key, an httptest
-// server on a random loopback port, and one manager account ready to use.
-// Backend, client and provider tests all start the backend through it.
+// temporary SQLite file (or, when REFERENCE_BACKEND_TEST_POSTGRES_URL names a
+// PostgreSQL server, a fresh database on it), a fresh server secret and
+// operator key, an httptest server on a random loopback port, and one manager
+// account ready to use. Backend, client and provider tests all start the
+// backend through it, so that they run unchanged on either store.
 package backendtest
 
 import (
@@ -16,7 +18,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -25,7 +26,6 @@ import (
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 )
 
@@ -45,8 +45,11 @@ type Server struct {
 	// writes yet (usage ledger entries, entries dated in the past).
 	Store backend.Store
 	// DBPath is the SQLite database file (with its -wal beside it), for tests
-	// that inspect what is stored.
+	// that inspect what is stored; empty on PostgreSQL (see StoredData).
 	DBPath string
+	// DatabaseURL is the PostgreSQL database's URL when the backend runs on
+	// PostgreSQL (REFERENCE_BACKEND_TEST_POSTGRES_URL set); empty on SQLite.
+	DatabaseURL string
 
 	httpServer *httptest.Server
 	clock      *clock
@@ -76,16 +79,20 @@ const requestTimeout = 30 * time.Second
 // Start runs a backend until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	dbPath := filepath.Join(t.TempDir(), "reference.db")
-	store, err := sqlite.Open(context.Background(), dbPath)
-	if err != nil {
-		t.Fatalf("backendtest: open SQLite store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := store.Close(); err != nil {
-			t.Errorf("backendtest: close SQLite store: %v", err)
-		}
-	})
+	return StartWith(t, Options{})
+}
+
+// Options change the backend that StartWith runs; the zero value is Start's.
+type Options struct {
+	// HTTP configures the HTTP layer: rate limits and the concurrency cap,
+	// all off by default. Its OperatorKey and Logger are set by the harness.
+	HTTP httpapi.Options
+}
+
+// StartWith runs a backend configured by opts until the test ends.
+func StartWith(t testing.TB, opts Options) *Server {
+	t.Helper()
+	store, dbPath, dbURL := openStore(t)
 	secrets, err := backend.NewSecrets(backend.NewServerSecret())
 	if err != nil {
 		t.Fatalf("backendtest: server secret: %v", err)
@@ -103,11 +110,13 @@ func Start(t testing.TB) *Server {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	operatorKey := "op-" + randomHex(t, 24)
-	ts := httptest.NewServer(httpapi.New(svc, httpapi.Options{OperatorKey: operatorKey, Logger: logger}))
+	httpOpts := opts.HTTP
+	httpOpts.OperatorKey, httpOpts.Logger = operatorKey, logger
+	ts := httptest.NewServer(httpapi.New(svc, httpOpts))
 	t.Cleanup(ts.Close) // runs before the store closes: cleanups run last-in, first-out
 
 	s := &Server{
-		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, Store: store, DBPath: dbPath,
+		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, Store: store, DBPath: dbPath, DatabaseURL: dbURL,
 		httpServer: ts, clock: clk,
 	}
 	s.ManagerID, s.ManagerKey = s.NewManager(t)

@@ -57,10 +57,14 @@ func TestHarness(t *testing.T) {
 	}
 }
 
-// TestHarnessKeysAndClock exercises the API-key helpers, the clock and DBPath.
+// TestHarnessKeysAndClock exercises the API-key helpers, the clock, DBPath and StoredData.
 func TestHarnessKeysAndClock(t *testing.T) {
 	srv := backendtest.Start(t)
-	if info, err := os.Stat(srv.DBPath); err != nil || info.Size() == 0 {
+	if srv.OnPostgres() {
+		if srv.DBPath != "" || len(srv.StoredData(t)) == 0 {
+			t.Fatalf("on PostgreSQL: DBPath %q, want none, and the stored data must not be empty", srv.DBPath)
+		}
+	} else if info, err := os.Stat(srv.DBPath); err != nil || info.Size() == 0 {
 		t.Fatalf("DBPath %q: %v", srv.DBPath, err)
 	}
 

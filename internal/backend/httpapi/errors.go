@@ -86,7 +86,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	switch class.status {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", "1")
+		if w.Header().Get("Retry-After") == "" { // a rate limit sets its own
+			w.Header().Set("Retry-After", "1")
+		}
 	}
 	writeJSON(w, class.status, errorDocument{Errors: []errorObject{obj}})
 }

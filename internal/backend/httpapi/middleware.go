@@ -181,26 +181,35 @@ func bearerToken(r *http.Request) (string, error) {
 // accountHandler is a handler that runs as an authenticated account.
 type accountHandler func(w http.ResponseWriter, r *http.Request, caller *backend.Caller) error
 
-// account authenticates the request's API key and runs h as its account.
+// account authenticates the request's API key and runs h as its account,
+// within the key's rate limit, and idempotently for a POST with a key.
 func (s *server) account(h accountHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.allowAuthAttempt(w, r) {
+			return
+		}
 		key, err := bearerToken(r)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.authFailed(w, r, err)
 			return
 		}
 		caller, err := s.svc.Authenticate(r.Context(), key)
 		if err != nil {
-			s.writeError(w, r, err)
+			s.authFailed(w, r, err)
 			return
 		}
 		if info := requestInfoFrom(r.Context()); info != nil {
 			info.accountID = caller.Account.ID
 		}
-		ctx := backend.NewContext(r.Context(), caller)
-		if err := h(w, r.WithContext(ctx), caller); err != nil {
-			s.writeError(w, r, err)
+		if !s.allowKey(w, r, caller.KeyID) {
+			return
 		}
+		ctx := backend.NewContext(r.Context(), caller)
+		s.idempotent(w, r.WithContext(ctx), caller.Account.ID, maxBodyBytes, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r, caller); err != nil {
+				s.writeError(w, r, err)
+			}
+		})
 	}
 }
 
@@ -212,13 +221,22 @@ type operatorHandler func(w http.ResponseWriter, r *http.Request) error
 // leaks through timing.
 func (s *server) operator(h operatorHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := s.checkOperatorKey(r); err != nil {
-			s.writeError(w, r, err)
+		if !s.allowAuthAttempt(w, r) {
 			return
 		}
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
+		if err := s.checkOperatorKey(r); err != nil {
+			s.authFailed(w, r, err)
+			return
 		}
+		if !s.allowKey(w, r, operatorBucket) {
+			return
+		}
+		// The operator posts usage batches, the one body bigger than 1 MiB.
+		s.idempotent(w, r, backend.OperatorScope, maxUsageBodyBytes, func(w http.ResponseWriter, r *http.Request) {
+			if err := h(w, r); err != nil {
+				s.writeError(w, r, err)
+			}
+		})
 	}
 }
 

@@ -1,7 +1,7 @@
 // Package httpapi is the HTTP layer of the reference backend: the
-// Telnyx-compatible API under /v2, the operator API under /reference, and
-// /healthz. Handlers only decode a request, call backend.Service, and encode
-// its answer; every rule lives in the service.
+// Telnyx-compatible API under /v2, the operator API under /reference, and the
+// probes /healthz and /readyz. Handlers only decode a request, call
+// backend.Service, and encode its answer; every rule lives in the service.
 package httpapi
 
 import (
@@ -23,18 +23,41 @@ type Options struct {
 	OperatorKey string
 	// Logger receives the access log and internal errors; nil discards them.
 	Logger *slog.Logger
+	// RateLimit is the requests per second each API key, and the operator
+	// key, may make on average (ratelimit.go); 0 disables the limit.
+	RateLimit float64
+	// RateBurst is how many requests a key may make at once; 0 means
+	// RateLimit rounded up.
+	RateBurst int
+	// AuthFailureRateLimit is the failed authentications per second a client
+	// address may make on average; 0 disables the limit.
+	AuthFailureRateLimit float64
+	// AuthFailureBurst is how many failed authentications an address may make
+	// at once; 0 means AuthFailureRateLimit rounded up.
+	AuthFailureBurst int
+	// MaxConcurrentRequests caps the requests served at once; the others are
+	// answered 503 at once. 0 means no cap.
+	MaxConcurrentRequests int
+	// Now is the rate limiters' clock (nil: time.Now), for tests. It is not
+	// the service's clock, which tests may stop.
+	Now func() time.Time
 }
 
 type server struct {
 	svc               *backend.Service
 	logger            *slog.Logger
 	operatorKeyDigest []byte
-	mux               *http.ServeMux
+	mux               *router
+	// keyLimits and authFailures are nil when their limit is off.
+	keyLimits, authFailures *limiter
 }
 
 // New returns the backend's HTTP handler.
 func New(svc *backend.Service, opts Options) http.Handler {
-	s := &server{svc: svc, logger: opts.Logger, mux: http.NewServeMux()}
+	s := &server{svc: svc, logger: opts.Logger, mux: newRouter(),
+		keyLimits:    newLimiter(opts.RateLimit, opts.RateBurst, opts.Now),
+		authFailures: newLimiter(opts.AuthFailureRateLimit, opts.AuthFailureBurst, opts.Now),
+	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -43,11 +66,14 @@ func New(svc *backend.Service, opts Options) http.Handler {
 		s.operatorKeyDigest = digest[:]
 	}
 	s.routes()
-	return withRequestID(s.withAccessLog(s.withRecovery(withNoStore(http.HandlerFunc(s.route)))))
+	return withRequestID(s.withAccessLog(s.withRecovery(withNoStore(
+		s.withConcurrencyLimit(opts.MaxConcurrentRequests, s.withRateLimitHeaders(http.HandlerFunc(s.route)))))))
 }
 
 func (s *server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /openapi.yaml", s.openAPI)
 
 	s.mux.HandleFunc("GET /v2/managed_accounts", s.account(s.listManagedAccounts))
 	s.mux.HandleFunc("POST /v2/managed_accounts", s.account(s.createManagedAccount))
@@ -144,20 +170,29 @@ func (c *headerCapture) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// healthzTimeout bounds the store ping, so that a stuck database makes the
-// health check fail rather than hang.
-const healthzTimeout = 2 * time.Second
+// healthz is the liveness probe: the process serves HTTP. It does not touch
+// the database, so that an orchestrator does not restart every replica while
+// the database is away (which would not bring it back); /readyz says that.
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
 
-func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(r.Context(), healthzTimeout)
+// readyzTimeout bounds the store ping, so that a stuck database makes the
+// readiness check fail quickly rather than hang a load balancer's probe.
+const readyzTimeout = 2 * time.Second
+
+// readyz is the readiness probe: 200 while the database answers, else 503 in
+// the error envelope, so that a load balancer sends traffic elsewhere.
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), readyzTimeout)
 	defer cancel()
 	if err := s.svc.Ping(ctx); err != nil {
-		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "health check failed",
+		s.logger.LogAttrs(r.Context(), slog.LevelWarn, "readiness check failed",
 			slog.String("request_id", requestIDFrom(r.Context())), slog.String("error", err.Error()))
 		s.writeError(w, r, backend.Errorf(backend.EUNAVAILABLE, "The database does not answer."))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 }
 
 // writeJSON answers v as JSON with the given status.

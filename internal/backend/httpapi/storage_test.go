@@ -2,10 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -13,10 +10,10 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 )
 
-// TestNoPlaintextKeyInTheDatabase scans the SQLite database file and its
-// write-ahead log for every key and credential a test created, in every
-// state a key can be in: none may be stored in plaintext, only as hashes and
-// sealed boxes.
+// TestNoPlaintextKeyInTheDatabase scans what the store holds (the SQLite file
+// and its write-ahead log, or every PostgreSQL table) for every key and
+// credential a test created, in every state a key can be in: none may be
+// stored in plaintext, only as hashes and sealed boxes.
 func TestNoPlaintextKeyInTheDatabase(t *testing.T) {
 	srv := backendtest.Start(t)
 	secrets := []string{srv.ManagerKey}
@@ -50,17 +47,7 @@ func TestNoPlaintextKeyInTheDatabase(t *testing.T) {
 	// must not write them anywhere in the clear.
 	call(t, srv, http.MethodGet, "/v2/managed_accounts/"+managed.ID, srv.ManagerKey, nil).wantStatus(t, http.StatusOK)
 
-	var stored []byte
-	for _, path := range []string{srv.DBPath, srv.DBPath + "-wal"} {
-		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) && path != srv.DBPath {
-			continue
-		}
-		if err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-		stored = append(stored, b...)
-	}
+	stored := srv.StoredData(t) // the SQLite file and its log, or every PostgreSQL table
 	// Positive controls: what was written in the clear is found, so the scan
 	// reads the data where it is (in the file or still in the log).
 	for _, plain := range []string{"stored-co@example.com", "positive control description", "Stored Co"} {

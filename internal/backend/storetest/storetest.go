@@ -99,6 +99,22 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"UsageRollupsAdd", testUsageRollupsAdd},
 		{"UsageReportMatchesTheRollups", testUsageReportMatchesTheRollups},
 		{"UsageReportPaging", testUsageReportPaging},
+		{"IdempotencyRecordRoundTrip", testIdempotencyRecordRoundTrip},
+		{"IdempotencyRecordIdentity", testIdempotencyRecordIdentity},
+		{"IdempotencyRecordNotFound", testIdempotencyRecordNotFound},
+		{"PurgeIdempotencyRecordsIsBounded", testPurgeIdempotencyRecordsIsBounded},
+		{"ConcurrentIdempotencyInsertsOneWins", testConcurrentIdempotencyInsertsOneWins},
+		{"NestedRollsBackOnlyItself", testNestedRollsBackOnlyItself},
+		{"NestedWritesRollBackWithTheOuterTransaction", testNestedWritesRollBackWithTheOuterTransaction},
+		{"TxStaysUsableAfterConflict", testTxStaysUsableAfterConflict},
+		{"LookupsOfUnstorableTextFindNothing", testLookupsOfUnstorableTextFindNothing},
+		{"SubMicrosecondsAreTruncated", testSubMicrosecondsAreTruncated},
+		{"PortalSessionRoundTrip", testPortalSessionRoundTrip},
+		{"PortalSessionIdentity", testPortalSessionIdentity},
+		{"PortalSessionNotFound", testPortalSessionNotFound},
+		{"TouchPortalSessionSetsOnlyLastSeen", testTouchPortalSessionSetsOnlyLastSeen},
+		{"DeletedPortalSessionIsGone", testDeletedPortalSessionIsGone},
+		{"PurgePortalSessionsIsBoundedAndKeepsLiveOnes", testPurgePortalSessions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -51,24 +52,25 @@ type apiKeyResource struct {
 }
 
 type apiKeyModel struct {
-	ID               types.String `tfsdk:"id"`
-	ManagedAccountID types.String `tfsdk:"managed_account_id"`
-	Description      types.String `tfsdk:"description"`
-	Tags             types.Set    `tfsdk:"tags"`
-	ExpiresAt        types.String `tfsdk:"expires_at"`
-	Enabled          types.Bool   `tfsdk:"enabled"`
-	RotationTriggers types.Map    `tfsdk:"rotation_triggers"`
-	Status           types.String `tfsdk:"status"`
-	MaskedKey        types.String `tfsdk:"masked_key"`
-	CreatedAt        types.String `tfsdk:"created_at"`
-	Secret           types.String `tfsdk:"secret"`
+	ID               types.String   `tfsdk:"id"`
+	ManagedAccountID types.String   `tfsdk:"managed_account_id"`
+	Description      types.String   `tfsdk:"description"`
+	Tags             types.Set      `tfsdk:"tags"`
+	ExpiresAt        types.String   `tfsdk:"expires_at"`
+	Enabled          types.Bool     `tfsdk:"enabled"`
+	RotationTriggers types.Map      `tfsdk:"rotation_triggers"`
+	Status           types.String   `tfsdk:"status"`
+	MaskedKey        types.String   `tfsdk:"masked_key"`
+	CreatedAt        types.String   `tfsdk:"created_at"`
+	Secret           types.String   `tfsdk:"secret"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_api_key"
 }
 
-func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "An additional API key of the provider's account, or of one of its managed accounts " +
 			"(`managed_account_id`). The key itself (`secret`) is shown by the API only when the key is created: " +
@@ -78,6 +80,7 @@ func (r *apiKeyResource) Schema(_ context.Context, _ resource.SchemaRequest, res
 			"exists before the old one is revoked, so that whatever reads `secret` can switch over without a gap.\n\n" +
 			"A key revoked or expired outside Terraform is removed from the state with a warning, and planned for creation again. " +
 			"An account's primary key (the `api_key` of `telnyx_managed_account`) is not managed here.",
+		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the key.",
@@ -187,6 +190,8 @@ func (r *apiKeyResource) clientFor(ctx context.Context, managedAccountID types.S
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Create, providerdata.DefaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -278,6 +283,8 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	var plan, state apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Update, providerdata.DefaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -308,15 +315,22 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 
-	// Every other argument forces a new key, so there is always a field to
-	// send; the answer is the key as it now is.
+	next := plan
+	next.Secret = state.Secret
+	if patch.Description == nil && patch.Tags == nil && patch.Status == nil {
+		// Every other argument forces a new key: only the timeouts changed,
+		// and the key is as the state says.
+		next.ID, next.Status, next.MaskedKey, next.CreatedAt = state.ID, state.Status, state.MaskedKey, state.CreatedAt
+		next.ExpiresAt = state.ExpiresAt
+		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		return
+	}
+	// The answer is the key as it now is.
 	k, err := c.UpdateAPIKey(ctx, state.ID.ValueString(), patch)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the API key", err)
 		return
 	}
-	next := plan
-	next.Secret = state.Secret
 	applyKey(ctx, &next, k, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 }
@@ -324,6 +338,8 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state apiKeyModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, state.Timeouts.Delete, providerdata.DefaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

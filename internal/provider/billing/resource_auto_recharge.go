@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -41,20 +42,21 @@ type autoRechargeResource struct {
 }
 
 type autoRechargeModel struct {
-	ID               types.String `tfsdk:"id"`
-	ManagedAccountID types.String `tfsdk:"managed_account_id"`
-	Enabled          types.Bool   `tfsdk:"enabled"`
-	ThresholdAmount  types.String `tfsdk:"threshold_amount"`
-	RechargeAmount   types.String `tfsdk:"recharge_amount"`
-	Preference       types.String `tfsdk:"preference"`
-	InvoiceEnabled   types.Bool   `tfsdk:"invoice_enabled"`
+	ID               types.String   `tfsdk:"id"`
+	ManagedAccountID types.String   `tfsdk:"managed_account_id"`
+	Enabled          types.Bool     `tfsdk:"enabled"`
+	ThresholdAmount  types.String   `tfsdk:"threshold_amount"`
+	RechargeAmount   types.String   `tfsdk:"recharge_amount"`
+	Preference       types.String   `tfsdk:"preference"`
+	InvoiceEnabled   types.Bool     `tfsdk:"invoice_enabled"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *autoRechargeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_auto_recharge"
 }
 
-func (r *autoRechargeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The auto-recharge preferences of the provider's account, or of one of its managed accounts " +
 			"(`managed_account_id`): when a charge takes the account's balance under `threshold_amount`, its default payment " +
@@ -69,6 +71,7 @@ func (r *autoRechargeResource) Schema(_ context.Context, _ resource.SchemaReques
 			"Amounts are decimal strings in dollars and cents with exactly two decimals, such as `\"10.00\"`, never rounded " +
 			"through a floating-point number.\n\n" +
 			"Import the preferences by their account: `self` for the provider's own account, or a managed account's id.",
+		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the account's auto-recharge preferences, as the API reports it.",
@@ -132,6 +135,8 @@ func (r *autoRechargeResource) Configure(_ context.Context, req resource.Configu
 func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan autoRechargeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Create, providerdata.DefaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -206,11 +211,20 @@ func (r *autoRechargeResource) Update(ctx context.Context, req resource.UpdateRe
 	var plan, state autoRechargeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Update, providerdata.DefaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
 	next := plan
 	next.ID = state.ID
+	if plan.Enabled.Equal(state.Enabled) && plan.ThresholdAmount.Equal(state.ThresholdAmount) &&
+		plan.RechargeAmount.Equal(state.RechargeAmount) && plan.Preference.Equal(state.Preference) &&
+		plan.InvoiceEnabled.Equal(state.InvoiceEnabled) {
+		// Only the timeouts changed: nothing to write.
+		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		return
+	}
 	r.write(ctx, &next, &resp.Diagnostics, "Unable to update the auto-recharge preferences")
 	if resp.Diagnostics.HasError() {
 		return
@@ -223,6 +237,8 @@ func (r *autoRechargeResource) Update(ctx context.Context, req resource.UpdateRe
 func (r *autoRechargeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state autoRechargeModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, state.Timeouts.Delete, providerdata.DefaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -50,19 +51,20 @@ type paymentMethodResource struct {
 }
 
 type paymentMethodModel struct {
-	ID               types.String `tfsdk:"id"`
-	ManagedAccountID types.String `tfsdk:"managed_account_id"`
-	CardNumberWO     types.String `tfsdk:"card_number_wo"`
-	CardCVCWO        types.String `tfsdk:"card_cvc_wo"`
-	CardWOVersion    types.Int64  `tfsdk:"card_wo_version"`
-	ExpMonth         types.Int64  `tfsdk:"exp_month"`
-	ExpYear          types.Int64  `tfsdk:"exp_year"`
-	BillingDetails   types.Object `tfsdk:"billing_details"`
-	Default          types.Bool   `tfsdk:"default"`
-	Brand            types.String `tfsdk:"brand"`
-	Last4            types.String `tfsdk:"last4"`
-	Fingerprint      types.String `tfsdk:"fingerprint"`
-	CreatedAt        types.String `tfsdk:"created_at"`
+	ID               types.String   `tfsdk:"id"`
+	ManagedAccountID types.String   `tfsdk:"managed_account_id"`
+	CardNumberWO     types.String   `tfsdk:"card_number_wo"`
+	CardCVCWO        types.String   `tfsdk:"card_cvc_wo"`
+	CardWOVersion    types.Int64    `tfsdk:"card_wo_version"`
+	ExpMonth         types.Int64    `tfsdk:"exp_month"`
+	ExpYear          types.Int64    `tfsdk:"exp_year"`
+	BillingDetails   types.Object   `tfsdk:"billing_details"`
+	Default          types.Bool     `tfsdk:"default"`
+	Brand            types.String   `tfsdk:"brand"`
+	Last4            types.String   `tfsdk:"last4"`
+	Fingerprint      types.String   `tfsdk:"fingerprint"`
+	CreatedAt        types.String   `tfsdk:"created_at"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 type billingDetailsModel struct {
@@ -81,7 +83,7 @@ func (r *paymentMethodResource) Metadata(_ context.Context, req resource.Metadat
 	resp.TypeName = req.ProviderTypeName + "_payment_method"
 }
 
-func (r *paymentMethodResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A card payment method of the provider's account, or of one of its managed accounts " +
 			"(`managed_account_id`). Requires Terraform 1.11 or later: the card number and CVC are write-only arguments " +
@@ -100,6 +102,7 @@ func (r *paymentMethodResource) Schema(_ context.Context, _ resource.SchemaReque
 			"Import a card by its id, or as `<managed_account_id>/<id>` for a card of a managed account. The card number " +
 			"and CVC cannot be imported (the API never shows them): the configuration still sets them, and they are sent " +
 			"only if the card is replaced.",
+		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the payment method.",
@@ -236,6 +239,8 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	var number, cvc types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("card_number_wo"), &number)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("card_cvc_wo"), &cvc)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Create, providerdata.DefaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -342,6 +347,8 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 	var plan, state paymentMethodModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Update, providerdata.DefaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -390,6 +397,8 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state paymentMethodModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, state.Timeouts.Delete, providerdata.DefaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -55,30 +56,31 @@ type managedAccountResource struct {
 }
 
 type managedAccountModel struct {
-	ID                 types.String `tfsdk:"id"`
-	BusinessName       types.String `tfsdk:"business_name"`
-	Email              types.String `tfsdk:"email"`
-	RollupBilling      types.Bool   `tfsdk:"rollup_billing"`
-	AllowCustomPricing types.Bool   `tfsdk:"managed_account_allow_custom_pricing"`
-	Enabled            types.Bool   `tfsdk:"enabled"`
-	GlobalChannelLimit types.Int64  `tfsdk:"global_channel_limit"`
-	PasswordWO         types.String `tfsdk:"password_wo"`
-	PasswordWOVersion  types.Int64  `tfsdk:"password_wo_version"`
-	DeletionPolicy     types.String `tfsdk:"deletion_policy"`
-	OrganizationName   types.String `tfsdk:"organization_name"`
-	ManagerAccountID   types.String `tfsdk:"manager_account_id"`
-	APIUser            types.String `tfsdk:"api_user"`
-	Status             types.String `tfsdk:"status"`
-	CreatedAt          types.String `tfsdk:"created_at"`
-	APIKey             types.String `tfsdk:"api_key"`
-	APIToken           types.String `tfsdk:"api_token"`
+	ID                 types.String   `tfsdk:"id"`
+	BusinessName       types.String   `tfsdk:"business_name"`
+	Email              types.String   `tfsdk:"email"`
+	RollupBilling      types.Bool     `tfsdk:"rollup_billing"`
+	AllowCustomPricing types.Bool     `tfsdk:"managed_account_allow_custom_pricing"`
+	Enabled            types.Bool     `tfsdk:"enabled"`
+	GlobalChannelLimit types.Int64    `tfsdk:"global_channel_limit"`
+	PasswordWO         types.String   `tfsdk:"password_wo"`
+	PasswordWOVersion  types.Int64    `tfsdk:"password_wo_version"`
+	DeletionPolicy     types.String   `tfsdk:"deletion_policy"`
+	OrganizationName   types.String   `tfsdk:"organization_name"`
+	ManagerAccountID   types.String   `tfsdk:"manager_account_id"`
+	APIUser            types.String   `tfsdk:"api_user"`
+	Status             types.String   `tfsdk:"status"`
+	CreatedAt          types.String   `tfsdk:"created_at"`
+	APIKey             types.String   `tfsdk:"api_key"`
+	APIToken           types.String   `tfsdk:"api_token"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *managedAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_managed_account"
 }
 
-func (r *managedAccountResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A Telnyx managed account: a sub-account of the manager account whose key configures the provider. " +
 			"The manager can act as it through its `api_key`.\n\n" +
@@ -86,6 +88,7 @@ func (r *managedAccountResource) Schema(_ context.Context, _ resource.SchemaRequ
 			"(`deletion_policy = \"disable\"`, the default) or leaves it untouched (`\"abandon\"`). " +
 			"The old account keeps its email, which stays taken: when a change of `business_name` or `rollup_billing` " +
 			"replaces an account that has an explicit `email`, change the `email` too.",
+		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the managed account.",
@@ -214,6 +217,8 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	var password types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &password)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Create, providerdata.DefaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -243,22 +248,26 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	settle(&state)
 	saveState := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
 
+	// Each answer is the account, or its channel limit, as it now is: no
+	// read is needed after them (one request per account instead of two).
 	if !plan.Enabled.ValueBool() {
-		if _, err := r.client.DisableManagedAccount(ctx, created.ID); err != nil {
+		disabled, err := r.client.DisableManagedAccount(ctx, created.ID)
+		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
 			saveState()
 			return
 		}
+		applyAccount(&state, disabled)
 	}
 	if isKnown(plan.GlobalChannelLimit) {
-		if _, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+		allocated, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
+		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
 			saveState()
 			return
 		}
+		state.GlobalChannelLimit = types.Int64Value(allocated.ChannelLimit)
 	}
-
-	r.refresh(ctx, &state, &resp.Diagnostics, "Unable to read the new managed account")
 	settle(&state)
 	saveState()
 }
@@ -309,6 +318,8 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	var password types.String
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("password_wo"), &password)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Update, providerdata.DefaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -323,28 +334,39 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && isKnown(password) {
 		patch.Password = password.ValueStringPointer()
 	}
+	// latest is the last answer that carried the whole account, as it then
+	// was; the account is read again only when no call answered it.
+	var latest *client.ManagedAccount
 	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
-		if _, err := r.client.UpdateManagedAccount(ctx, id, patch); err != nil {
+		updated, err := r.client.UpdateManagedAccount(ctx, id, patch)
+		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
 			return
 		}
+		latest = updated
 	}
 
 	if !plan.Enabled.Equal(state.Enabled) {
-		var err error
+		var (
+			changed *client.ManagedAccount
+			err     error
+		)
 		if plan.Enabled.ValueBool() {
-			_, err = r.client.EnableManagedAccount(ctx, id, false)
+			changed, err = r.client.EnableManagedAccount(ctx, id, false)
 		} else {
-			_, err = r.client.DisableManagedAccount(ctx, id)
+			changed, err = r.client.DisableManagedAccount(ctx, id)
 		}
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
 			return
 		}
+		latest = changed
 	}
 
+	var allocated *client.SingleManagedAccountGlobalOutboundChannels
 	if isKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
-		if _, err := r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+		var err error
+		if allocated, err = r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
 			return
 		}
@@ -352,7 +374,14 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 
 	next := plan
 	next.ID = state.ID
-	r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account")
+	if latest != nil {
+		applyAccount(&next, latest)
+	} else {
+		r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account")
+	}
+	if allocated != nil {
+		next.GlobalChannelLimit = types.Int64Value(allocated.ChannelLimit)
+	}
 	settle(&next)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 }
@@ -367,6 +396,8 @@ func enableVerb(enable bool) string {
 func (r *managedAccountResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state managedAccountModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, state.Timeouts.Delete, providerdata.DefaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -43,10 +44,11 @@ type managedAccountPricingResource struct {
 }
 
 type pricingModel struct {
-	ID               types.String `tfsdk:"id"`
-	ManagedAccountID types.String `tfsdk:"managed_account_id"`
-	Rates            types.Set    `tfsdk:"rates"`
-	EffectiveFrom    types.String `tfsdk:"effective_from"`
+	ID               types.String   `tfsdk:"id"`
+	ManagedAccountID types.String   `tfsdk:"managed_account_id"`
+	Rates            types.Set      `tfsdk:"rates"`
+	EffectiveFrom    types.String   `tfsdk:"effective_from"`
+	Timeouts         timeouts.Value `tfsdk:"timeouts"`
 }
 
 // rateModel is one element of rates.
@@ -74,7 +76,7 @@ func (r *managedAccountPricingResource) Metadata(_ context.Context, req resource
 	resp.TypeName = req.ProviderTypeName + "_managed_account_pricing"
 }
 
-func (r *managedAccountPricingResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *managedAccountPricingResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The custom rates of one managed account of the manager whose `api_key` configures the " +
 			"provider. Without custom rates, a managed account pays its manager's rates (the manager's committed rates, " +
@@ -86,6 +88,7 @@ func (r *managedAccountPricingResource) Schema(_ context.Context, _ resource.Sch
 			"Every change replaces the whole rate set from now on (a new `effective_from`). Destroying the resource " +
 			"returns the account to inheritance. Rates removed outside Terraform (the account returned to " +
 			"inheritance) are planned to be set again. The managed account itself never sees a rate.",
+		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "The managed account's identifier, as `managed_account_id`.",
@@ -208,6 +211,8 @@ func checkKeyField(p path.Path, product, field string, v types.String, used bool
 func (r *managedAccountPricingResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan pricingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Create, providerdata.DefaultCreateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -217,9 +222,20 @@ func (r *managedAccountPricingResource) Create(ctx context.Context, req resource
 }
 
 func (r *managedAccountPricingResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan pricingModel
+	var plan, state pricingModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, plan.Timeouts.Update, providerdata.DefaultUpdateTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Rates.Equal(state.Rates) {
+		// Only the timeouts changed: setting the same rates again would
+		// start a new rate set (a new effective_from) for nothing.
+		next := plan
+		next.ID, next.EffectiveFrom = state.ID, state.EffectiveFrom
+		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 		return
 	}
 	if next := r.put(ctx, plan, &resp.Diagnostics); next != nil {
@@ -287,6 +303,8 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 func (r *managedAccountPricingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state pricingModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	ctx, cancel := providerdata.WithTimeout(ctx, state.Timeouts.Delete, providerdata.DefaultDeleteTimeout, &resp.Diagnostics)
+	defer cancel()
 	if resp.Diagnostics.HasError() {
 		return
 	}

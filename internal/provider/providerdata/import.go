@@ -2,6 +2,7 @@ package providerdata
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,23 +10,36 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-// ImportAccountScopedID imports an object that lives on an account: "<id>"
-// for one of the provider's own account, "<managed_account_id>/<id>" for one
-// of a managed account's. what names the object with its article ("an API
-// key") in the error.
-func ImportAccountScopedID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, what string) {
-	accountID, id, found := strings.Cut(req.ID, "/")
+// errBadAccountScopedID is what ParseAccountScopedID returns for an import
+// identifier of neither form.
+var errBadAccountScopedID = errors.New("use <id> for one of the provider's account, or <managed_account_id>/<id> for one of its managed accounts")
+
+// ParseAccountScopedID splits the import identifier of an object that lives
+// on an account: "<id>" for one of the provider's own account (accountID is
+// then empty), "<managed_account_id>/<id>" for one of a managed account's.
+// Neither part may be empty or hold a "/".
+func ParseAccountScopedID(importID string) (accountID, id string, err error) {
+	accountID, id, found := strings.Cut(importID, "/")
 	if !found {
-		accountID, id = "", req.ID
+		accountID, id = "", importID
 	}
 	if id == "" || (found && accountID == "") || strings.Contains(id, "/") {
-		resp.Diagnostics.AddError("Invalid import identifier",
-			fmt.Sprintf("%q is not %s identifier: use <id> for one of the provider's account, or "+
-				"<managed_account_id>/<id> for one of its managed accounts.", req.ID, what))
+		return "", "", errBadAccountScopedID
+	}
+	return accountID, id, nil
+}
+
+// ImportAccountScopedID imports an object that lives on an account, by an
+// identifier ParseAccountScopedID reads. what names the object with its
+// article ("an API key") in the error.
+func ImportAccountScopedID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, what string) {
+	accountID, id, err := ParseAccountScopedID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import identifier", fmt.Sprintf("%q is not %s identifier: %s.", req.ID, what, err))
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	if found {
+	if accountID != "" {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), accountID)...)
 	}
 }

@@ -108,8 +108,22 @@ func FromConfigure(providerData any, diags *diag.Diagnostics) *Data {
 
 // AddAPIError adds an error diagnostic for a failed API call. Its detail
 // carries everything the API said (status, code, title, detail, the field it
-// is about, the request id), so that a user can act on it or quote it.
+// is about, the request id), so that a user can act on it or quote it. A
+// call that ran out of time says so first: the fix is then a longer timeout
+// or a healthier API, not a change of the configuration.
 func AddAPIError(diags *diag.Diagnostics, summary string, err error) {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		diags.AddError(summary+": timed out", fmt.Sprintf(
+			"The operation timed out before the Telnyx API completed it. A resource's create, update and delete may "+
+				"take as long as its timeouts block allows (%s), the provider's retries of the API included; raise the "+
+				"timeout if the API is slow, or check that it is reachable and healthy.\n\n%s", defaultTimeouts(), err))
+		return
+	case errors.Is(err, context.Canceled):
+		diags.AddError(summary+": cancelled", "The operation was cancelled (Terraform was interrupted) before the "+
+			"Telnyx API completed it.\n\n"+err.Error())
+		return
+	}
 	var apiErr *client.Error
 	if errors.As(err, &apiErr) {
 		diags.AddError(summary, fmt.Sprintf("The Telnyx API answered: %s\n\n%s", apiErr.Detail(), err))

@@ -1,0 +1,11 @@
+# A key of the provider's own account: its id.
+import {
+  to = telnyx_api_key.ci
+  id = "2f1c9a4e-7d3b-4c55-9e0a-1b2c3d4e5f60"
+}
+
+# A key of a managed account: <managed_account_id>/<key_id>.
+import {
+  to = telnyx_api_key.customer_integration
+  id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58/7d3b2f1c-9a4e-4c55-9e0a-5e4f3d2c1b0a"
+}

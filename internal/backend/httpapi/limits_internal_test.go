@@ -1,0 +1,80 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
+	s := &server{logger: slog.New(slog.DiscardHandler)}
+	inside, release := make(chan struct{}), make(chan struct{})
+	h := s.withConcurrencyLimit(2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/v2/slow" {
+			inside <- struct{}{}
+			<-release
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+	}))
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v2/slow", nil)) })
+		<-inside
+	}
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/balance", nil))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("a third request at a cap of 2: %d (Retry-After %q), want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	var env errorDocument
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || len(env.Errors) != 1 || env.Errors[0].Code != "10007" {
+		t.Fatalf("503 body %s is not the error envelope (%v)", rec.Body, err)
+	}
+	// The probes are never refused.
+	for _, probe := range []string{"/healthz", "/readyz"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, probe, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s at the cap: %d, want 200", probe, rec.Code)
+		}
+	}
+
+	close(release)
+	wg.Wait()
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/balance", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("after the slow requests ended: %d, want 200", rec.Code)
+	}
+}
+
+// TestOperatorKeyComparison: the operator key is compared as a digest, in
+// constant time, so a key that shares a prefix or a length with the real one
+// fares exactly as any other wrong key.
+func TestOperatorKeyComparison(t *testing.T) {
+	digest := sha256.Sum256([]byte("operator-key-0123456789"))
+	srv := &server{operatorKeyDigest: digest[:]}
+	for _, tc := range []struct {
+		key string
+		ok  bool
+	}{
+		{"operator-key-0123456789", true},
+		{"operator-key-012345678", false},  // a prefix
+		{"operator-key-0123456780", false}, // same length, last character
+		{"operator-key-01234567890", false},
+		{"", false},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/reference/price_book", nil)
+		if tc.key != "" {
+			r.Header.Set("Authorization", "Bearer "+tc.key)
+		}
+		if err := srv.checkOperatorKey(r); (err == nil) != tc.ok {
+			t.Errorf("checkOperatorKey(%q) = %v, want ok=%v", tc.key, err, tc.ok)
+		}
+	}
+}

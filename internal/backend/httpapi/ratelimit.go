@@ -1,0 +1,120 @@
+package httpapi
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/ratelimit"
+)
+
+// Rate limits are token buckets kept in memory, so they hold per replica:
+// behind a load balancer with N replicas a key may make up to N times the
+// rate. Each API key has a bucket (the operator key one of its own), and each
+// client address has one that only failed authentications drain, so that
+// guessing keys is slow while the callers who hold a key are not slowed.
+
+// Rate-limit headers, on every answer under /v2 and /reference.
+const (
+	headerRateLimit     = "X-Ratelimit-Limit"
+	headerRateRemaining = "X-Ratelimit-Remaining"
+	headerRateReset     = "X-Ratelimit-Reset"
+)
+
+// operatorBucket is the operator key's bucket; key ids are UUIDs, so it
+// cannot be taken by an API key.
+const operatorBucket = "operator"
+
+// limiter is the shared token-bucket limiter (package ratelimit), which the
+// portal's sign-in uses too.
+type limiter = ratelimit.Limiter
+
+func newLimiter(rate float64, burst int, now func() time.Time) *limiter {
+	return ratelimit.New(rate, burst, now)
+}
+
+// setQuotaHeaders shows q in the rate-limit headers: the bucket's size, the
+// requests left in it now, and the seconds until it is full again.
+func setQuotaHeaders(h http.Header, q ratelimit.Quota) {
+	h.Set(headerRateLimit, strconv.Itoa(q.Limit))
+	h.Set(headerRateRemaining, strconv.Itoa(q.Remaining))
+	h.Set(headerRateReset, strconv.Itoa(ceilSeconds(q.Reset)))
+}
+
+func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
+
+// rateLimited is the 429 of a refused request, with Retry-After set to the
+// whole seconds until it may pass.
+func rateLimited(w http.ResponseWriter, q ratelimit.Quota, detail string) error {
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, ceilSeconds(q.RetryAfter))))
+	return &backend.Error{Kind: backend.ERATELIMITED, Detail: detail}
+}
+
+// limitedPath tells the paths whose answers carry rate-limit headers.
+func limitedPath(path string) bool {
+	return strings.HasPrefix(path, "/v2/") || path == "/v2" || strings.HasPrefix(path, "/reference/") || path == "/reference"
+}
+
+// clientAddress is the bucket of a request's peer address (see
+// ratelimit.ClientAddress).
+func clientAddress(r *http.Request) string { return ratelimit.ClientAddress(r) }
+
+// withRateLimitHeaders gives every answer under /v2 and /reference the
+// rate-limit headers of the client address's bucket; an authenticated
+// request replaces them with its key's (see allowKey).
+func (s *server) withRateLimitHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.authFailures != nil && limitedPath(r.URL.Path) {
+			setQuotaHeaders(w.Header(), s.authFailures.Peek(clientAddress(r)))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// allowAuthAttempt refuses, with a 429, a client address that has used up
+// its failed authentications; it is checked before the key, so that a
+// guesser learns nothing about the keys it tries while throttled.
+func (s *server) allowAuthAttempt(w http.ResponseWriter, r *http.Request) bool {
+	if s.authFailures == nil {
+		return true
+	}
+	q := s.authFailures.Peek(clientAddress(r))
+	if q.Allowed {
+		return true
+	}
+	setQuotaHeaders(w.Header(), q)
+	s.writeError(w, r, rateLimited(w, q, "Too many failed authentication attempts from this address; retry after the time in Retry-After."))
+	return false
+}
+
+// authFailed answers a failed authentication, spending a token of the client
+// address's bucket when the credentials were wrong (not when the database
+// failed).
+func (s *server) authFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if s.authFailures != nil && backend.ErrorKind(err) == backend.EUNAUTHENTICATED {
+		setQuotaHeaders(w.Header(), s.authFailures.Take(clientAddress(r)))
+	}
+	s.writeError(w, r, err)
+}
+
+// allowKey spends a token of the bucket of an authenticated key (or of the
+// operator), sets the headers from it, and answers 429 when it is empty.
+func (s *server) allowKey(w http.ResponseWriter, r *http.Request, name string) bool {
+	if s.keyLimits == nil {
+		// The address's headers say nothing about a key's own limit.
+		for _, h := range []string{headerRateLimit, headerRateRemaining, headerRateReset} {
+			w.Header().Del(h)
+		}
+		return true
+	}
+	q := s.keyLimits.Take(name)
+	setQuotaHeaders(w.Header(), q)
+	if q.Allowed {
+		return true
+	}
+	s.writeError(w, r, rateLimited(w, q, "Too many requests with this API key; retry after the time in Retry-After."))
+	return false
+}

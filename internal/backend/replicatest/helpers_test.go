@@ -1,0 +1,362 @@
+package replicatest_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The backend binary is built once for the whole test binary, into a folder
+// that TestMain removes.
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildPath string
+	buildErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		_ = os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
+// backendBinary builds cmd/reference-backend, as an operator would deploy it.
+func backendBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		goTool, err := exec.LookPath("go")
+		if err != nil {
+			buildErr = fmt.Errorf("the go command is not on PATH: %w", err)
+			return
+		}
+		if buildDir, buildErr = os.MkdirTemp("", "replicatest-"); buildErr != nil {
+			return
+		}
+		buildPath = filepath.Join(buildDir, "reference-backend")
+		cmd := exec.Command(goTool, "build", "-o", buildPath,
+			"github.com/managedaccounts/terraform-provider-telnyx/cmd/reference-backend")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatalf("build reference-backend: %v", buildErr)
+	}
+	return buildPath
+}
+
+// syncBuffer collects a process's log, written from its reader goroutine.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// replica is one `reference-backend serve` process.
+type replica struct {
+	name string
+	url  string // http://127.0.0.1:PORT
+	cmd  *exec.Cmd
+	logs *syncBuffer
+	done chan error // the process's exit, once
+}
+
+// replicaEnv configures every replica alike: one database, one server
+// secret, one operator key, one bootstrap manager, as behind a load balancer.
+type replicaEnv struct {
+	database       string
+	serverSecret   string
+	operatorKey    string
+	bootstrapKey   string
+	bootstrapEmail string
+}
+
+// startReplicas starts n replicas at the same moment (so that their
+// migrations and bootstraps race, as when a deployment starts) and waits
+// until each listens. They are stopped, with SIGTERM, when the test ends.
+func startReplicas(t *testing.T, n int, env replicaEnv) []*replica {
+	t.Helper()
+	bin := backendBinary(t)
+	replicas := make([]*replica, n)
+	listening := make(chan error, n)
+	for i := range replicas {
+		r := &replica{name: fmt.Sprintf("replica-%d", i+1), logs: &syncBuffer{}, done: make(chan error, 1)}
+		replicas[i] = r
+		r.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--log-level", "info")
+		r.cmd.Env = append(environWithout("REFERENCE_BACKEND_"),
+			"REFERENCE_BACKEND_DATABASE="+env.database,
+			"REFERENCE_BACKEND_SERVER_SECRET="+env.serverSecret,
+			"REFERENCE_BACKEND_OPERATOR_KEY="+env.operatorKey,
+			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY="+env.bootstrapKey,
+			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL="+env.bootstrapEmail,
+			// Small pools: two replicas and the other test packages share
+			// one test server's connections.
+			"REFERENCE_BACKEND_DB_MAX_CONNS=8",
+			// Every request of the test comes from one address with a few
+			// keys, many on purpose with revoked keys: the per-key and
+			// per-address limits, tested elsewhere, would only get in the way.
+			"REFERENCE_BACKEND_RATE_LIMIT=0",
+			"REFERENCE_BACKEND_AUTH_FAILURE_RATE_LIMIT=0",
+		)
+		stderr, err := r.cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.cmd.Start(); err != nil {
+			t.Fatalf("start %s: %v", r.name, err)
+		}
+		go r.readLog(stderr, listening)
+		t.Cleanup(func() { r.stop(t) })
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, r := range replicas {
+				t.Logf("log of %s:\n%s", r.name, r.logs)
+			}
+		}
+	})
+	timeout := time.After(60 * time.Second)
+	for range n {
+		select {
+		case err := <-listening:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-timeout:
+			t.Fatal("the replicas did not start within 60s")
+		}
+	}
+	return replicas
+}
+
+// environWithout is this process's environment without the variables that
+// start with prefix, so that a developer's settings do not reach the replicas.
+func environWithout(prefix string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, prefix) {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// readLog copies the replica's JSON log into r.logs and reports, once, the
+// address it listens on (or why it never will).
+func (r *replica) readLog(stderr io.Reader, listening chan<- error) {
+	reported := false
+	scanner := bufio.NewScanner(stderr)
+	scanner.Buffer(make([]byte, 64<<10), 1<<20)
+	for scanner.Scan() {
+		line := scanner.Bytes()
+		_, _ = r.logs.Write(append(line, '\n'))
+		if reported {
+			continue
+		}
+		var entry struct {
+			Msg  string `json:"msg"`
+			Addr string `json:"addr"`
+		}
+		if json.Unmarshal(line, &entry) == nil && entry.Msg == "reference backend listening" {
+			r.url = "http://" + entry.Addr
+			reported = true
+			listening <- nil
+		}
+	}
+	err := r.cmd.Wait()
+	if !reported {
+		listening <- fmt.Errorf("%s exited before listening (%w):\n%s", r.name, err, r.logs)
+	}
+	r.done <- err
+}
+
+// stop sends SIGTERM, as an orchestrator does, and waits for the drain.
+func (r *replica) stop(t *testing.T) {
+	if r.cmd.Process == nil {
+		return
+	}
+	_ = r.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-r.done:
+		r.done <- err
+		if err != nil {
+			t.Errorf("%s did not stop cleanly: %v", r.name, err)
+		}
+	case <-time.After(40 * time.Second):
+		_ = r.cmd.Process.Kill()
+		t.Errorf("%s did not stop within 40s of SIGTERM", r.name)
+	}
+}
+
+// answer is one HTTP answer.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) String() string { return fmt.Sprintf("%d %s", a.status, bytes.TrimSpace(a.body)) }
+
+// decode unmarshals the answer's {"data": …} into v.
+func (a answer) decode(t *testing.T, v any) {
+	t.Helper()
+	var doc struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(a.body, &doc); err != nil || doc.Data == nil {
+		t.Fatalf("answer %s: no data (%v)", a, err)
+	}
+	if err := json.Unmarshal(doc.Data, v); err != nil {
+		t.Fatalf("answer %s: %v", a, err)
+	}
+}
+
+// errorCode is errors[0].code of an error answer.
+func (a answer) errorCode() string {
+	var doc struct {
+		Errors []struct {
+			Code string `json:"code"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(a.body, &doc) != nil || len(doc.Errors) == 0 {
+		return ""
+	}
+	return doc.Errors[0].Code
+}
+
+// httpClient has its own transport, so that the connections of one test do
+// not outlive it, and a timeout, so that no call hangs the test.
+var httpClient = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
+
+// call sends one request. A POST carries an Idempotency-Key, as the
+// provider's client sends one (the caller may give its own, to send the
+// same logical request twice).
+func call(ctx context.Context, method, url, key string, body any, idempotencyKey string) (answer, error) {
+	var reader io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return answer{}, err
+		}
+		reader = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, reader)
+	if err != nil {
+		return answer{}, err
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if method == http.MethodPost {
+		if idempotencyKey == "" {
+			idempotencyKey = uuid.NewString()
+		}
+		req.Header.Set("Idempotency-Key", idempotencyKey)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	return answer{status: resp.StatusCode, header: resp.Header, body: raw}, nil
+}
+
+// retried counts the 503s that callRetrying waited out, for the test's log.
+var retried atomic.Int64
+
+// callRetrying is call that sends the same logical request again (same
+// Idempotency-Key) after a 503, as a client told Retry-After does, a bounded
+// number of times; the last answer is returned.
+func callRetrying(ctx context.Context, method, url, key string, body any) (answer, error) {
+	idempotencyKey := ""
+	if method == http.MethodPost {
+		idempotencyKey = uuid.NewString()
+	}
+	for attempt := 1; ; attempt++ {
+		a, err := call(ctx, method, url, key, body, idempotencyKey)
+		if err != nil || a.status != http.StatusServiceUnavailable || attempt == 10 {
+			return a, err
+		}
+		if a.header.Get("Retry-After") == "" {
+			return a, errors.New("a 503 without Retry-After")
+		}
+		retried.Add(1)
+		// Retry-After says a second; a shorter pause keeps the test quick,
+		// and jitter keeps the retries of concurrent requests apart.
+		select {
+		case <-ctx.Done():
+			return a, ctx.Err()
+		case <-time.After(time.Duration(20+attempt*30) * time.Millisecond):
+		}
+	}
+}
+
+// must is callRetrying that fails the test unless the answer has status want.
+func must(ctx context.Context, t *testing.T, want int, method, url, key string, body any) answer {
+	t.Helper()
+	a, err := callRetrying(ctx, method, url, key, body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	if a.status != want {
+		t.Fatalf("%s %s: %s; want %d", method, url, a, want)
+	}
+	return a
+}
+
+func randomHex(t *testing.T, n int) string {
+	t.Helper()
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(b)
+}
+
+// cardBody is a payment method with a test card that is always accepted.
+func cardBody() map[string]any {
+	return map[string]any{
+		"type":            "card",
+		"card":            map[string]any{"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"},
+		"billing_details": map[string]any{"name": "Grace Hopper", "postal_code": "10001", "country": "US"},
+	}
+}

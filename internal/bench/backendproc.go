@@ -1,0 +1,361 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+)
+
+// BackendProcess is a reference-backend binary serving on a loopback port,
+// started by the harness on a fresh SQLite database with the rate limits
+// off. It counts the requests of its access log, route by route.
+type BackendProcess struct {
+	RootURL     string // http://127.0.0.1:PORT
+	OperatorKey string
+	cmd         *exec.Cmd
+	exited      chan struct{}
+	counts      *RequestCounter
+	client      *http.Client
+	logPath     string
+}
+
+// StartBackend runs `binary serve` on a free loopback port with its data in
+// dir (created), and returns once its log says where it listens. Its log,
+// access log included, is written to dir/backend.log.
+func StartBackend(ctx context.Context, binary, dir string) (*BackendProcess, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	opKey, err := randomKey("bench-operator-")
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "backend.log")
+	logFile, err := os.Create(logPath) //nolint:gosec // G304: a file in the harness's own work dir
+	if err != nil {
+		return nil, err
+	}
+	// The rate limits are off: a benchmark measures the server, not its
+	// throttle (100 requests per second per key by default). The backend
+	// ends with Stop, or is killed when the harness's context ends (Ctrl-C).
+	cmd := exec.CommandContext(ctx, binary, "serve", //nolint:gosec // G204: the binary built by make bench
+		"--addr", "127.0.0.1:0", "--data-dir", dir, "--operator-key", opKey,
+		"--rate-limit", "0", "--auth-failure-rate-limit", "0")
+	cmd.Env = append(os.Environ(), "REFERENCE_BACKEND_LOG_LEVEL=info")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		_ = logFile.Close()
+		return nil, err
+	}
+	b := &BackendProcess{OperatorKey: opKey, cmd: cmd, exited: make(chan struct{}), counts: NewRequestCounter(),
+		client: NewLoadClient(16), logPath: logPath}
+	listening := make(chan string, 1)
+	go func() {
+		defer close(b.exited)
+		defer logFile.Close()
+		b.readLog(stderr, logFile, listening)
+		_ = cmd.Wait()
+	}()
+	select {
+	case addr := <-listening:
+		b.RootURL = "http://" + addr
+	case <-b.exited:
+		return nil, fmt.Errorf("the backend exited before listening; its log: %s", tail(logPath))
+	case <-time.After(60 * time.Second):
+		b.Stop()
+		return nil, fmt.Errorf("the backend did not listen within a minute; its log: %s", tail(logPath))
+	case <-ctx.Done():
+		b.Stop()
+		return nil, ctx.Err()
+	}
+	return b, nil
+}
+
+// readLog copies the backend's JSON log to w, reports the address it
+// listens on, and counts its access-log lines.
+func (b *BackendProcess) readLog(r io.Reader, w io.Writer, listening chan<- string) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	defer bw.Flush()
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			_, _ = bw.Write(line)
+			if b.counts.observe(line, listening) {
+				listening = nil
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// Pid is the backend's process id.
+func (b *BackendProcess) Pid() int { return b.cmd.Process.Pid }
+
+// SetCounting turns the counting of requests on (the default) or off.
+func (b *BackendProcess) SetCounting(on bool) { b.counts.SetCounting(on) }
+
+// Counts is a snapshot of the requests served so far, by route.
+func (b *BackendProcess) Counts() map[string]int {
+	// The access log line is written after the answer: let the last
+	// answers' lines reach the reader first.
+	time.Sleep(200 * time.Millisecond)
+	return b.counts.Snapshot()
+}
+
+// Stop ends the backend with SIGTERM (it drains in-flight requests), and
+// kills it if it has not exited within 30 seconds.
+func (b *BackendProcess) Stop() {
+	_ = b.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-b.exited:
+	case <-time.After(30 * time.Second):
+		_ = b.cmd.Process.Kill()
+		<-b.exited
+	}
+}
+
+// Call sends one API request with key (the operator key for /reference) and
+// decodes the answer's "data" into out.
+func (b *BackendProcess) Call(ctx context.Context, method, path, key string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.RootURL+path, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, raw)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(raw, &struct {
+		Data any `json:"data"`
+	}{out})
+}
+
+// NewManager creates a manager account through the operator API, allowed
+// managedAccountLimit managed accounts, and returns its id and key.
+func (b *BackendProcess) NewManager(ctx context.Context, managedAccountLimit int) (id, key string, err error) {
+	suffix, err := randomKey("")
+	if err != nil {
+		return "", "", err
+	}
+	var acct struct {
+		ID     string `json:"id"`
+		APIKey string `json:"api_key"`
+	}
+	err = b.Call(ctx, http.MethodPost, "/reference/accounts", b.OperatorKey, map[string]any{
+		"email": "bench-" + suffix[:12] + "@example.com", "managed_account_limit": managedAccountLimit,
+	}, &acct)
+	if err == nil && (acct.ID == "" || acct.APIKey == "") {
+		err = errors.New("the operator API answered a manager without its id or api_key")
+	}
+	return acct.ID, acct.APIKey, err
+}
+
+// NewManagers creates n managers with the default limit of managed
+// accounts, a few at a time, and returns their keys.
+func (b *BackendProcess) NewManagers(ctx context.Context, n int) ([]string, error) {
+	keys := make([]string, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_, keys[i], errs[i] = b.NewManager(ctx, backend.DefaultManagedAccountLimit)
+		})
+	}
+	wg.Wait()
+	return keys, errors.Join(errs...)
+}
+
+// NewManagedAccounts creates n managed accounts of the manager whose key is
+// given, a few at a time, and returns their ids in creation order.
+func (b *BackendProcess) NewManagedAccounts(ctx context.Context, managerKey string, n int) ([]string, error) {
+	ids := make([]string, n)
+	errs := make([]error, n)
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			var a struct {
+				ID string `json:"id"`
+			}
+			errs[i] = b.Call(ctx, http.MethodPost, "/v2/managed_accounts", managerKey,
+				map[string]any{"business_name": fmt.Sprintf("Bench customer %05d", i)}, &a)
+			ids[i] = a.ID
+		})
+	}
+	wg.Wait()
+	return ids, errors.Join(errs...)
+}
+
+// RequestCounter counts the access-log lines of a backend by route: the
+// method and the path with its ids replaced by {id}.
+type RequestCounter struct {
+	// off stops the counting (the listening address is still found), so that
+	// the harness does not take CPU from a server under load to parse its log.
+	off    atomic.Bool
+	mu     sync.Mutex
+	counts map[string]int
+}
+
+// SetCounting turns the counting of requests on (the default) or off.
+func (c *RequestCounter) SetCounting(on bool) { c.off.Store(!on) }
+
+// NewRequestCounter is an empty counter.
+func NewRequestCounter() *RequestCounter { return &RequestCounter{counts: map[string]int{}} }
+
+// accessLine is what the counter reads of a log line.
+type accessLine struct {
+	Msg    string `json:"msg"`
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Addr   string `json:"addr"`
+}
+
+// observe reads one log line: the listening address (sent on listening,
+// when it is not nil) or an access-log entry. Other lines are ignored. It
+// reports whether it sent the address.
+func (c *RequestCounter) observe(line []byte, listening chan<- string) bool {
+	counting := !c.off.Load() && bytes.Contains(line, []byte(`"msg":"request"`))
+	starting := listening != nil && bytes.Contains(line, []byte(`"msg":"reference backend listening"`))
+	if !counting && !starting {
+		return false
+	}
+	var l accessLine
+	if json.Unmarshal(line, &l) != nil {
+		return false
+	}
+	switch {
+	case counting && l.Msg == "request":
+		c.mu.Lock()
+		c.counts[l.Method+" "+Route(l.Path)]++
+		c.mu.Unlock()
+	case starting && l.Msg == "reference backend listening":
+		listening <- l.Addr
+		return true
+	}
+	return false
+}
+
+// Snapshot is a copy of the counts so far.
+func (c *RequestCounter) Snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.counts)
+}
+
+// CountsSince is the requests counted in after that were not in before.
+func CountsSince(before, after map[string]int) map[string]int {
+	out := map[string]int{}
+	for route, n := range after {
+		if d := n - before[route]; d > 0 {
+			out[route] = d
+		}
+	}
+	return out
+}
+
+// Route is path with each id (a UUID) replaced by {id}.
+func Route(path string) string {
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		if isUUID(p) {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func randomKey(prefix string) (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return prefix + hex.EncodeToString(b), nil
+}
+
+// tail is the end of a log file, for an error message.
+func tail(path string) string {
+	b, err := os.ReadFile(path) //nolint:gosec // G304: a log in the harness's work dir
+	if err != nil {
+		return "(unreadable: " + err.Error() + ")"
+	}
+	const keep = 2000
+	if len(b) > keep {
+		b = b[len(b)-keep:]
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,226 @@
+// Command benchdriver runs the benchmarks of `make bench` that are not Go
+// benchmarks, and writes BENCHMARKS.md:
+//
+//	benchdriver machine   -out machine.json            describe this machine
+//	benchdriver terraform -out terraform.json [flags]  Terraform beside terraform_data
+//	benchdriver http      -out http.json [flags]       the backend's HTTP API beside Prism
+//	benchdriver report    [flags] > BENCHMARKS.md      the report of every section
+//
+// Run under the name terraform-provider-telnyx (as the terraform benchmark
+// arranges through dev_overrides), it is the provider wrapper that records
+// the provider's peak memory (package bench, wrapper.go).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/bench"
+)
+
+func main() {
+	if bench.IsProviderWrapper(os.Args[0]) {
+		os.Exit(bench.RunProviderWrapper(os.Args[1:]))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "benchdriver: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+const usage = "usage: benchdriver machine|terraform|http|report [flags] (see -h of each)"
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("benchdriver "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the results (JSON) to this file")
+	switch args[0] {
+	case "machine":
+		terraform := fs.String("terraform", "terraform", "the terraform binary")
+		node := fs.String("node", "", "the node binary that runs Prism, if any")
+		dir := fs.String("dir", os.TempDir(), "where to time a durable write (where the benchmarks keep their databases)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return writeJSON(*out, bench.DescribeMachine(ctx, *terraform, *node, *dir))
+
+	case "terraform":
+		var o bench.TerraformOptions
+		fs.StringVar(&o.Terraform, "terraform", "terraform", "the terraform binary")
+		fs.StringVar(&o.Provider, "provider", "bin/terraform-provider-telnyx", "the provider binary")
+		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
+		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
+		fs.IntVar(&o.N, "n", 500, "resources of each type")
+		fs.IntVar(&o.Parallelism, "parallelism", 10, "terraform -parallelism")
+		fs.IntVar(&o.Runs, "runs", 5, "runs of apply, plan and destroy of each type")
+		types := fs.String("types", "", "comma-separated resource types (default: terraform_data, telnyx_managed_account, telnyx_api_key)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *types != "" {
+			o.Types = strings.Split(*types, ",")
+		}
+		o.Progress = stderr
+		cleanup, err := workDir(&o.Dir, "bench-terraform-")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		for _, p := range []*string{&o.Provider, &o.Backend} {
+			if *p, err = filepath.Abs(*p); err != nil {
+				return err
+			}
+		}
+		if o.Wrapper, err = os.Executable(); err != nil {
+			return err
+		}
+		res, err := bench.RunTerraform(ctx, o)
+		if err != nil {
+			return err
+		}
+		return writeJSON(*out, res)
+
+	case "http":
+		var o bench.HTTPOptions
+		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
+		fs.StringVar(&o.Prism, "prism", "", "the prism executable (empty: the backend alone, with -prism-unavailable saying why)")
+		fs.StringVar(&o.PrismUnavailable, "prism-unavailable", "", "why Prism is not run, for the report")
+		fs.StringVar(&o.Contract, "contract", "../shared/contracts/telnyx-openapi-subset.yaml", "the OpenAPI document Prism mocks")
+		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
+		fs.IntVar(&o.Concurrency, "concurrency", 50, "connections, each with one request in flight")
+		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load before each measurement, not counted")
+		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load of each endpoint and server")
+		fs.IntVar(&o.Runs, "runs", 5, "runs of every load")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if o.Prism != "" {
+			if _, err := os.Stat(o.Prism); err != nil {
+				o.PrismUnavailable, o.Prism = "Prism is not installed: "+err.Error(), ""
+			}
+		}
+		if o.Prism == "" && o.PrismUnavailable == "" {
+			o.PrismUnavailable = "no Prism was given to the harness"
+		}
+		o.Progress = stderr
+		cleanup, err := workDir(&o.Dir, "bench-http-")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		var errAbs error
+		if o.Backend, errAbs = filepath.Abs(o.Backend); errAbs != nil {
+			return errAbs
+		}
+		res, err := bench.RunHTTP(ctx, o)
+		if err != nil {
+			return err
+		}
+		return writeJSON(*out, res)
+
+	case "report":
+		var in bench.ReportInput
+		machine := fs.String("machine", "", "machine.json of `benchdriver machine`")
+		terraform := fs.String("terraform", "", "terraform.json of `benchdriver terraform`")
+		httpRes := fs.String("http", "", "http.json of `benchdriver http`")
+		usage := fs.String("usage", "", "comma-separated outputs of the usage Go benchmarks (go test -bench)")
+		hot := fs.String("hotpaths", "", "output of the hot-path Go benchmarks (go test -bench -benchmem)")
+		fs.BoolVar(&in.Quick, "quick", false, "the run used the small sizes of BENCH_QUICK")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if err := readJSON(*machine, &in.Machine); err != nil {
+			return err
+		}
+		if *terraform != "" {
+			in.Terraform = &bench.TerraformResults{}
+			if err := readJSON(*terraform, in.Terraform); err != nil {
+				return err
+			}
+		}
+		if *httpRes != "" {
+			in.HTTP = &bench.HTTPResults{}
+			if err := readJSON(*httpRes, in.HTTP); err != nil {
+				return err
+			}
+		}
+		var err error
+		if in.Usage, err = bench.ParseGoBenchFiles(splitList(*usage)); err != nil {
+			return err
+		}
+		if in.HotPaths, err = bench.ParseGoBenchFiles(splitList(*hot)); err != nil {
+			return err
+		}
+		return bench.WriteReport(stdout, in)
+	}
+	return fmt.Errorf("unknown command %q; %s", args[0], usage)
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, ",")
+}
+
+// workDir makes *dir a temporary folder when it is empty, and returns what
+// removes it; a folder given by the user is kept.
+func workDir(dir *string, pattern string) (func(), error) {
+	if *dir != "" {
+		abs, err := filepath.Abs(*dir)
+		*dir = abs
+		return func() {}, err
+	}
+	tmp, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return nil, err
+	}
+	*dir = tmp
+	return func() { _ = os.RemoveAll(tmp) }, nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	if path == "" {
+		_, err = os.Stdout.Write(b)
+		return err
+	}
+	return os.WriteFile(path, b, 0o600) //nolint:gosec // G703: the file the user named with -out
+}
+
+func readJSON(path string, v any) error {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path) //nolint:gosec // G304: files named by make bench
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}

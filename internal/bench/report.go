@@ -1,0 +1,573 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// ReportInput is every section's results; a nil section was not run.
+type ReportInput struct {
+	Machine   Machine
+	Terraform *TerraformResults
+	HTTP      *HTTPResults
+	Usage     *GoBench // the usage benchmarks of issue 5
+	HotPaths  *GoBench // the Go benchmarks of the HTTP hot paths
+	// Quick marks a run at BENCH_QUICK's small sizes, whose figures only
+	// show that the harness works.
+	Quick bool
+}
+
+// The targets of issues 8 and 5.
+const (
+	maxApplyRatio         = 1.25
+	maxPlanRatio          = 1.5
+	maxDestroyRatio       = 1.25
+	maxRefreshRequests    = 1.0
+	maxCreateRequests     = 2.0
+	minRetrieveVsPrism    = 10.0
+	maxRetrieveP99Ms      = 10.0
+	minCreatesPerSecond   = 2000.0
+	maxBackendPeakMB      = 150.0
+	minIngestEventsPerS   = 50_000.0
+	maxReportMedianMs     = 50.0
+	minReportVsRawGroupBy = 10.0
+)
+
+// targetRow is one line of the targets table.
+type targetRow struct {
+	area, target, measured string
+	met                    bool
+	// figure marks a figure the issue asks for without a target.
+	figure bool
+}
+
+// report is the Markdown being written: the targets first, collected while
+// the sections are written below them.
+type report struct {
+	in       ReportInput
+	targets  []targetRow
+	gaps     []string // explanations of missed targets
+	sections strings.Builder
+}
+
+// WriteReport writes BENCHMARKS.md: the machine, the targets with met or
+// missed, why each missed target is missed, then every section's figures
+// and how they were measured.
+func WriteReport(w io.Writer, in ReportInput) error {
+	r := &report{in: in}
+	r.terraform()
+	r.http()
+	r.memory()
+	r.usage()
+	r.hotPaths()
+
+	var b strings.Builder
+	b.WriteString("# Benchmarks\n\n")
+	if in.Quick {
+		b.WriteString("**A quick run** (`make bench BENCH_QUICK=1`): small sizes and short loads that check the harness. " +
+			"Its figures are not the published ones and its verdicts mean little.\n\n")
+	}
+	fmt.Fprintf(&b, "Written by `make bench` on %s. %s\n\n", dateOf(in.Machine.Date), machineLine(in.Machine))
+	b.WriteString("Every figure is the median of several runs unless it says otherwise; each section lists its runs. " +
+		"Ratios and targets come first, then the figures, then how they were measured.\n\n")
+	b.WriteString("## Targets\n\n| area | target | measured | |\n|---|---|---|---|\n")
+	for _, t := range r.targets {
+		v := verdict(t.met)
+		if t.figure {
+			v = "no target"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.area, t.target, t.measured, v)
+	}
+	if len(r.targets) == 0 {
+		b.WriteString("| | no section was run | | |\n")
+	}
+	b.WriteString("\n")
+	if len(r.gaps) > 0 {
+		b.WriteString("## Why targets are missed\n\n")
+		for _, g := range r.gaps {
+			b.WriteString(g)
+			b.WriteString("\n")
+		}
+	}
+	b.WriteString(r.sections.String())
+	b.WriteString(howMeasured)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r *report) target(area, target, measured string, met bool) {
+	r.targets = append(r.targets, targetRow{area: area, target: target, measured: measured, met: met})
+}
+
+func (r *report) printf(format string, args ...any) { fmt.Fprintf(&r.sections, format, args...) }
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func dateOf(rfc3339 string) string {
+	if d, _, ok := strings.Cut(rfc3339, "T"); ok {
+		return d
+	}
+	return rfc3339
+}
+
+func machineLine(m Machine) string {
+	parts := []string{fmt.Sprintf("Machine: %s, %d cores as Go sees them", m.CPU, m.Cores)}
+	if m.MemoryBytes > 0 {
+		parts = append(parts, GiB(m.MemoryBytes)+" GiB of memory")
+	}
+	osName := m.OS
+	if m.Kernel != "" {
+		osName += " (kernel " + m.Kernel + ")"
+	}
+	parts = append(parts, osName, m.GoVersion)
+	if m.TerraformVersion != "" {
+		parts = append(parts, "Terraform "+m.TerraformVersion)
+	}
+	if m.NodeVersion != "" {
+		parts = append(parts, "Node.js "+m.NodeVersion+" for Prism")
+	}
+	line := strings.Join(parts, ", ") + "; SQLite through the pure-Go driver modernc.org/sqlite."
+	if m.SyncWriteMs > 0 {
+		line += fmt.Sprintf(" A durable 4 KiB write (fsync) takes %.2f ms on its disk.", m.SyncWriteMs)
+	}
+	if m.LoadAverage != "" {
+		line += " Load averages (1, 5, 15 min) when the run began: " + m.LoadAverage + "."
+	}
+	return line
+}
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
+
+// ---- Terraform ----
+
+// resourceRoute is the path prefix of a resource type's own requests.
+var resourceRoute = map[string]string{ //nolint:gosec // G101: API paths, not credentials
+	TelnyxManagedAccount: "/v2/managed_accounts",
+	TelnyxAPIKey:         "/v2/api_keys",
+}
+
+// perResource splits one run's requests into the resource's own (per
+// resource) and the others (in total).
+func perResource(typ string, reqs map[string]int, n int) (own float64, others int) {
+	prefix := resourceRoute[typ]
+	ownCount := 0
+	for route, c := range reqs {
+		_, path, _ := strings.Cut(route, " ")
+		if strings.HasPrefix(path, prefix) {
+			ownCount += c
+		} else {
+			others += c
+		}
+	}
+	return float64(ownCount) / float64(n), others
+}
+
+// routeLists are the routes of one run's requests: the resource's own, per
+// resource, and the others, in all.
+type routeLists struct{ own, others string }
+
+// requestFigures are an operation's median requests per resource and the
+// first run's routes.
+func requestFigures(typ string, op *OpRuns, n int) (own float64, others int, routes routeLists) {
+	var ownRuns, otherRuns []float64
+	for _, reqs := range op.Requests {
+		o, x := perResource(typ, reqs, n)
+		ownRuns, otherRuns = append(ownRuns, o), append(otherRuns, float64(x))
+	}
+	own, _ = median(ownRuns)
+	x, _ := median(otherRuns)
+	if len(op.Requests) > 0 {
+		ownReqs, otherReqs := map[string]int{}, map[string]int{}
+		for route, c := range op.Requests[0] {
+			if _, path, _ := strings.Cut(route, " "); strings.HasPrefix(path, resourceRoute[typ]) {
+				ownReqs[route] = c
+			} else {
+				otherReqs[route] = c
+			}
+		}
+		routes = routeLists{own: routeList(ownReqs, n, true), others: routeList(otherReqs, 1, false)}
+	}
+	return own, int(x), routes
+}
+
+// plural is "1 run", "2 runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// routeList is "`GET /v2/x/{id}` 1.00, …", counts divided by n (per
+// resource) or, with perResource false, "`GET /v2/x/{id}` ×10", most
+// frequent first.
+func routeList(reqs map[string]int, n int, perResource bool) string {
+	routes := make([]string, 0, len(reqs))
+	for route := range reqs {
+		routes = append(routes, route)
+	}
+	slices.SortFunc(routes, func(a, b string) int {
+		if reqs[a] != reqs[b] {
+			return reqs[b] - reqs[a]
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(routes))
+	for i, route := range routes {
+		if perResource {
+			parts[i] = fmt.Sprintf("`%s` %s", route, strconv.FormatFloat(float64(reqs[route])/float64(n), 'f', 2, 64))
+		} else {
+			parts[i] = fmt.Sprintf("`%s` ×%d", route, reqs[route])
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func secondsList(v []float64) string {
+	parts := make([]string, len(v))
+	for i, s := range v {
+		parts[i] = strconv.FormatFloat(s, 'f', 2, 64)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (r *report) terraform() {
+	t := r.in.Terraform
+	if t == nil {
+		return
+	}
+	base := t.Resource(TerraformData)
+	r.printf("## Terraform\n\n")
+	r.printf("`terraform apply`, a no-change `plan` and `destroy` of %d resources at `-parallelism=%d`, Terraform %s, %s of each, "+
+		"one type after the other within a run. Times are wall-clock seconds of the terraform command; the ratio is the median "+
+		"against `terraform_data`'s median in the same runs.", t.N, t.Parallelism, t.TerraformVersion, plural(t.Runs, "run"))
+	if t.LoadAverage != "" {
+		r.printf(" Load averages when the runs began: %s.", t.LoadAverage)
+	}
+	r.printf("\n\n| resource | operation | median s | ratio | requests per resource | CPU s: terraform / provider / backend | provider peak | backend peak | runs (s) |\n|---|---|---|---|---|---|---|---|---|\n")
+	limits := map[string]float64{OpApply: maxApplyRatio, OpPlan: maxPlanRatio, OpDestroy: maxDestroyRatio}
+	for _, rr := range t.Resources {
+		for _, op := range rr.Ops {
+			secs, _ := median(op.Seconds)
+			ratio, reqs, provider, backend := "", "", "", ""
+			if base != nil && rr.Type != TerraformData {
+				if b := base.Op(op.Op); b != nil {
+					baseSecs, _ := median(b.Seconds)
+					x := secs / baseSecs
+					ratio = fmt.Sprintf("%.2f", x)
+					r.target("Terraform", fmt.Sprintf("`%s` of %d `%s` within %.2f × `terraform_data`", op.Op, t.N, rr.Type, limits[op.Op]),
+						fmt.Sprintf("%.2f × (%.2f s against %.2f s)", x, secs, baseSecs), x <= limits[op.Op])
+					if x > limits[op.Op] {
+						r.gap(gapTerraform(rr.Type, op.Op))
+					}
+				}
+			}
+			if rr.Type != TerraformData {
+				own, others, routes := requestFigures(rr.Type, &op, t.N)
+				reqs = fmt.Sprintf("%.2f (%s)", own, routes.own)
+				if others > 0 {
+					reqs += fmt.Sprintf("; besides, %s in all: %s", plural(others, "request"), routes.others)
+				}
+				switch op.Op {
+				case OpPlan:
+					r.target("Terraform", fmt.Sprintf("`%s` refresh (`plan`): at most %.0f request per resource", rr.Type, maxRefreshRequests),
+						requestTargetText(own, others), own <= maxRefreshRequests)
+				case OpApply:
+					r.target("Terraform", fmt.Sprintf("`%s` create (`apply`): at most %.0f requests per resource", rr.Type, maxCreateRequests),
+						requestTargetText(own, others), own <= maxCreateRequests)
+				}
+				if len(op.ProviderPeakBytes) > 0 {
+					provider = fmt.Sprintf("%.0f MB (%d processes)", mb(slices.Max(op.ProviderPeakBytes)), slices.Max(op.ProviderProcesses))
+				}
+				if len(op.BackendPeakBytes) > 0 {
+					backend = fmt.Sprintf("%.0f MB", mb(slices.Max(op.BackendPeakBytes)))
+				}
+			}
+			r.printf("| `%s` | %s | %.2f | %s | %s | %s | %s | %s | %s |\n", rr.Type, op.Op, secs, ratio, reqs, cpuText(&op), provider, backend, secondsList(op.Seconds))
+		}
+	}
+	r.printf("\nSetups: ")
+	var setups []string
+	for _, rr := range t.Resources {
+		setups = append(setups, fmt.Sprintf("`%s`: %s", rr.Type, rr.Setup))
+	}
+	r.printf("%s. Peaks are the largest of the runs.\n\n", strings.Join(setups, "; "))
+}
+
+// cpuText is an operation's median CPU seconds: Terraform's own, the
+// provider's, the backend's.
+func cpuText(op *OpRuns) string {
+	parts := make([]string, 0, 3)
+	for _, v := range [][]float64{op.TerraformCPUSeconds, op.ProviderCPUSeconds, op.BackendCPUSeconds} {
+		if m, ok := median(v); ok {
+			parts = append(parts, strconv.FormatFloat(m, 'f', 2, 64))
+		} else {
+			parts = append(parts, "–")
+		}
+	}
+	return strings.Join(parts, " / ")
+}
+
+func requestTargetText(own float64, others int) string {
+	s := fmt.Sprintf("%.2f", own)
+	if others > 0 {
+		s += fmt.Sprintf(" (and %s in all on other routes)", plural(others, "request"))
+	}
+	return s
+}
+
+func (r *report) gap(text string) {
+	if text != "" && !slices.Contains(r.gaps, text) {
+		r.gaps = append(r.gaps, text)
+	}
+}
+
+// ---- HTTP ----
+
+// loadMedians are the medians of an endpoint's runs on one server.
+type loadMedians struct {
+	rps, p50, p99, max float64
+	failures           int64
+	firstFailure       string
+}
+
+func mediansOf(runs []LoadResult) (loadMedians, bool) {
+	if len(runs) == 0 {
+		return loadMedians{}, false
+	}
+	var rps, p50, p99, mx []float64
+	var m loadMedians
+	for _, l := range runs {
+		rps, p50, p99, mx = append(rps, l.RequestsPerSec), append(p50, l.P50Ms), append(p99, l.P99Ms), append(mx, l.MaxMs)
+		m.failures += l.Failures
+		if m.firstFailure == "" {
+			m.firstFailure = l.FirstFailure
+		}
+	}
+	m.rps, _ = median(rps)
+	m.p50, _ = median(p50)
+	m.p99, _ = median(p99)
+	m.max, _ = median(mx)
+	return m, true
+}
+
+func (r *report) http() {
+	h := r.in.HTTP
+	if h == nil {
+		return
+	}
+	r.printf("## Backend HTTP beside Prism\n\n")
+	r.printf("%d connections, each with one request in flight, for %.0f s after %.0f s of warm-up, %s of each endpoint; the backend binary "+
+		"on SQLite (`--rate-limit 0`) then Prism, endpoint after endpoint, with the same load generator.", h.Concurrency, h.DurationSeconds, h.WarmupSeconds, plural(h.Runs, "run"))
+	if h.PrismVersion != "" {
+		r.printf(" Prism %s (`prism mock` of the contract).", h.PrismVersion)
+	} else {
+		r.printf(" **Prism was not measured**: %s.", strings.TrimSuffix(h.PrismUnavailable, "."))
+	}
+	if h.LoadAverage != "" {
+		r.printf(" Load averages when the runs began: %s.", h.LoadAverage)
+	}
+	r.printf("\n\n| endpoint | server | requests/s | p50 ms | p99 ms | max ms | failures | runs (requests/s) |\n|---|---|---|---|---|---|---|---|\n")
+	for _, ep := range h.Endpoints {
+		for _, side := range []struct {
+			name string
+			runs []LoadResult
+		}{{"backend", ep.Backend}, {"Prism " + h.PrismVersion, ep.Prism}} {
+			m, ok := mediansOf(side.runs)
+			if !ok {
+				continue
+			}
+			var rates []string
+			for _, l := range side.runs {
+				rates = append(rates, strconv.FormatFloat(l.RequestsPerSec, 'f', 0, 64))
+			}
+			failures := strconv.FormatInt(m.failures, 10)
+			if m.firstFailure != "" {
+				failures += " (first: " + strings.ReplaceAll(m.firstFailure, "|", "/") + ")"
+			}
+			r.printf("| %s `%s` | %s | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", ep.Name, ep.Request, strings.TrimSpace(side.name),
+				m.rps, m.p50, m.p99, m.max, failures, strings.Join(rates, ", "))
+		}
+	}
+	r.printf("\n")
+
+	if ep := h.Endpoint(EndpointRetrieve); ep != nil {
+		b, _ := mediansOf(ep.Backend)
+		if p, ok := mediansOf(ep.Prism); ok && p.rps > 0 {
+			x := b.rps / p.rps
+			r.target("HTTP", fmt.Sprintf("retrieve: at least %.0f × Prism's throughput", minRetrieveVsPrism),
+				fmt.Sprintf("%.1f × (%.0f requests/s against %.0f)", x, b.rps, p.rps), x >= minRetrieveVsPrism)
+			if x < minRetrieveVsPrism {
+				r.gap(gapRetrieveThroughput)
+			}
+		} else {
+			r.target("HTTP", fmt.Sprintf("retrieve: at least %.0f × Prism's throughput", minRetrieveVsPrism),
+				fmt.Sprintf("Prism not measured (%s); the backend: %.0f requests/s", strings.TrimSuffix(h.PrismUnavailable, "."), b.rps), false)
+		}
+		r.target("HTTP", fmt.Sprintf("retrieve: p99 under %.0f ms at %d connections", maxRetrieveP99Ms, h.Concurrency),
+			fmt.Sprintf("%.2f ms (p50 %.2f ms)", b.p99, b.p50), b.p99 < maxRetrieveP99Ms)
+		if b.p99 >= maxRetrieveP99Ms {
+			r.gap(gapRetrieveLatency)
+		}
+	}
+	if ep := h.Endpoint(EndpointCreate); ep != nil {
+		b, _ := mediansOf(ep.Backend)
+		r.target("HTTP", fmt.Sprintf("create: at least %.0f per second on SQLite", minCreatesPerSecond),
+			fmt.Sprintf("%.0f per second (p50 %.2f ms, p99 %.2f ms)", b.rps, b.p50, b.p99), b.rps >= minCreatesPerSecond)
+		if b.rps < minCreatesPerSecond {
+			r.gap(gapCreate(r.in.HotPaths, r.in.Machine.SyncWriteMs))
+		}
+	}
+}
+
+// ---- memory ----
+
+func (r *report) memory() {
+	type peak struct {
+		load  string
+		bytes int64
+	}
+	var backend []peak
+	if h := r.in.HTTP; h != nil {
+		for _, ep := range h.Endpoints {
+			if len(ep.BackendPeakBytes) > 0 {
+				backend = append(backend, peak{"HTTP " + ep.Name + " load", slices.Max(ep.BackendPeakBytes)})
+			}
+		}
+	}
+	var provider []peak
+	if t := r.in.Terraform; t != nil {
+		for _, rr := range t.Resources {
+			for _, op := range rr.Ops {
+				if len(op.BackendPeakBytes) > 0 {
+					backend = append(backend, peak{fmt.Sprintf("Terraform %s of %d `%s`", op.Op, t.N, rr.Type), slices.Max(op.BackendPeakBytes)})
+				}
+				if op.Op == OpApply && len(op.ProviderPeakBytes) > 0 {
+					provider = append(provider, peak{fmt.Sprintf("`terraform apply` of %d `%s`", t.N, rr.Type), slices.Max(op.ProviderPeakBytes)})
+				}
+			}
+		}
+	}
+	if len(backend) == 0 && len(provider) == 0 {
+		return
+	}
+	r.printf("## Memory\n\nPeak resident memory (the kernel's high-water mark), the largest of the runs.\n\n| process | under | peak |\n|---|---|---|\n")
+	var worst peak
+	for _, p := range backend {
+		r.printf("| reference-backend (SQLite) | %s | %.0f MB |\n", p.load, mb(p.bytes))
+		if p.bytes > worst.bytes {
+			worst = p
+		}
+	}
+	for _, p := range provider {
+		r.printf("| terraform-provider-telnyx | %s | %.0f MB |\n", p.load, mb(p.bytes))
+	}
+	r.printf("\n")
+	if len(backend) > 0 {
+		met := mb(worst.bytes) < maxBackendPeakMB
+		r.target("Memory", fmt.Sprintf("backend peak under %.0f MB on SQLite under each load", maxBackendPeakMB),
+			fmt.Sprintf("%.0f MB at most (%s)", mb(worst.bytes), worst.load), met)
+		if !met {
+			r.gap(gapMemory)
+		}
+	}
+	for _, p := range provider {
+		r.targets = append(r.targets, targetRow{area: "Memory", target: "provider peak during " + p.load,
+			measured: fmt.Sprintf("%.0f MB", mb(p.bytes)), figure: true})
+	}
+}
+
+// ---- usage (issue 5) ----
+
+// benchCreate is the create hot path's Go benchmark.
+const benchCreate = "BenchmarkCreateManagedAccount"
+
+const (
+	benchReportHTTP    = "BenchmarkReport31Days1000Accounts/http"
+	benchReportService = "BenchmarkReport31Days1000Accounts/service"
+	benchReportPast    = "BenchmarkReport31Days1000Accounts/service-past-window"
+	benchRawGroupBy    = "BenchmarkRawGroupBy"
+	benchIngest        = "BenchmarkIngest10kBatch"
+	benchIngestHTTP    = "BenchmarkIngest10kBatchHTTP"
+)
+
+func (r *report) usage() {
+	u := r.in.Usage
+	if u == nil {
+		return
+	}
+	raw, rawOK := u.Figure(benchRawGroupBy, "p50-ms")
+	svc, svcOK := u.Figure(benchReportService, "p50-ms")
+	httpMs, httpOK := u.Figure(benchReportHTTP, "p50-ms")
+	if rawOK && svcOK {
+		r.target("Usage", fmt.Sprintf("report at least %.0f times faster than a GROUP BY over the raw events", minReportVsRawGroupBy),
+			fmt.Sprintf("%.0f times (%.1f ms against %.0f ms)", raw/svc, svc, raw), raw/svc >= minReportVsRawGroupBy)
+	}
+	if httpOK {
+		past := ""
+		if v, ok := u.Figure(benchReportPast, "p50-ms"); ok {
+			past = fmt.Sprintf("; a window of the past, six blocks: %.1f ms in the service", v)
+		}
+		r.target("Usage", "31-day report, 1,000 managed accounts, 10 million events: median under 50 ms",
+			fmt.Sprintf("%.1f ms through HTTP (%.1f ms in the service%s)", httpMs, svc, past), httpMs < maxReportMedianMs)
+		if httpMs >= maxReportMedianMs {
+			r.gap(gapReport)
+		}
+	}
+	if v, ok := u.Figure(benchIngest, "events/s"); ok {
+		viaHTTP, _ := u.Figure(benchIngestHTTP, "events/s")
+		r.target("Usage", "ingestion of at least 50,000 events/s in batches on SQLite",
+			fmt.Sprintf("%.0f events/s (service), %.0f events/s (HTTP)", v, viaHTTP), v >= minIngestEventsPerS)
+		if v < minIngestEventsPerS {
+			r.gap(gapIngestion)
+		}
+	}
+
+	r.printf("## Usage (issue 5)\n\n")
+	for _, f := range u.Fixtures {
+		r.printf("Report fixture: %s (the rate of the report fixture's database, ingested in batches of 10,000 as it grows to its full size).\n\n", f)
+	}
+	r.goBenchTable(u, false)
+	r.printf("%s\n", usageMeasured)
+}
+
+// ---- hot paths ----
+
+func (r *report) hotPaths() {
+	g := r.in.HotPaths
+	if g == nil {
+		return
+	}
+	r.printf("## Go benchmarks of the hot paths\n\n")
+	r.printf("In-process benchmarks of the HTTP handler on SQLite (`go test -run '^$' -bench . -benchmem ./internal/bench/`): " +
+		"compare runs with benchstat to see a regression. cpu-ns/op is the process's CPU time per operation; what ns/op has " +
+		"beyond it is waiting, for the disk above all.\n\n")
+	r.goBenchTable(g, true)
+}
+
+func (r *report) goBenchTable(g *GoBench, micro bool) {
+	r.printf("| benchmark | runs | iterations per run | median | other medians |\n|---|---|---|---|---|\n")
+	for _, name := range g.Order {
+		res := g.Results[name]
+		ns, _ := res.Median("ns/op")
+		var others []string
+		for _, u := range res.otherUnits() {
+			v, _ := res.Median(u)
+			others = append(others, strconv.FormatFloat(v, 'f', -1, 64)+" "+u)
+		}
+		per := fmt.Sprintf("%.2f ms/op", ns/1e6)
+		if micro {
+			per = fmt.Sprintf("%.1f µs/op", ns/1e3)
+		}
+		r.printf("| %s | %d | %d | %s | %s |\n", strings.TrimPrefix(name, "Benchmark"), len(res.Iters), res.Iters[0], per, strings.Join(others, ", "))
+	}
+	r.printf("\n")
+}

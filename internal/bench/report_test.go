@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"strings"
+	"testing"
+)
+
+func sampleTerraform() *TerraformResults {
+	op := func(name string, secs []float64, reqs map[string]int) OpRuns {
+		o := OpRuns{Op: name, Seconds: secs, TerraformCPUSeconds: []float64{1, 1, 1}}
+		if reqs != nil {
+			o.Requests = []map[string]int{reqs, reqs, reqs}
+			o.ProviderPeakBytes = []int64{30 << 20, 35 << 20, 32 << 20}
+			o.ProviderProcesses = []int{4, 4, 4}
+			o.ProviderCPUSeconds = []float64{2, 2, 2}
+			o.BackendCPUSeconds = []float64{0.5, 0.5, 0.5}
+			o.BackendPeakBytes = []int64{40 << 20, 41 << 20, 42 << 20}
+		}
+		return o
+	}
+	return &TerraformResults{TerraformVersion: "1.11.4", N: 500, Parallelism: 10, Runs: 3, Resources: []ResourceRuns{
+		{Type: TerraformData, Ops: []OpRuns{
+			op(OpApply, []float64{10, 11, 12}, nil), op(OpPlan, []float64{2, 2, 2}, nil), op(OpDestroy, []float64{8, 8, 8}, nil),
+		}},
+		{Type: TelnyxManagedAccount, Ops: []OpRuns{
+			op(OpApply, []float64{14, 12, 13}, map[string]int{"POST /v2/managed_accounts": 500}),
+			op(OpPlan, []float64{4, 4, 4}, map[string]int{"GET /v2/managed_accounts/{id}": 500}),
+			op(OpDestroy, []float64{9, 9, 9}, map[string]int{"GET /v2/managed_accounts/{id}": 500, "POST /v2/managed_accounts/{id}/actions/disable": 500}),
+		}},
+		{Type: TelnyxAPIKey, Ops: []OpRuns{
+			op(OpApply, []float64{12, 12, 12}, map[string]int{"POST /v2/api_keys": 500, "GET /v2/managed_accounts/{id}": 10}),
+			op(OpPlan, []float64{2.5, 2.5, 2.5}, map[string]int{"GET /v2/api_keys/{id}": 1000, "GET /v2/managed_accounts/{id}": 10}),
+			op(OpDestroy, []float64{9, 9, 9}, map[string]int{"DELETE /v2/api_keys/{id}": 500}),
+		}},
+	}}
+}
+
+func sampleHTTP(prism bool) *HTTPResults {
+	load := func(rps, p50, p99 float64) []LoadResult {
+		return []LoadResult{{RequestsPerSec: rps, P50Ms: p50, P99Ms: p99, MaxMs: 2 * p99}}
+	}
+	h := &HTTPResults{Concurrency: 50, DurationSeconds: 10, WarmupSeconds: 2, Runs: 1, Endpoints: []EndpointRuns{
+		{Name: EndpointRetrieve, Request: "GET /v2/managed_accounts/{id}", Backend: load(12000, 4, 8), BackendPeakBytes: []int64{40 << 20}},
+		{Name: EndpointCreate, Request: "POST /v2/managed_accounts", Backend: load(1500, 30, 60), BackendPeakBytes: []int64{45 << 20}},
+	}}
+	if prism {
+		h.PrismVersion = "5.16.0"
+		h.Endpoints[0].Prism = load(1000, 45, 90)
+		h.Endpoints[1].Prism = load(900, 50, 95)
+	} else {
+		h.PrismUnavailable = "npm could not install @stoplight/prism-cli@5.16.0"
+	}
+	return h
+}
+
+func writeSample(t *testing.T, in ReportInput) string {
+	t.Helper()
+	var b strings.Builder
+	if err := WriteReport(&b, in); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// TestReportJudgesEveryTarget: ratios against terraform_data, requests per
+// resource, the HTTP targets and memory each say met or missed from the
+// medians, and only missed targets bring their explanation.
+func TestReportJudgesEveryTarget(t *testing.T) {
+	hot := &GoBench{}
+	if err := ParseGoBench(strings.NewReader(goBenchSample), hot); err != nil {
+		t.Fatal(err)
+	}
+	md := writeSample(t, ReportInput{
+		Machine:   Machine{Date: "2026-11-28T10:00:00Z", CPU: "Test CPU", Cores: 2, GoVersion: "go1.26.8", SyncWriteMs: 0.5},
+		Terraform: sampleTerraform(), HTTP: sampleHTTP(true), HotPaths: hot,
+	})
+	for _, want := range []string{
+		"Written by `make bench` on 2026-11-28. Machine: Test CPU, 2 cores",
+		"| `apply` of 500 `telnyx_managed_account` within 1.25 × `terraform_data` | 1.18 × (13.00 s against 11.00 s) | met |",
+		"| `plan` of 500 `telnyx_managed_account` within 1.50 × `terraform_data` | 2.00 × (4.00 s against 2.00 s) | **missed** |",
+		"| `telnyx_managed_account` create (`apply`): at most 2 requests per resource | 1.00 | met |",
+		"| `telnyx_api_key` refresh (`plan`): at most 1 request per resource | 2.00 (and 10 requests in all on other routes) | **missed** |",
+		"| retrieve: at least 10 × Prism's throughput | 12.0 × (12000 requests/s against 1000) | met |",
+		"| retrieve: p99 under 10 ms at 50 connections | 8.00 ms (p50 4.00 ms) | met |",
+		"| create: at least 2000 per second on SQLite | 1500 per second",
+		"| backend peak under 150 MB on SQLite under each load | 45 MB at most (HTTP create load) | met |",
+		"### Terraform: a provider's resource costs Terraform more",
+		"a create takes 1.60 ms, of which 0.60 ms is CPU",
+		"| `telnyx_managed_account` | destroy | 9.00 | 1.12 | 2.00 (`GET /v2/managed_accounts/{id}` 1.00, `POST /v2/managed_accounts/{id}/actions/disable` 1.00) | 1.00 / 2.00 / 0.50 | 35 MB (4 processes) | 42 MB |",
+		"## Go benchmarks of the hot paths",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	for _, unwanted := range []string{"### Retrieve throughput", "### Retrieve p99", "### Backend memory", "A quick run"} {
+		if strings.Contains(md, unwanted) {
+			t.Errorf("the report has %q, though its target is met", unwanted)
+		}
+	}
+	if strings.Count(md, "### Terraform: a provider's resource") != 1 {
+		t.Error("the Terraform explanation is not given exactly once")
+	}
+	if t.Failed() {
+		t.Log(md)
+	}
+}
+
+// TestReportWithoutPrismSaysWhy: without Prism the retrieve ratio is
+// missed, with the reason, and the section says Prism was not measured.
+func TestReportWithoutPrismSaysWhy(t *testing.T) {
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: sampleHTTP(false), Quick: true})
+	for _, want := range []string{
+		"**A quick run**",
+		"**Prism was not measured**: npm could not install @stoplight/prism-cli@5.16.0.",
+		"| retrieve: at least 10 × Prism's throughput | Prism not measured (npm could not install @stoplight/prism-cli@5.16.0); the backend: 12000 requests/s | **missed** |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestReportOfUsageBenchmarks: the usage section keeps issue 5's targets.
+func TestReportOfUsageBenchmarks(t *testing.T) {
+	g := &GoBench{}
+	if err := ParseGoBench(strings.NewReader(goBenchSample), g); err != nil {
+		t.Fatal(err)
+	}
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Usage: g})
+	for _, want := range []string{
+		"| 900 times (20.0 ms against 18000 ms) | met |",
+		"| 41.5 ms through HTTP (20.0 ms in the service) | met |",
+		"| 40000 events/s (service), 37000 events/s (HTTP) | **missed** |",
+		"### Usage ingestion under its target",
+		"Report fixture: fixture 1000 accounts created in 1.2s; 10013000 events ingested",
+		"| Report31Days1000Accounts/http | 3 | 20 | 40.00 ms/op | 41.5 p50-ms, 1816 rows |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "reused") {
+		t.Error("a reused fixture has no ingestion figure to show")
+	}
+}

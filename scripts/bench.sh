@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Runs every benchmark of `make bench` (issue 8) and writes the report:
+# Terraform against the reference backend beside terraform_data, the
+# backend's HTTP API beside Prism, the hot-path Go benchmarks, the usage
+# benchmarks of issue 5, and peak memory. `make build` has built bin/.
+#
+# Sizes, from the environment (make passes its command-line variables on):
+#   BENCH_QUICK=1        small sizes, a few minutes; writes .bench/BENCHMARKS.quick.md
+#   BENCH_COUNT          runs of everything (5; quick 1)
+#   BENCH_N              resources of each type in the Terraform runs (500; quick 20)
+#   BENCH_PARALLELISM    terraform -parallelism (10)
+#   BENCH_CONCURRENCY    connections of the HTTP loads (50)
+#   BENCH_DURATION       each HTTP load (10s; quick 3s), after BENCH_WARMUP (2s; quick 1s)
+#   BENCH_OUT            the report (BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
+#   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
+# The JSON results and benchmark outputs stay in .bench/results (git-ignored).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+if [[ -n "${BENCH_QUICK:-}" ]]; then
+	count="${BENCH_COUNT:-1}" n="${BENCH_N:-20}" duration="${BENCH_DURATION:-3s}" warmup="${BENCH_WARMUP:-1s}"
+	out="${BENCH_OUT:-.bench/BENCHMARKS.quick.md}" usage_events="${USAGEBENCH_EVENTS:-62000}"
+	ingest_time=2x report_time=3x raw_count=1 hot_time=200x quick_flag=-quick
+else
+	count="${BENCH_COUNT:-5}" n="${BENCH_N:-500}" duration="${BENCH_DURATION:-10s}" warmup="${BENCH_WARMUP:-2s}"
+	out="${BENCH_OUT:-BENCHMARKS.md}" usage_events="${USAGEBENCH_EVENTS:-}"
+	ingest_time=10x report_time=20x raw_count=3 hot_time=1s quick_flag=
+fi
+parallelism="${BENCH_PARALLELISM:-10}"
+concurrency="${BENCH_CONCURRENCY:-50}"
+contract="${BENCH_CONTRACT:-$root/../shared/contracts/telnyx-openapi-subset.yaml}"
+prism_version=5.16.0
+
+if ! command -v terraform >/dev/null; then
+	echo "bench: terraform is not on PATH" >&2
+	exit 1
+fi
+TF_CLI_CONFIG_FILE=/dev/null terraform version
+
+work="$root/.bench"
+results="$work/results"
+mkdir -p "$results"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+go build -trimpath -o "$work/benchdriver" ./internal/bench/benchdriver
+driver="$work/benchdriver"
+provider="$root/bin/terraform-provider-telnyx"
+backend="$root/bin/reference-backend"
+
+# Prism, pinned, into .bench/prism; without it the HTTP loads run against
+# the backend alone and the report says why.
+prism="$work/prism/node_modules/.bin/prism"
+prism_unavailable=""
+if [[ ! -x "$prism" ]] || [[ "$("$prism" --version 2>/dev/null || true)" != "$prism_version" ]]; then
+	echo "bench: installing Prism $prism_version into .bench/prism"
+	if ! command -v npm >/dev/null; then
+		prism_unavailable="npm is not on PATH"
+	elif ! npm install --no-audit --no-fund --loglevel=error --prefix "$work/prism" "@stoplight/prism-cli@$prism_version"; then
+		prism_unavailable="npm could not install @stoplight/prism-cli@$prism_version"
+	fi
+fi
+if [[ -n "$prism_unavailable" ]]; then
+	echo "bench: $prism_unavailable; the HTTP loads run against the backend alone" >&2
+	prism=""
+fi
+
+"$driver" machine -node "$(command -v node || true)" -dir "$tmp" -out "$results/machine.json"
+
+"$driver" terraform -provider "$provider" -backend "$backend" -n "$n" -runs "$count" \
+	-parallelism "$parallelism" -out "$results/terraform.json"
+
+"$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
+	-concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
+
+# The Go benchmarks measure SQLite, whatever the test environment says.
+env -u REFERENCE_BACKEND_TEST_POSTGRES_URL go test -run '^$' -bench . -benchmem -benchtime "$hot_time" -count "$count" \
+	./internal/bench/ | tee "$results/hotpaths.txt"
+
+# The usage benchmarks share one report fixture, built by the first that
+# needs it (several minutes at full size).
+usage_pkg=./internal/backend/usagebench/
+export USAGEBENCH_DIR="$tmp/usage"
+mkdir -p "$USAGEBENCH_DIR"
+if [[ -n "$usage_events" ]]; then
+	export USAGEBENCH_EVENTS="$usage_events"
+fi
+go test -run '^$' -bench 'Ingest10kBatch' -benchtime "$ingest_time" -count "$count" -timeout 30m "$usage_pkg" | tee "$results/ingest.txt"
+go test -run '^$' -bench 'Report31Days1000Accounts' -benchtime "$report_time" -count "$count" -timeout 90m "$usage_pkg" | tee "$results/report.txt"
+go test -run '^$' -bench 'RawGroupBy' -benchtime 1x -count "$raw_count" -timeout 60m "$usage_pkg" | tee "$results/raw.txt"
+
+"$driver" report $quick_flag -machine "$results/machine.json" -terraform "$results/terraform.json" -http "$results/http.json" \
+	-hotpaths "$results/hotpaths.txt" -usage "$results/ingest.txt,$results/report.txt,$results/raw.txt" >"$tmp/report.md"
+mkdir -p "$(dirname "$out")"
+mv "$tmp/report.md" "$out"
+echo "bench: wrote $out"
