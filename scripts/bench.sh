@@ -29,7 +29,8 @@ else
 fi
 parallelism="${BENCH_PARALLELISM:-10}"
 concurrency="${BENCH_CONCURRENCY:-50}"
-contract="${BENCH_CONTRACT:-$root/../shared/contracts/telnyx-openapi-subset.yaml}"
+# The verbatim copy of the contract kept with the contract tests.
+contract="${BENCH_CONTRACT:-$root/internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml}"
 prism_version=5.16.0
 
 if ! command -v terraform >/dev/null; then

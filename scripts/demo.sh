@@ -3,7 +3,8 @@
 #
 #   scripts/demo.sh up    start the reference backend on SQLite under ./.demo, run
 #                         terraform apply on examples/demo, post usage for its managed
-#                         accounts and apply again to show the usage reports
+#                         accounts and apply again to show the usage reports, then
+#                         print the portal's address and the manager's sign-in
 #                         (run `make build` first)
 #   scripts/demo.sh down  stop the backend and remove ./.demo and the demo's state
 #
@@ -87,6 +88,7 @@ start_backend() {
     REFERENCE_BACKEND_OPERATOR_KEY="$OPERATOR_KEY" \
     REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY="$MANAGER_KEY" \
     REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL="$manager_email" \
+    REFERENCE_BACKEND_BOOTSTRAP_MANAGER_PASSWORD="$MANAGER_PASSWORD" \
     nohup "$bin_dir/reference-backend" serve >>"$log_file" 2>&1 </dev/null &
   echo $! >"$pid_file"
 
@@ -215,6 +217,14 @@ up() {
       printf 'MANAGER_KEY=%s\nOPERATOR_KEY=%s\n' "$(random_key KEY)" "$(random_key OPK)" >"$demo_dir/keys"
     )
   fi
+  # The manager's portal password, made once too (added to the keys of a
+  # data folder made before the portal existed).
+  if ! grep -q '^MANAGER_PASSWORD=' "$demo_dir/keys"; then
+    (
+      umask 077
+      printf 'MANAGER_PASSWORD=%s\n' "$(random_key pw-)" >>"$demo_dir/keys"
+    )
+  fi
   # shellcheck source=/dev/null
   source "$demo_dir/keys"
 
@@ -237,6 +247,12 @@ up() {
   cat <<EOF
 
 The reference backend is still running on $base (pid $(<"$pid_file")).
+
+Mission Control, the web portal:  $base/portal/
+  Sign in as the demo manager:    $manager_email
+  Password:                       $MANAGER_PASSWORD   (also in .demo/keys)
+  Then "Log in as" a managed account to see its usage and balance as it does.
+
 To run terraform on the demo yourself:  source .demo/env && terraform -chdir=examples/demo plan
 To stop the backend and remove the demo's data and state:  make demo-clean
 EOF

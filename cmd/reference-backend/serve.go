@@ -29,7 +29,10 @@ type serveConfig struct {
 	serverSecret   string
 	bootstrapKey   string
 	bootstrapEmail string
-	logLevel       slog.Level
+	// bootstrapPassword, when set, is the bootstrap manager's password in
+	// the portal.
+	bootstrapPassword string
+	logLevel          slog.Level
 	// topUpSettlementDelay is how long a top-up stays pending.
 	topUpSettlementDelay time.Duration
 
@@ -47,6 +50,34 @@ type serveConfig struct {
 // minOperatorKeyLen refuses operator keys short enough to guess.
 const minOperatorKeyLen = 16
 
+// The bootstrap manager's password: the bounds of every account password
+// (bcrypt reads 72 bytes at most).
+const (
+	minBootstrapPasswordLen = 8
+	maxBootstrapPasswordLen = 72
+)
+
+// serveUsage heads `reference-backend serve --help`; the flags follow.
+const serveUsage = `reference-backend serve runs the reference implementation of the Telnyx
+Managed Accounts API: the Telnyx-compatible API and its extensions under /v2,
+the operator API under /reference (with --operator-key), the Mission Control
+portal under /portal/, GET /healthz (liveness), GET /readyz (readiness: the
+database answers) and GET /openapi.yaml (the whole HTTP surface).
+
+The database is SQLite (a file, by default <data-dir>/reference.db) or
+PostgreSQL (--database postgres://…, for several replicas on one database;
+give every replica the same --server-secret). SIGTERM or SIGINT stops the
+server once the requests in flight have finished (--shutdown-timeout).
+
+Usage:
+  reference-backend serve [flags]
+
+Every flag can also be set through the environment variable shown with it;
+a flag given on the command line wins over its variable.
+
+Flags:
+`
+
 // parseServeConfig reads serve's flags, falling back to the environment for
 // each flag not given. Environment values are applied after parsing, never
 // as flag defaults, so that --help cannot print a key taken from the
@@ -54,6 +85,10 @@ const minOperatorKeyLen = 16
 func parseServeConfig(args []string, getenv func(string) string, output io.Writer) (serveConfig, error) {
 	fs := flag.NewFlagSet("reference-backend serve", flag.ContinueOnError)
 	fs.SetOutput(output)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), serveUsage)
+		fs.PrintDefaults()
+	}
 	var (
 		cfg             serveConfig
 		logLevel        string
@@ -75,6 +110,8 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	add(&cfg.serverSecret, "server-secret", "REFERENCE_BACKEND_SERVER_SECRET", "", "secret that keys API-key hashes and sealed credentials, the same on every replica (default: read from, or created in, <data-dir>/server-secret; required with PostgreSQL unless --data-dir is given)")
 	add(&cfg.bootstrapKey, "bootstrap-manager-key", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY", "", "make sure a manager account exists with this primary key")
 	add(&cfg.bootstrapEmail, "bootstrap-manager-email", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL", "", "email of the bootstrap manager account")
+	add(&cfg.bootstrapPassword, "bootstrap-manager-password", "REFERENCE_BACKEND_BOOTSTRAP_MANAGER_PASSWORD", "",
+		"the bootstrap manager's password for the portal at /portal/ (8 to 72 bytes; prefer the environment variable, which ps does not show)")
 	add(&logLevel, "log-level", "REFERENCE_BACKEND_LOG_LEVEL", "info", "log level: info or debug")
 	add(&settlementDelay, "topup-settlement-delay", "REFERENCE_BACKEND_TOPUP_SETTLEMENT_DELAY", "0s",
 		"how long a top-up stays pending before it counts in the balance (a Go duration such as 30s)")
@@ -143,6 +180,14 @@ func (cfg *serveConfig) complete(logLevel, settlementDelay string) error {
 	}
 	if (cfg.bootstrapKey == "") != (cfg.bootstrapEmail == "") {
 		return errors.New("--bootstrap-manager-key and --bootstrap-manager-email go together: give both or neither")
+	}
+	if cfg.bootstrapPassword != "" {
+		if cfg.bootstrapKey == "" {
+			return errors.New("--bootstrap-manager-password needs --bootstrap-manager-key and --bootstrap-manager-email")
+		}
+		if n := len(cfg.bootstrapPassword); n < minBootstrapPasswordLen || n > maxBootstrapPasswordLen {
+			return fmt.Errorf("--bootstrap-manager-password must be %d to %d bytes long", minBootstrapPasswordLen, maxBootstrapPasswordLen)
+		}
 	}
 	if cfg.serverSecret == "" && cfg.dataDir == "" {
 		return errors.New("--data-dir must not be empty: the server secret is kept there")
@@ -282,7 +327,13 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		if err != nil {
 			return fmt.Errorf("bootstrap manager: %w", err)
 		}
-		logger.Info("bootstrap manager ready", slog.String("account_id", m.ID))
+		if cfg.bootstrapPassword != "" {
+			// Idempotent: a restart with the same password writes nothing.
+			if err := svc.SetAccountPassword(ctx, m.ID, cfg.bootstrapPassword); err != nil {
+				return fmt.Errorf("bootstrap manager password: %w", err)
+			}
+		}
+		logger.Info("bootstrap manager ready", slog.String("account_id", m.ID), slog.Bool("portal_password", cfg.bootstrapPassword != ""))
 	}
 
 	httpOpts := httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger}

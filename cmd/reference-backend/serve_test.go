@@ -13,45 +13,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres/pgtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 )
-
-// syncBuffer collects the server's log, written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // running is a `serve` started in-process.
 type running struct {
 	url    string
 	cancel context.CancelFunc // what SIGTERM does in main
 	done   chan int           // the exit code, once serve returns
-	logs   *syncBuffer
+	logs   *proc.SyncBuffer
 }
 
 // startServe runs `reference-backend serve args…` on a random loopback port
 // and waits until /healthz answers.
 func startServe(t *testing.T, a *app, args ...string) *running {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &proc.SyncBuffer{}
 	a.stdout, a.stderr = io.Discard, logs
 	if a.getenv == nil {
 		a.getenv = func(string) string { return "" }
@@ -77,26 +59,10 @@ func startServe(t *testing.T, a *app, args ...string) *running {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("serve did not start:\n%s", logs)
 	}
-	waitHealthy(t, r.url)
-	return r
-}
-
-func waitHealthy(t *testing.T, url string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(url + "/healthz")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/healthz never answered 200 (last error %v)", err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := proc.WaitHealthy(t.Context(), r.url); err != nil {
+		t.Fatal(err)
 	}
+	return r
 }
 
 // stop cancels serve's context, as SIGTERM does, and returns its exit code.
@@ -274,7 +240,7 @@ func TestServeRefusesAnUnreachablePostgres(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	_ = ln.Close()
-	var stderr syncBuffer
+	var stderr proc.SyncBuffer
 	a := newApp(io.Discard, &stderr, func(string) string { return "" })
 	code := a.run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0",
 		"--database", "postgres://app:pw-never-logged@" + addr + "/telnyx?sslmode=disable",
@@ -423,6 +389,9 @@ func TestParseServeConfig(t *testing.T) {
 		{[]string{"--database", "/tmp/x.db", "--db-statement-timeout", "5s"}, "applies to a PostgreSQL --database"},
 		{[]string{"--bootstrap-manager-key", "KEYonly-the-key-000001"}, "give both or neither"},
 		{[]string{"--bootstrap-manager-email", "a@example.com"}, "give both or neither"},
+		{[]string{"--bootstrap-manager-password", "long enough password"}, "needs --bootstrap-manager-key"},
+		{[]string{"--bootstrap-manager-key", "KEYonly-the-key-000001", "--bootstrap-manager-email", "a@example.com",
+			"--bootstrap-manager-password", "short"}, "8 to 72 bytes"},
 		{[]string{"--operator-key", "short"}, "at least 16"},
 		{[]string{"--server-secret", "short"}, "at least 32"},
 		{[]string{"--log-level", "trace"}, "info or debug"},

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 )
 
 // idempotencyEnv is a service over a SQLite store the test can also read
@@ -25,25 +23,12 @@ type idempotencyEnv struct {
 
 func newIdempotencyEnv(t *testing.T, wrap func(backend.Store) backend.Store) *idempotencyEnv {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reference.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	secrets, err := backend.NewSecrets(backend.NewServerSecret())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openStore(t)
 	var store backend.Store = db
 	if wrap != nil {
 		store = wrap(db)
 	}
-	e := &idempotencyEnv{env: &env{t: t, ctx: t.Context(), svc: backend.NewService(store, secrets)}, store: db,
-		now: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)}
+	e := &idempotencyEnv{env: newEnvOn(t, store), store: db, now: time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)}
 	e.svc.SetClock(func() time.Time { return e.now })
 	return e
 }

@@ -3,17 +3,14 @@ package backend_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 )
 
 // billingEnv is an env whose store the test writes ledger entries to
@@ -26,22 +23,8 @@ type billingEnv struct {
 
 func newBillingEnv(t *testing.T) *billingEnv {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reference.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	secrets, err := backend.NewSecrets(backend.NewServerSecret())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets.PasswordCost = bcrypt.MinCost
-	b := &billingEnv{env: &env{t: t, ctx: t.Context(), svc: backend.NewService(db, secrets)}, store: db,
-		now: time.Date(2025, 7, 10, 12, 0, 0, 0, time.UTC)}
+	db := openStore(t)
+	b := &billingEnv{env: newEnvOn(t, db), store: db, now: time.Date(2025, 7, 10, 12, 0, 0, 0, time.UTC)}
 	b.svc.SetClock(func() time.Time { return b.now })
 	return b
 }

@@ -2,16 +2,14 @@ package backend_test
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 )
 
@@ -22,30 +20,12 @@ const (
 	amexCard     = "378282246310005"
 )
 
-// testClock is a settable clock, safe for concurrent requests.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // payEnv is a service on a fresh SQLite store whose clock the test moves,
 // with the store at hand for what no service method reads (transactions).
 type payEnv struct {
 	*env
 	db    *sqlite.DB
-	clock *testClock
+	clock *backendtest.ManualClock
 }
 
 // payStart is the clock's start: cards expiring in March 2026 are still good.
@@ -53,24 +33,10 @@ var payStart = time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
 
 func newPayEnv(t *testing.T) *payEnv {
 	t.Helper()
-	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reference.db"))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			t.Errorf("close store: %v", err)
-		}
-	})
-	secrets, err := backend.NewSecrets(backend.NewServerSecret())
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets.PasswordCost = bcrypt.MinCost
-	svc := backend.NewService(db, secrets)
-	clock := &testClock{now: payStart}
-	svc.SetClock(clock.Now)
-	return &payEnv{env: &env{t: t, ctx: t.Context(), svc: svc}, db: db, clock: clock}
+	db := openStore(t)
+	e := &payEnv{env: newEnvOn(t, db), db: db, clock: backendtest.NewManualClock(payStart)}
+	e.svc.SetClock(e.clock.Now)
+	return e
 }
 
 // cardInput is a valid card body for number: expiry 12/2030, a CVC of the

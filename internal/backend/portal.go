@@ -104,16 +104,15 @@ var dummyPasswordHashes sync.Map
 
 func (s *Service) dummyPasswordHash() string {
 	if h, ok := dummyPasswordHashes.Load(s.secrets.PasswordCost); ok {
-		if hash, ok := h.(string); ok {
-			return hash
-		}
+		hash, _ := h.(string)
+		return hash
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(randomHex(16)), s.secrets.PasswordCost)
 	if err != nil {
 		return ""
 	}
 	actual, _ := dummyPasswordHashes.LoadOrStore(s.secrets.PasswordCost, string(h))
-	hash, _ := actual.(string) // only strings are stored
+	hash, _ := actual.(string)
 	return hash
 }
 

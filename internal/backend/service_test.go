@@ -26,6 +26,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvOn(t, openStore(t))
+}
+
+// openStore opens a fresh SQLite store, closed when t ends.
+func openStore(t *testing.T) *sqlite.DB {
+	t.Helper()
 	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "reference.db"))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
@@ -35,12 +41,19 @@ func newEnv(t *testing.T) *env {
 			t.Errorf("close store: %v", err)
 		}
 	})
+	return db
+}
+
+// newEnvOn is an env whose service runs on store, with fresh secrets that
+// hash passwords at the cheapest cost.
+func newEnvOn(t *testing.T, store backend.Store) *env {
+	t.Helper()
 	secrets, err := backend.NewSecrets(backend.NewServerSecret())
 	if err != nil {
 		t.Fatal(err)
 	}
 	secrets.PasswordCost = bcrypt.MinCost
-	return &env{t: t, ctx: t.Context(), svc: backend.NewService(db, secrets)}
+	return &env{t: t, ctx: t.Context(), svc: backend.NewService(store, secrets)}
 }
 
 func ptr[T any](v T) *T { return &v }

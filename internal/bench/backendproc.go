@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,15 +11,14 @@ import (
 	"maps"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 )
 
 // BackendProcess is a reference-backend binary serving on a loopback port,
@@ -30,99 +27,72 @@ import (
 type BackendProcess struct {
 	RootURL     string // http://127.0.0.1:PORT
 	OperatorKey string
-	cmd         *exec.Cmd
-	exited      chan struct{}
+	backend     *proc.Backend
+	stopWatch   func() bool // stops the kill at the end of StartBackend's context
 	counts      *RequestCounter
 	client      *http.Client
-	logPath     string
 }
 
 // StartBackend runs `binary serve` on a free loopback port with its data in
-// dir (created), and returns once its log says where it listens. Its log,
-// access log included, is written to dir/backend.log.
+// dir (created), and returns once it answers. Its log, access log included,
+// is written to dir/backend.log.
 func StartBackend(ctx context.Context, binary, dir string) (*BackendProcess, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	opKey, err := randomKey("bench-operator-")
+	opKey := "bench-operator-" + proc.RandomHex(16)
+	logFile, err := os.Create(filepath.Join(dir, "backend.log")) //nolint:gosec // G304: a file in the harness's own work dir
 	if err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, "backend.log")
-	logFile, err := os.Create(logPath) //nolint:gosec // G304: a file in the harness's own work dir
-	if err != nil {
-		return nil, err
-	}
+	counts := NewRequestCounter()
+	log := &countingLog{file: bufio.NewWriterSize(logFile, 64<<10), counts: counts}
 	// The rate limits are off: a benchmark measures the server, not its
-	// throttle (100 requests per second per key by default). The backend
-	// ends with Stop, or is killed when the harness's context ends (Ctrl-C).
-	cmd := exec.CommandContext(ctx, binary, "serve", //nolint:gosec // G204: the binary built by make bench
-		"--addr", "127.0.0.1:0", "--data-dir", dir, "--operator-key", opKey,
-		"--rate-limit", "0", "--auth-failure-rate-limit", "0")
-	cmd.Env = append(os.Environ(), "REFERENCE_BACKEND_LOG_LEVEL=info")
-	stderr, err := cmd.StderrPipe()
+	// throttle (100 requests per second per key by default).
+	backend, err := proc.Start(ctx, proc.Options{
+		Binary: binary,
+		Args:   []string{"--data-dir", dir, "--operator-key", opKey, "--rate-limit", "0", "--auth-failure-rate-limit", "0"},
+		Env:    append(os.Environ(), "REFERENCE_BACKEND_LOG_LEVEL=info"),
+		Log:    log,
+	})
 	if err != nil {
+		// The backend has exited: its log is whole.
+		_ = log.file.Flush()
 		_ = logFile.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, err
-	}
-	b := &BackendProcess{OperatorKey: opKey, cmd: cmd, exited: make(chan struct{}), counts: NewRequestCounter(),
-		client: NewLoadClient(16), logPath: logPath}
-	listening := make(chan string, 1)
 	go func() {
-		defer close(b.exited)
-		defer logFile.Close()
-		b.readLog(stderr, logFile, listening)
-		_ = cmd.Wait()
+		<-backend.Exited()
+		_ = log.file.Flush()
+		_ = logFile.Close()
 	}()
-	select {
-	case addr := <-listening:
-		b.RootURL = "http://" + addr
-	case <-b.exited:
-		return nil, fmt.Errorf("the backend exited before listening; its log: %s", tail(logPath))
-	case <-time.After(60 * time.Second):
-		b.Stop()
-		return nil, fmt.Errorf("the backend did not listen within a minute; its log: %s", tail(logPath))
-	case <-ctx.Done():
-		b.Stop()
-		return nil, ctx.Err()
-	}
-	return b, nil
+	// The backend ends with Stop, or is killed when the harness's context
+	// ends (Ctrl-C).
+	stopWatch := context.AfterFunc(ctx, backend.Kill)
+	return &BackendProcess{RootURL: backend.URL, OperatorKey: opKey, backend: backend, stopWatch: stopWatch,
+		counts: counts, client: NewLoadClient(16)}, nil
 }
 
-// readLog copies the backend's JSON log to w, reports the address it
-// listens on, and counts its access-log lines.
-func (b *BackendProcess) readLog(r io.Reader, w io.Writer, listening chan<- string) {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	defer bw.Flush()
-	br := bufio.NewReaderSize(r, 64<<10)
-	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
-			_, _ = bw.Write(line)
-			if b.counts.observe(line, listening) {
-				listening = nil
-			}
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			return
-		}
-	}
+// countingLog writes the backend's log to a file, and counts its access-log
+// lines on the way.
+type countingLog struct {
+	file   *bufio.Writer
+	counts *RequestCounter
+}
+
+func (l *countingLog) Write(line []byte) (int, error) {
+	l.counts.observe(line)
+	return l.file.Write(line)
 }
 
 // Pid is the backend's process id.
-func (b *BackendProcess) Pid() int { return b.cmd.Process.Pid }
+func (b *BackendProcess) Pid() int { return b.backend.Pid() }
 
 // SetCounting turns the counting of requests on (the default) or off.
 func (b *BackendProcess) SetCounting(on bool) { b.counts.SetCounting(on) }
 
-// Counts is a snapshot of the requests served so far, by route.
+// Counts is a snapshot of the requests served so far, by route (the start's
+// probe of /healthz included: see CountsSince).
 func (b *BackendProcess) Counts() map[string]int {
 	// The access log line is written after the answer: let the last
 	// answers' lines reach the reader first.
@@ -133,13 +103,8 @@ func (b *BackendProcess) Counts() map[string]int {
 // Stop ends the backend with SIGTERM (it drains in-flight requests), and
 // kills it if it has not exited within 30 seconds.
 func (b *BackendProcess) Stop() {
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-b.exited:
-	case <-time.After(30 * time.Second):
-		_ = b.cmd.Process.Kill()
-		<-b.exited
-	}
+	b.stopWatch()
+	_ = b.backend.Stop(30 * time.Second)
 }
 
 // Call sends one API request with key (the operator key for /reference) and
@@ -184,10 +149,7 @@ func (b *BackendProcess) Call(ctx context.Context, method, path, key string, bod
 // NewManager creates a manager account through the operator API, allowed
 // managedAccountLimit managed accounts, and returns its id and key.
 func (b *BackendProcess) NewManager(ctx context.Context, managedAccountLimit int) (id, key string, err error) {
-	suffix, err := randomKey("")
-	if err != nil {
-		return "", "", err
-	}
+	suffix := proc.RandomHex(16)
 	var acct struct {
 		ID     string `json:"id"`
 		APIKey string `json:"api_key"`
@@ -205,24 +167,32 @@ func (b *BackendProcess) NewManager(ctx context.Context, managedAccountLimit int
 // accounts, a few at a time, and returns their keys.
 func (b *BackendProcess) NewManagers(ctx context.Context, n int) ([]string, error) {
 	keys := make([]string, n)
-	errs := make([]error, n)
-	sem := make(chan struct{}, 8)
-	var wg sync.WaitGroup
-	for i := range n {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			_, keys[i], errs[i] = b.NewManager(ctx, backend.DefaultManagedAccountLimit)
-		})
-	}
-	wg.Wait()
-	return keys, errors.Join(errs...)
+	err := fewAtATime(n, func(i int) (err error) {
+		_, keys[i], err = b.NewManager(ctx, backend.DefaultManagedAccountLimit)
+		return err
+	})
+	return keys, err
 }
 
 // NewManagedAccounts creates n managed accounts of the manager whose key is
 // given, a few at a time, and returns their ids in creation order.
 func (b *BackendProcess) NewManagedAccounts(ctx context.Context, managerKey string, n int) ([]string, error) {
 	ids := make([]string, n)
+	err := fewAtATime(n, func(i int) error {
+		var a struct {
+			ID string `json:"id"`
+		}
+		err := b.Call(ctx, http.MethodPost, "/v2/managed_accounts", managerKey,
+			map[string]any{"business_name": fmt.Sprintf("Bench customer %05d", i)}, &a)
+		ids[i] = a.ID
+		return err
+	})
+	return ids, err
+}
+
+// fewAtATime calls do for 0 to n-1, eight calls at a time, and joins their
+// errors.
+func fewAtATime(n int, do func(i int) error) error {
 	errs := make([]error, n)
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
@@ -230,23 +200,18 @@ func (b *BackendProcess) NewManagedAccounts(ctx context.Context, managerKey stri
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			var a struct {
-				ID string `json:"id"`
-			}
-			errs[i] = b.Call(ctx, http.MethodPost, "/v2/managed_accounts", managerKey,
-				map[string]any{"business_name": fmt.Sprintf("Bench customer %05d", i)}, &a)
-			ids[i] = a.ID
+			errs[i] = do(i)
 		})
 	}
 	wg.Wait()
-	return ids, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // RequestCounter counts the access-log lines of a backend by route: the
 // method and the path with its ids replaced by {id}.
 type RequestCounter struct {
-	// off stops the counting (the listening address is still found), so that
-	// the harness does not take CPU from a server under load to parse its log.
+	// off stops the counting, so that the harness does not take CPU from a
+	// server under load to parse its log.
 	off    atomic.Bool
 	mu     sync.Mutex
 	counts map[string]int
@@ -263,32 +228,21 @@ type accessLine struct {
 	Msg    string `json:"msg"`
 	Method string `json:"method"`
 	Path   string `json:"path"`
-	Addr   string `json:"addr"`
 }
 
-// observe reads one log line: the listening address (sent on listening,
-// when it is not nil) or an access-log entry. Other lines are ignored. It
-// reports whether it sent the address.
-func (c *RequestCounter) observe(line []byte, listening chan<- string) bool {
-	counting := !c.off.Load() && bytes.Contains(line, []byte(`"msg":"request"`))
-	starting := listening != nil && bytes.Contains(line, []byte(`"msg":"reference backend listening"`))
-	if !counting && !starting {
-		return false
+// observe reads one log line: an access-log entry is counted, other lines
+// are ignored.
+func (c *RequestCounter) observe(line []byte) {
+	if c.off.Load() || !bytes.Contains(line, []byte(`"msg":"request"`)) {
+		return
 	}
 	var l accessLine
-	if json.Unmarshal(line, &l) != nil {
-		return false
+	if json.Unmarshal(line, &l) != nil || l.Msg != "request" {
+		return
 	}
-	switch {
-	case counting && l.Msg == "request":
-		c.mu.Lock()
-		c.counts[l.Method+" "+Route(l.Path)]++
-		c.mu.Unlock()
-	case starting && l.Msg == "reference backend listening":
-		listening <- l.Addr
-		return true
-	}
-	return false
+	c.mu.Lock()
+	c.counts[l.Method+" "+Route(l.Path)]++
+	c.mu.Unlock()
 }
 
 // Snapshot is a copy of the counts so far.
@@ -337,14 +291,6 @@ func isUUID(s string) bool {
 		}
 	}
 	return true
-}
-
-func randomKey(prefix string) (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", err
-	}
-	return prefix + hex.EncodeToString(b), nil
 }
 
 // tail is the end of a log file, for an error message.

@@ -137,26 +137,24 @@ microseconds each). The benchmarked report reads about 26,000 rows (three blocks
 // profile of Ingest10kBatch (go test -cpuprofile, pprof -top -cum).
 const gapIngestion = `### Usage ingestion under its target
 
-A CPU profile of Ingest10kBatch (` + "`go test -bench Ingest10kBatch$ -cpuprofile`" + `) splits a
-batch of 10,000 events as follows, all of it in the write path (IngestUsage and the SQLite
-store's usage.go):
+A CPU profile of Ingest10kBatchHTTP (` + "`go test -bench Ingest10kBatchHTTP$ -cpuprofile`" + `, taken
+after migration 0007 moved the blocks of rollups out of SQLite triggers) splits a batch of
+10,000 events as follows:
 
-- about 45%: inserting the events into usage_events, one multi-row INSERT per 500 events.
-  The table is a rowid table with a TEXT primary key, so every event is written to two
-  B-trees (the table, and the unique index of its id), and the ids, random UUIDs, land on
-  random pages of that index; binding 15 values per event through database/sql is about
-  a tenth of it.
-- about 20%: adding to the rollups (an upsert per rollup key), of which the triggers that
-  keep the blocks of rollups (migration 0006, for the reports) are about half: measured
-  without them, ingestion is about 10% faster.
-- about 12%: the commit, which syncs the WAL (synchronous=FULL).
-- about 10%: looking up which ids are already stored (a json_each query) before inserting.
-- the rest: decoding, validation and rating in Go, ledger charges.
+- about 30%: inserting the events into usage_events, one multi-row INSERT per 500 events,
+  15 values bound per event through database/sql (binding alone is about a tenth of the
+  batch), each id landing on a random page of the unique index of the ids (they are
+  random UUIDs). A WITHOUT ROWID table (one B-tree instead of two) was tried and measured
+  no faster: its rows are moved about by the random ids instead of the index's small entries.
+- about 20%: decoding the JSON body (the exact-name check of every field, then
+  encoding/json into pointers).
+- about 15%: adding to the rollups and to their blocks, two multi-row upserts.
+- about 6%: the commit, which syncs the WAL (synchronous=FULL).
+- about 5%: looking up which ids are already stored (a json_each query) before inserting.
+- the rest: validation and rating in Go, ledger charges, garbage collection.
 
 As the database grows, the rate falls (the report fixture's rate, over 10 million events),
-because the index of the event ids (hundreds of megabytes by then) outgrows the writer's page
-cache: each insert reads a random page of it back from the file. What would close the gap, in
-the write path: usage_events WITHOUT ROWID (one B-tree per event instead of two),
-` + "`INSERT … ON CONFLICT (id) DO NOTHING RETURNING id`" + ` instead of the separate lookup,
-and time-ordered event ids from producers (new ids then append to the end of the index).
+because the index of the event ids (hundreds of megabytes by then) outgrows the writer's
+64 MiB page cache: each insert reads a random page of it back from the file. Time-ordered
+event ids from producers (UUIDv7) would append to the end of the index instead.
 `

@@ -74,9 +74,15 @@ type EndpointRuns struct {
 
 // Endpoint is the runs of the named endpoint, or nil.
 func (h *HTTPResults) Endpoint(name string) *EndpointRuns {
-	for i := range h.Endpoints {
-		if h.Endpoints[i].Name == name {
-			return &h.Endpoints[i]
+	return find(h.Endpoints, func(e *EndpointRuns) bool { return e.Name == name })
+}
+
+// find is the first element of s that is, or nil: results are looked up in
+// place, so that a caller can add to them.
+func find[T any](s []T, is func(*T) bool) *T {
+	for i := range s {
+		if is(&s[i]) {
+			return &s[i]
 		}
 	}
 	return nil

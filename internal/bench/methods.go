@@ -39,7 +39,7 @@ the sizes (see the GNUmakefile).
 - **Backend HTTP**: benchdriver's load generator (Go net/http, one kept-alive connection per
   worker, 50 workers, each sending its next request when the previous answer has been read in
   full) for a fixed time after a warm-up, against the backend binary (SQLite, ` + "`--rate-limit 0`" + `,
-  its JSON access log on) and then against ` + "`prism mock`" + ` of ../shared/contracts/telnyx-openapi-subset.yaml,
+  its JSON access log on) and then against ` + "`prism mock`" + ` of the Telnyx contract (internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml),
   endpoint after endpoint in the same run. Latencies are exact percentiles of every request's
   time, from sending to the last byte of the answer. Retrieve and list use a manager with 250
   managed accounts; creates go in turn to 64 managers made for each run (within the default limit

@@ -88,22 +88,12 @@ type OpRuns struct {
 
 // Op is the runs of op, or nil.
 func (r *ResourceRuns) Op(op string) *OpRuns {
-	for i := range r.Ops {
-		if r.Ops[i].Op == op {
-			return &r.Ops[i]
-		}
-	}
-	return nil
+	return find(r.Ops, func(o *OpRuns) bool { return o.Op == op })
 }
 
 // Resource is the runs of a resource type, or nil.
 func (t *TerraformResults) Resource(typ string) *ResourceRuns {
-	for i := range t.Resources {
-		if t.Resources[i].Type == typ {
-			return &t.Resources[i]
-		}
-	}
-	return nil
+	return find(t.Resources, func(r *ResourceRuns) bool { return r.Type == typ })
 }
 
 // tfEnv is what the benchmark's terraform commands run with.

@@ -4,14 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,13 +18,13 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite" // the database/sql driver, to read the backend's database once it is stopped
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 )
 
 // EnvCrashTest, set to 1, runs the harness.
@@ -45,8 +43,6 @@ const (
 	// killAfter is how many objects must exist before the backend is killed.
 	killAfter = 20
 )
-
-const module = "github.com/managedaccounts/terraform-provider-telnyx"
 
 // TestCrashDuringApplyLosesNothing applies 100 objects while an operator
 // posts ledger adjustments, and kills the backend three times during the
@@ -69,17 +65,26 @@ func TestCrashDuringApplyLosesNothing(t *testing.T) {
 	defer cancel()
 
 	bin := t.TempDir()
-	build(ctx, t, bin, "terraform-provider-telnyx", module)
-	build(ctx, t, bin, "reference-backend", module+"/cmd/reference-backend")
+	for name, pkg := range map[string]string{"terraform-provider-telnyx": proc.Module, "reference-backend": proc.BackendPackage} {
+		if _, err := proc.Build(ctx, bin, name, pkg); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	work := t.TempDir()
+	// The backend listens on the same port after each restart, so that the
+	// provider's retries reach the new process.
+	addr, err := proc.FreeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
 	be := &backendProcess{
 		bin:         filepath.Join(bin, "reference-backend"),
 		dataDir:     filepath.Join(work, "data"),
 		logPath:     filepath.Join(work, "backend.log"),
-		addr:        freeLoopbackAddr(t),
-		operatorKey: "OPK" + randomHex(t, 16),
-		managerKey:  "KEY" + randomHex(t, 16),
+		addr:        addr,
+		operatorKey: "OPK" + proc.RandomHex(16),
+		managerKey:  "KEY" + proc.RandomHex(16),
 	}
 	t.Cleanup(be.kill)
 	be.start(ctx, t)
@@ -240,133 +245,72 @@ func hangUp(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// build compiles a main package into dir.
-func build(ctx context.Context, t *testing.T, dir, name, pkg string) {
-	t.Helper()
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", filepath.Join(dir, name), pkg)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
-	}
-}
-
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
-}
-
-// freeLoopbackAddr returns a loopback address with a port free right now.
-// The backend binds it later, and again after its restart: the port must
-// stay the same, so that the provider's retries reach the new process.
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// backendProcess is the reference backend as a process of its own.
+// backendProcess is the reference backend as a process of its own, started
+// again and again on the same port and database.
 type backendProcess struct {
 	bin, dataDir, logPath, addr string
 	operatorKey, managerKey     string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
+	mu      sync.Mutex
+	running *proc.Backend // nil while stopped
 }
 
-// start runs the backend and waits until it answers /healthz. Its output
-// is appended to logPath across restarts.
+// start runs the backend and waits until it answers /healthz. Its log is
+// appended to logPath across restarts.
 func (b *backendProcess) start(ctx context.Context, t *testing.T) {
 	t.Helper()
 	logFile, err := os.OpenFile(b.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(b.bin, "serve", "--addr", b.addr, "--data-dir", b.dataDir)
-	// Secrets go through the environment, as an operator would pass them.
-	cmd.Env = append(os.Environ(),
-		"REFERENCE_BACKEND_OPERATOR_KEY="+b.operatorKey,
-		"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY="+b.managerKey,
-		"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL=crash-manager@example.com",
-	)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
+	running, err := proc.Start(ctx, proc.Options{
+		Binary: b.bin,
+		Args:   []string{"--addr", b.addr, "--data-dir", b.dataDir},
+		// Secrets go through the environment, as an operator would pass them.
+		Env: append(os.Environ(),
+			"REFERENCE_BACKEND_OPERATOR_KEY="+b.operatorKey,
+			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_KEY="+b.managerKey,
+			"REFERENCE_BACKEND_BOOTSTRAP_MANAGER_EMAIL=crash-manager@example.com",
+		),
+		Log: logFile,
+	})
+	if err != nil {
 		_ = logFile.Close()
 		t.Fatalf("start the backend: %v", err)
 	}
-	done := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		<-running.Exited()
 		_ = logFile.Close()
-		close(done)
 	}()
 	b.mu.Lock()
-	b.cmd, b.done = cmd, done
+	b.running = running
 	b.mu.Unlock()
+}
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if resp, err := http.Get("http://" + b.addr + "/healthz"); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-done:
-			t.Fatalf("the backend exited during start-up:\n%s", tail(readFile(b.logPath), 20))
-		case <-ctx.Done():
-			t.Fatalf("the backend did not start: %v", ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the backend did not answer /healthz within 30s:\n%s", tail(readFile(b.logPath), 20))
-		}
-	}
+// take returns the running backend, if any, and forgets it.
+func (b *backendProcess) take() *proc.Backend {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	running := b.running
+	b.running = nil
+	return running
 }
 
 // kill sends SIGKILL to the backend, if it runs, and waits for it to exit:
 // no shutdown, no flush, no closing of the database.
 func (b *backendProcess) kill() {
-	b.mu.Lock()
-	cmd, done := b.cmd, b.done
-	b.cmd = nil
-	b.mu.Unlock()
-	if cmd == nil {
-		return
+	if running := b.take(); running != nil {
+		running.Kill()
 	}
-	_ = cmd.Process.Kill()
-	<-done
 }
 
 // stop asks the backend to shut down (SIGTERM) and waits until it has.
 func (b *backendProcess) stop(t *testing.T) {
 	t.Helper()
-	b.mu.Lock()
-	cmd, done := b.cmd, b.done
-	b.cmd = nil
-	b.mu.Unlock()
-	if cmd == nil {
-		return
-	}
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatalf("stop the backend: %v", err)
-	}
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatal("the backend did not stop within 30s of SIGTERM")
+	if running := b.take(); running != nil {
+		if err := running.Stop(30 * time.Second); errors.Is(err, proc.ErrStopTimeout) {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -524,7 +468,7 @@ type adjuster struct {
 
 func startAdjuster(ctx context.Context, t *testing.T, api *apiClient, operatorKey, accountID string) *adjuster {
 	a := &adjuster{quit: make(chan struct{}), done: make(chan struct{}), posted: map[string]backend.Money{}}
-	runID := randomHex(t, 4)
+	runID := proc.RandomHex(4)
 	t.Cleanup(func() { a.stop() })
 	go func() {
 		defer close(a.done)
@@ -778,25 +722,24 @@ func checkObjects(t *testing.T, db *sql.DB, managerID string, state tfState) {
 // does not exist.
 func checkAuditLog(t *testing.T, db *sql.DB, state tfState) {
 	t.Helper()
-	accountEvents := counts(t, db, `SELECT account_id, COUNT(*) FROM audit_events WHERE action = 'managed_account.create' GROUP BY account_id`)
-	keyEvents := counts(t, db, `SELECT json_extract(changes, '$.api_key_id'), COUNT(*) FROM audit_events WHERE action = 'api_key.create' GROUP BY 1`)
-	for id := range state.accounts {
-		if accountEvents[id] != 1 {
-			t.Errorf("managed account %s has %d create events in the audit log, want 1", id, accountEvents[id])
+	wantOneCreateEach(t, "managed account", state.accounts,
+		counts(t, db, `SELECT account_id, COUNT(*) FROM audit_events WHERE action = 'managed_account.create' GROUP BY account_id`))
+	wantOneCreateEach(t, "API key", state.keys,
+		counts(t, db, `SELECT json_extract(changes, '$.api_key_id'), COUNT(*) FROM audit_events WHERE action = 'api_key.create' GROUP BY 1`))
+}
+
+// wantOneCreateEach: each object of the state (by id) has one create event
+// of the kind, and no other object has any.
+func wantOneCreateEach(t *testing.T, kind string, state map[string]string, events map[string]int) {
+	t.Helper()
+	for id := range state {
+		if events[id] != 1 {
+			t.Errorf("%s %s has %d create events in the audit log, want 1", kind, id, events[id])
 		}
-		delete(accountEvents, id)
+		delete(events, id)
 	}
-	for id, n := range accountEvents {
-		t.Errorf("the audit log has %d create events of managed account %s, which is not in the state", n, id)
-	}
-	for id := range state.keys {
-		if keyEvents[id] != 1 {
-			t.Errorf("API key %s has %d create events in the audit log, want 1", id, keyEvents[id])
-		}
-		delete(keyEvents, id)
-	}
-	for id, n := range keyEvents {
-		t.Errorf("the audit log has %d create events of API key %s, which is not in the state", n, id)
+	for id, n := range events {
+		t.Errorf("the audit log has %d create events of %s %s, which is not in the state", n, kind, id)
 	}
 }
 

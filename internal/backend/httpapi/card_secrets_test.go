@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
 )
 
@@ -21,7 +22,7 @@ import (
 // fingerprint.
 func TestNoCardNumberStoredLoggedOrEchoed(t *testing.T) {
 	srv := backendtest.Start(t)
-	var logs syncBuffer
+	var logs proc.SyncBuffer
 	ts := httptest.NewServer(httpapi.New(srv.Service, httpapi.Options{
 		OperatorKey: srv.OperatorKey, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}))

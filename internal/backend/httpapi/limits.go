@@ -49,7 +49,8 @@ func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Re
 }
 
 // Routes returns the patterns the API serves ("POST /v2/api_keys", …), in
-// the order they are registered.
+// the order they are registered. The portal's pages under /portal/ are not
+// API routes and are not listed.
 func Routes() []string {
 	s := &server{mux: newRouter()}
 	s.routes()

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,24 +10,9 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
 )
 
-// testClock is the rate limiters' clock in these tests, stopped until moved.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock() *testClock { return &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newTestClock is the rate limiters' clock in these tests, stopped until moved.
+func newTestClock() *backendtest.ManualClock {
+	return backendtest.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 func rateHeaders(r *apiResponse) (limit, remaining, reset string) {
@@ -93,7 +77,7 @@ func TestAKeyOverItsLimitIsRefused(t *testing.T) {
 	}
 	raw(t, srv, http.MethodGet, "/v2/balance", otherKey, nil).wantStatus(t, http.StatusOK)
 
-	clock.advance(time.Second)
+	clock.Advance(time.Second)
 	raw(t, srv, http.MethodGet, "/v2/balance", srv.ManagerKey, nil).wantStatus(t, http.StatusOK)
 	raw(t, srv, http.MethodGet, "/v2/balance", srv.ManagerKey, nil).wantStatus(t, http.StatusTooManyRequests)
 
@@ -131,7 +115,7 @@ func TestFailedAuthenticationIsThrottledPerAddress(t *testing.T) {
 	}
 	raw(t, srv, http.MethodGet, "/reference/price_book", srv.OperatorKey, nil).wantStatus(t, http.StatusTooManyRequests)
 
-	clock.advance(2 * time.Second)
+	clock.Advance(2 * time.Second)
 	raw(t, srv, http.MethodGet, "/v2/balance", srv.ManagerKey, nil).wantStatus(t, http.StatusOK)
 	raw(t, srv, http.MethodGet, "/v2/balance", "KEYguess3", nil).wantStatus(t, http.StatusUnauthorized)
 	raw(t, srv, http.MethodGet, "/v2/balance", "KEYguess4", nil).wantStatus(t, http.StatusTooManyRequests)

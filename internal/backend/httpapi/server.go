@@ -1,6 +1,7 @@
 // Package httpapi is the HTTP layer of the reference backend: the
-// Telnyx-compatible API under /v2, the operator API under /reference, and the
-// probes /healthz and /readyz. Handlers only decode a request, call
+// Telnyx-compatible API under /v2, the operator API under /reference, the
+// probes /healthz and /readyz, and the Mission Control portal's pages under
+// /portal/ (package portal). Handlers only decode a request, call
 // backend.Service, and encode its answer; every rule lives in the service.
 package httpapi
 
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/portal"
 )
 
 // Options configure the HTTP layer.
@@ -41,6 +43,9 @@ type Options struct {
 	// Now is the rate limiters' clock (nil: time.Now), for tests. It is not
 	// the service's clock, which tests may stop.
 	Now func() time.Time
+	// Portal configures the portal under /portal/; its Logger and Now
+	// default to the ones above.
+	Portal portal.Options
 }
 
 type server struct {
@@ -50,6 +55,8 @@ type server struct {
 	mux               *router
 	// keyLimits and authFailures are nil when their limit is off.
 	keyLimits, authFailures *limiter
+	// portal serves the pages under /portal/.
+	portal http.Handler
 }
 
 // New returns the backend's HTTP handler.
@@ -61,6 +68,14 @@ func New(svc *backend.Service, opts Options) http.Handler {
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
+	portalOpts := opts.Portal
+	if portalOpts.Logger == nil {
+		portalOpts.Logger = s.logger
+	}
+	if portalOpts.Now == nil {
+		portalOpts.Now = opts.Now
+	}
+	s.portal = portal.New(svc, portalOpts)
 	if opts.OperatorKey != "" {
 		digest := sha256.Sum256([]byte(opts.OperatorKey))
 		s.operatorKeyDigest = digest[:]
@@ -74,6 +89,10 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /openapi.yaml", s.openAPI)
+	// The portal's pages are HTML for people, not API: registered on the
+	// mux itself, they are not among the Routes that the OpenAPI document
+	// and the API's tests walk.
+	s.mux.ServeMux.HandleFunc("/portal/", func(w http.ResponseWriter, r *http.Request) { s.portal.ServeHTTP(w, r) })
 
 	s.mux.HandleFunc("GET /v2/managed_accounts", s.account(s.listManagedAccounts))
 	s.mux.HandleFunc("POST /v2/managed_accounts", s.account(s.createManagedAccount))

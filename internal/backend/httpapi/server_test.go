@@ -1,17 +1,16 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
 )
 
@@ -119,29 +118,11 @@ func TestAuthorizationHeader(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestAccessLog: one structured line per request with what identifies it,
 // and never a key, a password, a body or a query string.
 func TestAccessLog(t *testing.T) {
 	srv := backendtest.Start(t)
-	var logs syncBuffer
+	var logs proc.SyncBuffer
 	operatorKey := "operator-key-for-the-log-test"
 	ts := httptest.NewServer(httpapi.New(srv.Service, httpapi.Options{
 		OperatorKey: operatorKey, Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // ---------------------------------------------------------------- payment methods
@@ -53,7 +54,7 @@ func (t *tx) GetDefaultPaymentMethod(ctx context.Context, accountID string) (*ba
 }
 
 func (t *tx) ListPaymentMethods(ctx context.Context, accountID string, page backend.Page) ([]*backend.PaymentMethod, int, error) {
-	if err := checkPage(page); err != nil {
+	if err := sqlstore.CheckPage(page); err != nil {
 		return nil, 0, fmt.Errorf("postgres: list payment methods: %w", err)
 	}
 	total, err := t.CountPaymentMethods(ctx, accountID)
@@ -145,7 +146,7 @@ func (t *tx) InsertTransaction(ctx context.Context, tr *backend.Transaction) err
 }
 
 func (t *tx) ListTransactions(ctx context.Context, accountID string, page backend.Page) ([]*backend.Transaction, int, error) {
-	if err := checkPage(page); err != nil {
+	if err := sqlstore.CheckPage(page); err != nil {
 		return nil, 0, fmt.Errorf("postgres: list transactions: %w", err)
 	}
 	total, err := t.count(ctx, "count transactions", `SELECT COUNT(*) FROM payment_transactions WHERE account_id = $1`, accountID)

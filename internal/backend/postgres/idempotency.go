@@ -2,23 +2,18 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
-
-// savepointSeq names savepoints uniquely, so that nested savepoints never
-// shadow one another.
-var savepointSeq atomic.Uint64
 
 // Nested runs fn inside a SAVEPOINT of this transaction.
 func (t *tx) Nested(ctx context.Context, fn func(backend.Tx) error) error {
-	name := fmt.Sprintf("nested_%d", savepointSeq.Add(1))
+	name := sqlstore.SavepointName()
 	if _, err := t.exec(ctx, "savepoint", "SAVEPOINT "+name); err != nil {
 		return err
 	}
@@ -29,7 +24,7 @@ func (t *tx) Nested(ctx context.Context, fn func(backend.Tx) error) error {
 		// ROLLBACK TO keeps the savepoint open; RELEASE then ends it. One
 		// round trip: the simple protocol runs both.
 		if _, rbErr := t.exec(ctx, "roll back to savepoint", "ROLLBACK TO "+name+"; RELEASE "+name); rbErr != nil {
-			return fmt.Errorf("%w: %w (after: %s)", backend.ErrNestedRollback, rbErr, err.Error())
+			return sqlstore.NestedRollbackFailed(rbErr, err)
 		}
 		return err // unchanged, so domain errors reach the caller as they are
 	}

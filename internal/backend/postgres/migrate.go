@@ -2,76 +2,24 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"regexp"
-	"slices"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/migrations"
 )
 
-// Migrations are numbered SQL files, applied in order, each in a transaction
-// of its own. A file once released is never edited: a change is a new file.
+// Migrations are numbered SQL files (see package migrations), applied in
+// order, each in a transaction of its own.
 //
 //go:embed migrations/*.sql
 var embeddedMigrations embed.FS
 
-var migrationFiles = mustSub(embeddedMigrations, "migrations")
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // dir is a constant that the embed directive guarantees
-	}
-	return sub
-}
-
-var migrationName = regexp.MustCompile(`^([0-9]{4})_[a-z0-9_]+\.sql$`)
-
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads and orders the migrations in fsys, refusing misnamed
-// files and duplicate versions.
-func loadMigrations(fsys fs.FS) ([]migration, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, err
-	}
-	var out []migration
-	for _, e := range entries {
-		m := migrationName.FindStringSubmatch(e.Name())
-		if m == nil || e.IsDir() {
-			return nil, fmt.Errorf("migration file %q is not named NNNN_description.sql", e.Name())
-		}
-		v, _ := strconv.Atoi(m[1])
-		if v == 0 {
-			return nil, fmt.Errorf("migration file %q: versions start at 0001", e.Name())
-		}
-		body, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: path.Base(e.Name()), sql: string(body)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	for i := 1; i < len(out); i++ {
-		if out[i].version == out[i-1].version {
-			return nil, fmt.Errorf("migrations %q and %q have the same version", out[i-1].name, out[i].name)
-		}
-	}
-	return out, nil
-}
+var migrationFiles = migrations.MustSub(embeddedMigrations, "migrations")
 
 // migrate applies the migrations of fsys that the database has not recorded
 // in schema_migrations yet, on a connection of its own that holds the
@@ -79,7 +27,7 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // migrates waits, then finds every version recorded. The lock goes with the
 // connection, so a replica that dies mid-way does not leave it held.
 func migrate(ctx context.Context, cfg *pgx.ConnConfig, fsys fs.FS) (err error) {
-	migrations, err := loadMigrations(fsys)
+	known, err := migrations.Load(fsys)
 	if err != nil {
 		return err
 	}
@@ -114,46 +62,42 @@ func migrate(ctx context.Context, cfg *pgx.ConnConfig, fsys fs.FS) (err error) {
 		return fmt.Errorf("read schema versions: %w", err)
 	}
 	applied := map[int]bool{}
+	latest := 0
 	for _, v := range versions {
 		applied[int(v)] = true
-		if len(migrations) > 0 && int(v) > migrations[len(migrations)-1].version {
-			return fmt.Errorf("the database is at schema version %d, newer than this program knows (%d): use a newer release",
-				v, migrations[len(migrations)-1].version)
-		}
+		latest = max(latest, int(v))
 	}
-	for _, m := range migrations {
-		if applied[m.version] {
+	if err := migrations.CheckStored(latest, known); err != nil {
+		return err
+	}
+	for _, m := range known {
+		if applied[m.Version] {
 			continue
 		}
 		if err := applyMigration(ctx, conn, m); err != nil {
-			return fmt.Errorf("%s: %w", m.name, err)
+			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, conn *pgx.Conn, m migration) error {
+func applyMigration(ctx context.Context, conn *pgx.Conn, m migrations.Migration) error {
 	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 		// No arguments: the simple protocol, which runs every statement of the file.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, m.version, time.Now())
+		_, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`, m.Version, time.Now())
 		return err
 	})
 }
 
-// MigrationsDigest identifies the schema the embedded migrations build (a
-// hex SHA-256 of their names and contents), so that tests can keep one
-// migrated template database per schema.
+// MigrationsDigest identifies the schema the embedded migrations build, so
+// that tests can keep one migrated template database per schema.
 func MigrationsDigest() (string, error) {
-	migrations, err := loadMigrations(migrationFiles)
+	known, err := migrations.Load(migrationFiles)
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	for _, m := range migrations {
-		fmt.Fprintf(h, "%s\x00%d\x00%s\x00", m.name, len(m.sql), m.sql)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return migrations.Digest(known), nil
 }

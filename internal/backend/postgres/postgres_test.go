@@ -61,13 +61,19 @@ func TestConformance(t *testing.T) {
 // manager stores a manager account and returns its id.
 func manager(t *testing.T, db backend.Store) string {
 	t.Helper()
-	now := time.Now()
-	a := &backend.Account{ID: uuid.NewString(), Email: uuid.NewString() + "@example.com", OrganizationName: "M",
-		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	a := account("", uuid.NewString()+"@example.com", "M")
 	if err := db.WriteTx(t.Context(), func(tx backend.Tx) error { return tx.InsertAccount(t.Context(), a) }); err != nil {
 		t.Fatalf("insert account: %v", err)
 	}
 	return a.ID
+}
+
+// account is an enabled account, managed by managerID unless it is "", not
+// stored yet.
+func account(managerID, email, organization string) *backend.Account {
+	now := time.Now()
+	return &backend.Account{ID: uuid.NewString(), ManagerID: managerID, Email: email, OrganizationName: organization,
+		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
 }
 
 func entry(accountID string, amount backend.Money) *backend.LedgerEntry {
@@ -524,9 +530,7 @@ func TestUnreachableServerIsUnavailable(t *testing.T) {
 func TestUnstorableText(t *testing.T) {
 	db := open(t)
 	m := manager(t, db)
-	now := time.Now()
-	listed := &backend.Account{ID: uuid.NewString(), ManagerID: m, Email: "nul@example.com", OrganizationName: "nul",
-		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	listed := account(m, "nul@example.com", "nul")
 	if err := db.WriteTx(t.Context(), func(tx backend.Tx) error { return tx.InsertAccount(t.Context(), listed) }); err != nil {
 		t.Fatal(err)
 	}
@@ -552,8 +556,7 @@ func TestUnstorableText(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	a := &backend.Account{ID: uuid.NewString(), ManagerID: m, Email: "other@example.com", OrganizationName: "a\x00b",
-		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	a := account(m, "other@example.com", "a\x00b")
 	err := db.WriteTx(t.Context(), func(tx backend.Tx) error { return tx.InsertAccount(t.Context(), a) })
 	if backend.ErrorKind(err) != backend.EINVALID {
 		t.Errorf("an organization name with a NUL: %v, want EINVALID", err)
@@ -570,8 +573,7 @@ func TestAppendOnlyTables(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now()
 	m := manager(t, db)
-	a := &backend.Account{ID: uuid.NewString(), ManagerID: m, Email: "a@example.com", OrganizationName: "A",
-		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	a := account(m, "a@example.com", "A")
 	pm := &backend.PaymentMethod{ID: uuid.NewString(), AccountID: m, Type: backend.PaymentMethodCard,
 		Card:    backend.Card{Brand: "visa", Last4: "4242", ExpMonth: 1, ExpYear: 2040, Fingerprint: "f"},
 		Billing: backend.BillingDetails{Name: "N", Country: "US"}, Default: true, CreatedAt: now, UpdatedAt: now}

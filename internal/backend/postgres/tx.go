@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // ---------------------------------------------------------------- statements
@@ -191,21 +190,6 @@ func storable(values ...string) bool {
 	return true
 }
 
-// checkPage refuses pages whose offset cannot be computed; the domain has
-// already refused them, so this only guards against a caller's bug.
-func checkPage(p backend.Page) error {
-	if p.Number < 1 || p.Size < 1 || p.Number-1 > math.MaxInt/p.Size {
-		return fmt.Errorf("invalid page %+v", p)
-	}
-	return nil
-}
-
-// escapeLike makes the LIKE wildcards % and _ (and the escape character
-// itself) in user input match literally.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // conflictIs is an onConflict of execGuarded that returns err.
 func conflictIs(err error) func() error { return func() error { return err } }
 
@@ -293,13 +277,13 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery, p *pa
 		where = append(where, "lower(email) = lower("+p.add(q.EmailEq)+")")
 	}
 	if q.EmailContains != "" {
-		where = append(where, `lower(email) LIKE '%' || lower(`+p.add(escapeLike(q.EmailContains))+`) || '%' ESCAPE '\'`)
+		where = append(where, `lower(email) LIKE '%' || lower(`+p.add(sqlstore.EscapeLike(q.EmailContains))+`) || '%' ESCAPE '\'`)
 	}
 	if q.OrganizationEq != "" {
 		where = append(where, "organization_name = "+p.add(q.OrganizationEq))
 	}
 	if q.OrganizationContains != "" {
-		where = append(where, `lower(organization_name) LIKE '%' || lower(`+p.add(escapeLike(q.OrganizationContains))+`) || '%' ESCAPE '\'`)
+		where = append(where, `lower(organization_name) LIKE '%' || lower(`+p.add(sqlstore.EscapeLike(q.OrganizationContains))+`) || '%' ESCAPE '\'`)
 	}
 	switch {
 	case len(q.Statuses) > 0:
@@ -316,25 +300,15 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery, p *pa
 }
 
 func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backend.ManagedAccountQuery) ([]*backend.Account, int, error) {
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("postgres: list managed accounts: %w", err)
 	}
-	var order string
-	switch q.Sort.Field {
-	case "", "created_at":
-		order = "created_at"
-	case "email":
-		// Emails are unique case-insensitively, so sort them that way too.
-		order = "lower(email)"
-	default:
-		return nil, 0, fmt.Errorf("postgres: list managed accounts: unknown sort field %q", q.Sort.Field)
+	order, err := sqlstore.ManagedAccountOrder(q.Sort)
+	if err != nil {
+		return nil, 0, fmt.Errorf("postgres: list managed accounts: %w", err)
 	}
 	if q.MatchNone || !storable(managerID, q.EmailEq, q.EmailContains, q.OrganizationEq, q.OrganizationContains) {
 		return []*backend.Account{}, 0, nil
-	}
-	dir := "ASC"
-	if q.Sort.Descending {
-		dir = "DESC"
 	}
 	var p params
 	where := managedAccountFilter(managerID, q, &p)
@@ -342,11 +316,9 @@ func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backen
 	if err != nil {
 		return nil, 0, err
 	}
-	// The tie-break follows the sort direction, so a descending list is the
-	// exact reverse of the ascending one.
 	limit, offset := p.add(q.Page.Size), p.add(q.Page.Offset())
 	list, err := queryAll(ctx, t, "list managed accounts", scanAccount, `SELECT `+accountColumns+` FROM accounts WHERE `+where+
-		` ORDER BY `+order+` `+dir+`, id `+dir+` LIMIT `+limit+` OFFSET `+offset, p...)
+		` ORDER BY `+order+` LIMIT `+limit+` OFFSET `+offset, p...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -393,27 +365,8 @@ func scanAccount(row pgx.Row) (*backend.Account, error) {
 const apiKeyColumns = `id, account_id, kind, hash, sealed, masked, status, description, tags,
 	expires_at, last_used_at, created_at, updated_at, issued_by`
 
-func encodeTags(tags []string) (string, error) {
-	if tags == nil {
-		tags = []string{}
-	}
-	b, err := json.Marshal(tags)
-	if err != nil {
-		return "", fmt.Errorf("postgres: encode tags: %w", err)
-	}
-	return string(b), nil
-}
-
-// issuedBy defaults an unset issuer to the account owner.
-func issuedBy(s string) string {
-	if s == "" {
-		return backend.ChangeByAccountOwner
-	}
-	return s
-}
-
 func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
-	tags, err := encodeTags(k.Tags)
+	tags, err := sqlstore.EncodeTags(k.Tags)
 	if err != nil {
 		return err
 	}
@@ -425,7 +378,7 @@ func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
 	tag, err := t.exec(ctx, "insert api key", with+`INSERT INTO api_keys (`+apiKeyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
 		k.ID, k.AccountID, string(k.Kind), k.Hash, k.Sealed, k.MaskedKey, string(k.Status), k.Description, tags,
-		k.ExpiresAt, k.LastUsedAt, k.CreatedAt, k.UpdatedAt, issuedBy(k.IssuedBy))
+		k.ExpiresAt, k.LastUsedAt, k.CreatedAt, k.UpdatedAt, sqlstore.IssuedBy(k.IssuedBy))
 	if err != nil {
 		return err
 	}
@@ -463,7 +416,7 @@ func (t *tx) GetPrimaryKey(ctx context.Context, accountID string) (*backend.APIK
 }
 
 func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
-	tags, err := encodeTags(k.Tags)
+	tags, err := sqlstore.EncodeTags(k.Tags)
 	if err != nil {
 		return err
 	}
@@ -492,9 +445,9 @@ func scanAPIKey(row pgx.Row) (*backend.APIKey, error) {
 		return nil, err
 	}
 	k.Kind, k.Status = backend.KeyKind(kind), backend.KeyStatus(status)
-	k.Tags = []string{}
-	if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
-		return nil, fmt.Errorf("stored tags: %w", err)
+	var err error
+	if k.Tags, err = sqlstore.DecodeTags(tags); err != nil {
+		return nil, err
 	}
 	k.ExpiresAt, k.LastUsedAt = utcPtr(k.ExpiresAt), utcPtr(k.LastUsedAt)
 	k.CreatedAt, k.UpdatedAt = k.CreatedAt.UTC(), k.UpdatedAt.UTC()
@@ -519,7 +472,7 @@ func apiKeyFilter(accountID string, q backend.APIKeyQuery, p *params) string {
 }
 
 func (t *tx) ListAPIKeys(ctx context.Context, accountID string, q backend.APIKeyQuery) ([]*backend.APIKey, int, error) {
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("postgres: list api keys: %w", err)
 	}
 	if !storable(accountID, string(q.Kind), string(q.Status)) {
@@ -605,18 +558,14 @@ func (t *tx) InsertAuditEvent(ctx context.Context, e *backend.AuditEvent) error 
 	if err := checkTime("created_at", e.CreatedAt); err != nil {
 		return err
 	}
-	changes := e.Changes
-	if changes == nil {
-		changes = map[string]any{}
-	}
-	body, err := json.Marshal(changes)
+	changes, err := sqlstore.EncodeAuditChanges(e.Changes)
 	if err != nil {
-		return fmt.Errorf("postgres: encode audit changes: %w", err)
+		return fmt.Errorf("postgres: %w", err)
 	}
 	tag, err := t.exec(ctx, "insert audit event", `INSERT INTO audit_events
 		(id, account_id, actor_account_id, change_made_by, action, changes, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, string(body), e.CreatedAt)
+		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, e.CreatedAt)
 	if err != nil {
 		return err
 	}
@@ -645,7 +594,7 @@ func auditFilter(q backend.AuditQuery, p *params) string {
 }
 
 func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*backend.AuditEvent, int, error) {
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("postgres: list audit events: %w", err)
 	}
 	if !storable(q.ManagerScope, q.AccountID) {
@@ -679,8 +628,9 @@ func scanAuditEvent(row pgx.Row) (*backend.AuditEvent, error) {
 	if actor != nil {
 		e.ActorAccountID = *actor
 	}
-	if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-		return nil, fmt.Errorf("stored changes: %w", err)
+	var err error
+	if e.Changes, err = sqlstore.DecodeAuditChanges(changes); err != nil {
+		return nil, err
 	}
 	e.CreatedAt = e.CreatedAt.UTC()
 	return &e, nil

@@ -24,8 +24,7 @@ func TestReportsNeverReadUsageEvents(t *testing.T) {
 	ctx := t.Context()
 	now := time.Now()
 	m := manager(t, owner)
-	a := &backend.Account{ID: uuid.NewString(), ManagerID: m, Email: "a@example.com", OrganizationName: "A",
-		Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+	a := account(m, "a@example.com", "A")
 	event := &backend.UsageEvent{ID: uuid.NewString(), AccountID: a.ID, ManagerID: m, Product: "voice",
 		OccurredAt: time.Date(2025, 1, 10, 12, 0, 0, 0, time.UTC), Direction: "outbound", CountryISO: "US",
 		ProductName: "pstn", BilledSec: 60, Cost: 9_000, RateSource: backend.ScopeList, IngestedAt: now}

@@ -22,8 +22,7 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	managedOf := func(managerID string) *backend.Account {
-		return &backend.Account{ID: uuid.NewString(), ManagerID: managerID, Email: uuid.NewString() + "@example.com",
-			OrganizationName: "Managed", Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}
+		return account(managerID, uuid.NewString()+"@example.com", "Managed")
 	}
 	for _, tc := range []struct {
 		name string

@@ -1,96 +1,40 @@
 package replicatest_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 )
 
-// The backend binary is built once for the whole test binary, into a folder
-// that TestMain removes.
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildPath string
-	buildErr  error
-)
+// The backend binary is built once for the whole test binary, as an
+// operator would deploy it.
+var backendBuild = proc.Builder{Name: "reference-backend", Package: proc.BackendPackage}
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if buildDir != "" {
-		_ = os.RemoveAll(buildDir)
-	}
+	backendBuild.Remove()
 	os.Exit(code)
-}
-
-// backendBinary builds cmd/reference-backend, as an operator would deploy it.
-func backendBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		goTool, err := exec.LookPath("go")
-		if err != nil {
-			buildErr = fmt.Errorf("the go command is not on PATH: %w", err)
-			return
-		}
-		if buildDir, buildErr = os.MkdirTemp("", "replicatest-"); buildErr != nil {
-			return
-		}
-		buildPath = filepath.Join(buildDir, "reference-backend")
-		cmd := exec.Command(goTool, "build", "-o", buildPath,
-			"github.com/managedaccounts/terraform-provider-telnyx/cmd/reference-backend")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatalf("build reference-backend: %v", buildErr)
-	}
-	return buildPath
-}
-
-// syncBuffer collects a process's log, written from its reader goroutine.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // replica is one `reference-backend serve` process.
 type replica struct {
-	name string
-	url  string // http://127.0.0.1:PORT
-	cmd  *exec.Cmd
-	logs *syncBuffer
-	done chan error // the process's exit, once
+	name    string
+	url     string // http://127.0.0.1:PORT
+	backend *proc.Backend
+	logs    *proc.SyncBuffer
 }
 
 // replicaEnv configures every replica alike: one database, one server
@@ -103,19 +47,30 @@ type replicaEnv struct {
 	bootstrapEmail string
 }
 
+// newReplicaEnv is a configuration on database with fresh secrets.
+func newReplicaEnv(database string) replicaEnv {
+	return replicaEnv{
+		database:       database,
+		serverSecret:   proc.RandomHex(32),
+		operatorKey:    "op-" + proc.RandomHex(16),
+		bootstrapKey:   "KEYbootstrap" + proc.RandomHex(16),
+		bootstrapEmail: "bootstrap-" + proc.RandomHex(4) + "@example.com",
+	}
+}
+
 // startReplicas starts n replicas at the same moment (so that their
 // migrations and bootstraps race, as when a deployment starts) and waits
-// until each listens. They are stopped, with SIGTERM, when the test ends.
+// until each answers. They are stopped, with SIGTERM, when the test ends.
 func startReplicas(t *testing.T, n int, env replicaEnv) []*replica {
 	t.Helper()
-	bin := backendBinary(t)
-	replicas := make([]*replica, n)
-	listening := make(chan error, n)
-	for i := range replicas {
-		r := &replica{name: fmt.Sprintf("replica-%d", i+1), logs: &syncBuffer{}, done: make(chan error, 1)}
-		replicas[i] = r
-		r.cmd = exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--log-level", "info")
-		r.cmd.Env = append(environWithout("REFERENCE_BACKEND_"),
+	bin, err := backendBuild.Path()
+	if err != nil {
+		t.Fatalf("build reference-backend: %v", err)
+	}
+	opts := proc.Options{
+		Binary: bin,
+		Args:   []string{"--log-level", "info"},
+		Env: append(proc.EnvironWithout("REFERENCE_BACKEND_"),
 			"REFERENCE_BACKEND_DATABASE="+env.database,
 			"REFERENCE_BACKEND_SERVER_SECRET="+env.serverSecret,
 			"REFERENCE_BACKEND_OPERATOR_KEY="+env.operatorKey,
@@ -129,16 +84,29 @@ func startReplicas(t *testing.T, n int, env replicaEnv) []*replica {
 			// per-address limits, tested elsewhere, would only get in the way.
 			"REFERENCE_BACKEND_RATE_LIMIT=0",
 			"REFERENCE_BACKEND_AUTH_FAILURE_RATE_LIMIT=0",
-		)
-		stderr, err := r.cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
+		),
+	}
+	replicas := make([]*replica, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range replicas {
+		r := &replica{name: fmt.Sprintf("replica-%d", i+1), logs: &proc.SyncBuffer{}}
+		replicas[i] = r
+		wg.Go(func() {
+			o := opts
+			o.Log = r.logs
+			if r.backend, errs[i] = proc.Start(context.Background(), o); errs[i] != nil {
+				errs[i] = fmt.Errorf("start %s: %w", r.name, errs[i])
+				return
+			}
+			r.url = r.backend.URL
+		})
+	}
+	wg.Wait()
+	for _, r := range replicas {
+		if r.backend != nil {
+			t.Cleanup(func() { r.stop(t) })
 		}
-		if err := r.cmd.Start(); err != nil {
-			t.Fatalf("start %s: %v", r.name, err)
-		}
-		go r.readLog(stderr, listening)
-		t.Cleanup(func() { r.stop(t) })
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -147,76 +115,16 @@ func startReplicas(t *testing.T, n int, env replicaEnv) []*replica {
 			}
 		}
 	})
-	timeout := time.After(60 * time.Second)
-	for range n {
-		select {
-		case err := <-listening:
-			if err != nil {
-				t.Fatal(err)
-			}
-		case <-timeout:
-			t.Fatal("the replicas did not start within 60s")
-		}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	return replicas
 }
 
-// environWithout is this process's environment without the variables that
-// start with prefix, so that a developer's settings do not reach the replicas.
-func environWithout(prefix string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, prefix) {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
-// readLog copies the replica's JSON log into r.logs and reports, once, the
-// address it listens on (or why it never will).
-func (r *replica) readLog(stderr io.Reader, listening chan<- error) {
-	reported := false
-	scanner := bufio.NewScanner(stderr)
-	scanner.Buffer(make([]byte, 64<<10), 1<<20)
-	for scanner.Scan() {
-		line := scanner.Bytes()
-		_, _ = r.logs.Write(append(line, '\n'))
-		if reported {
-			continue
-		}
-		var entry struct {
-			Msg  string `json:"msg"`
-			Addr string `json:"addr"`
-		}
-		if json.Unmarshal(line, &entry) == nil && entry.Msg == "reference backend listening" {
-			r.url = "http://" + entry.Addr
-			reported = true
-			listening <- nil
-		}
-	}
-	err := r.cmd.Wait()
-	if !reported {
-		listening <- fmt.Errorf("%s exited before listening (%w):\n%s", r.name, err, r.logs)
-	}
-	r.done <- err
-}
-
 // stop sends SIGTERM, as an orchestrator does, and waits for the drain.
 func (r *replica) stop(t *testing.T) {
-	if r.cmd.Process == nil {
-		return
-	}
-	_ = r.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-r.done:
-		r.done <- err
-		if err != nil {
-			t.Errorf("%s did not stop cleanly: %v", r.name, err)
-		}
-	case <-time.After(40 * time.Second):
-		_ = r.cmd.Process.Kill()
-		t.Errorf("%s did not stop within 40s of SIGTERM", r.name)
+	if err := r.backend.Stop(40 * time.Second); err != nil {
+		t.Errorf("%s did not stop cleanly: %v", r.name, err)
 	}
 }
 
@@ -341,15 +249,6 @@ func must(ctx context.Context, t *testing.T, want int, method, url, key string, 
 		t.Fatalf("%s %s: %s; want %d", method, url, a, want)
 	}
 	return a
-}
-
-func randomHex(t *testing.T, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(b)
 }
 
 // cardBody is a payment method with a test card that is always accepted.

@@ -40,13 +40,7 @@ const (
 // stays 200, and requests succeed again by themselves, with nothing restarted.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	database := pgtest.NewDatabase(t)
-	env := replicaEnv{
-		database:       database,
-		serverSecret:   randomHex(t, 32),
-		operatorKey:    "op-" + randomHex(t, 16),
-		bootstrapKey:   "KEYbootstrap" + randomHex(t, 16),
-		bootstrapEmail: "bootstrap-" + randomHex(t, 4) + "@example.com",
-	}
+	env := newReplicaEnv(database)
 	r := startReplicas(t, 1, env)[0]
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres/pgtest"
 )
 
@@ -46,14 +47,7 @@ const (
 // once, and a revoked key is refused by both replicas as soon as the revoke
 // returns.
 func TestReplicasShareOneDatabase(t *testing.T) {
-	database := pgtest.NewDatabase(t)
-	env := replicaEnv{
-		database:       database,
-		serverSecret:   randomHex(t, 32),
-		operatorKey:    "op-" + randomHex(t, 16),
-		bootstrapKey:   "KEYbootstrap" + randomHex(t, 16),
-		bootstrapEmail: "bootstrap-" + randomHex(t, 4) + "@example.com",
-	}
+	env := newReplicaEnv(pgtest.NewDatabase(t))
 	replicas := startReplicas(t, 2, env)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
@@ -87,7 +81,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 		must(ctx, t, http.StatusOK, http.MethodPost, on(i).url+"/v2/api_keys", racing.key, map[string]any{"description": "to revoke"}).decode(t, &k)
 		keys[i] = issuedKey{k.ID, k.APIKey}
 	}
-	runID := randomHex(t, 4)
+	runID := proc.RandomHex(4)
 	occurred := time.Now().UTC().Add(-time.Hour).Format(time.RFC3339)
 	batch := make([]map[string]any, usageEvents)
 	for i := range batch {
@@ -295,7 +289,7 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 	}
 
 	// And what is stored, read straight from the database.
-	db := connect(ctx, t, database)
+	db := connect(ctx, t, env.database)
 	wantLedger(ctx, t, db, racing.id, wantRacing, topUps+repeatedTopUps+adjustments)
 	wantLedger(ctx, t, db, recharged.id, wantRecharged, 1+rechargeCharges+wantRecharges)
 	var autoCount, autoWrong int
@@ -344,7 +338,7 @@ func newManager(ctx context.Context, t *testing.T, r *replica, operatorKey strin
 		APIKey string `json:"api_key"`
 	}
 	must(ctx, t, http.StatusCreated, http.MethodPost, r.url+"/reference/accounts", operatorKey, map[string]any{
-		"email": "manager-" + randomHex(t, 6) + "@example.com", "managed_account_limit": limit,
+		"email": "manager-" + proc.RandomHex(6) + "@example.com", "managed_account_limit": limit,
 	}).decode(t, &m)
 	return account{m.ID, m.APIKey}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // ---------------------------------------------------------------- payment methods
@@ -51,7 +52,7 @@ func (t *tx) GetDefaultPaymentMethod(ctx context.Context, accountID string) (*ba
 }
 
 func (t *tx) ListPaymentMethods(ctx context.Context, accountID string, page backend.Page) ([]*backend.PaymentMethod, int, error) {
-	if err := checkPage(page); err != nil {
+	if err := sqlstore.CheckPage(page); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: list payment methods: %w", err)
 	}
 	total, err := t.CountPaymentMethods(ctx, accountID)
@@ -180,7 +181,7 @@ func (t *tx) InsertTransaction(ctx context.Context, tr *backend.Transaction) err
 }
 
 func (t *tx) ListTransactions(ctx context.Context, accountID string, page backend.Page) ([]*backend.Transaction, int, error) {
-	if err := checkPage(page); err != nil {
+	if err := sqlstore.CheckPage(page); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: list transactions: %w", err)
 	}
 	var total int

@@ -7,19 +7,20 @@ import (
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/migrations"
 )
 
 // migrationsBefore is the shipped migrations older than version.
 func migrationsBefore(t *testing.T, version int) fstest.MapFS {
 	t.Helper()
-	all, err := loadMigrations(migrationFiles)
+	all, err := migrations.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := fstest.MapFS{}
 	for _, m := range all {
-		if m.version < version {
-			out[m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+		if m.Version < version {
+			out[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 	}
 	return out

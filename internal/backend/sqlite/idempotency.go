@@ -4,30 +4,25 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
-
-// savepointSeq names savepoints uniquely, so that nested savepoints never
-// shadow one another.
-var savepointSeq atomic.Uint64
 
 // Nested runs fn inside a SAVEPOINT of this transaction.
 func (t *tx) Nested(ctx context.Context, fn func(backend.Tx) error) error {
-	name := fmt.Sprintf("nested_%d", savepointSeq.Add(1))
+	name := sqlstore.SavepointName()
 	if _, err := t.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return dbError("savepoint", err)
 	}
 	if err := fn(t); err != nil {
 		// ROLLBACK TO keeps the savepoint open; RELEASE then ends it.
 		if _, rbErr := t.tx.ExecContext(ctx, "ROLLBACK TO "+name); rbErr != nil {
-			return fmt.Errorf("%w: %w (after: %s)", backend.ErrNestedRollback, rbErr, err.Error())
+			return sqlstore.NestedRollbackFailed(rbErr, err)
 		}
 		if _, relErr := t.tx.ExecContext(ctx, "RELEASE "+name); relErr != nil {
-			return fmt.Errorf("%w: %w (after: %s)", backend.ErrNestedRollback, relErr, err.Error())
+			return sqlstore.NestedRollbackFailed(relErr, err)
 		}
 		return err // unchanged, so domain errors reach the caller as they are
 	}
@@ -116,12 +111,5 @@ func oneRow(res sql.Result, err error, op, what string) error {
 	if err != nil {
 		return dbError(op, err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return dbError(op, err)
-	}
-	if n == 0 {
-		return backend.NotFound(what)
-	}
-	return nil
+	return expectOneRow(res, what, op)
 }

@@ -21,6 +21,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/migrations"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/storetest"
 )
 
@@ -115,7 +116,7 @@ func TestForeignKeysAreEnforced(t *testing.T) {
 
 func TestMigrationsAppliedOnceAndIdempotentOnReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reference.db")
-	all, err := loadMigrations(migrationFiles)
+	all, err := migrations.Load(migrationFiles)
 	if err != nil || len(all) == 0 {
 		t.Fatalf("embedded migrations: %d, %v", len(all), err)
 	}
@@ -182,7 +183,7 @@ func TestConcurrentOpensOfANewFileMigrateOnce(t *testing.T) {
 	if err := dbs[0].reader.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if all, _ := loadMigrations(migrationFiles); n != len(all) {
+	if all, _ := migrations.Load(migrationFiles); n != len(all) {
 		t.Errorf("schema_migrations has %d rows, want %d", n, len(all))
 	}
 }
@@ -212,13 +213,13 @@ func TestMigrateAppliesNewVersionsAndRollsBackAFailedOne(t *testing.T) {
 	}
 	_ = rows.Close()
 	// Every shipped migration stays recorded, 0900 is added, 0901 is not.
-	shipped, err := loadMigrations(migrationFiles)
+	shipped, err := migrations.Load(migrationFiles)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want []int
 	for _, m := range shipped {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	want = append(want, 900)
 	if !slices.Equal(versions, want) {
@@ -259,25 +260,6 @@ func TestNewerSchemaIsRefused(t *testing.T) {
 			_ = db.Close()
 		}
 		t.Fatalf("Open of a newer schema: %v, want an error naming version 9999", err)
-	}
-}
-
-func TestLoadMigrationsRejectsBadFiles(t *testing.T) {
-	for name, fsys := range map[string]fstest.MapFS{
-		"unnumbered":     {"init.sql": {}},
-		"short number":   {"1_init.sql": {}},
-		"not sql":        {"0001_init.txt": {}},
-		"version zero":   {"0000_init.sql": {}},
-		"same version":   {"0001_a.sql": {}, "0001_b.sql": {}},
-		"capital letter": {"0001_Init.sql": {}},
-	} {
-		if _, err := loadMigrations(fsys); err == nil {
-			t.Errorf("%s: loadMigrations accepted %v", name, fsys)
-		}
-	}
-	got, err := loadMigrations(fstest.MapFS{"0010_b.sql": {Data: []byte("b")}, "0002_a.sql": {Data: []byte("a")}})
-	if err != nil || len(got) != 2 || got[0].version != 2 || got[1].version != 10 {
-		t.Errorf("loadMigrations = %+v, %v; want versions 2 then 10", got, err)
 	}
 }
 

@@ -3,14 +3,13 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // tx implements backend.Tx over one database/sql transaction.
@@ -154,7 +153,7 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (stri
 	}
 	if q.EmailContains != "" {
 		where = append(where, `lower(email) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
-		args = append(args, escapeLike(q.EmailContains))
+		args = append(args, sqlstore.EscapeLike(q.EmailContains))
 	}
 	if q.OrganizationEq != "" {
 		where = append(where, "organization_name = ?")
@@ -162,7 +161,7 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (stri
 	}
 	if q.OrganizationContains != "" {
 		where = append(where, `lower(organization_name) LIKE '%' || lower(?) || '%' ESCAPE '\'`)
-		args = append(args, escapeLike(q.OrganizationContains))
+		args = append(args, sqlstore.EscapeLike(q.OrganizationContains))
 	}
 	switch {
 	case len(q.Statuses) > 0:
@@ -179,41 +178,16 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (stri
 	return strings.Join(where, " AND "), args
 }
 
-// escapeLike makes the LIKE wildcards % and _ (and the escape character
-// itself) in user input match literally.
-// checkPage refuses pages whose offset cannot be computed; the domain has
-// already refused them, so this only guards against a caller's bug.
-func checkPage(p backend.Page) error {
-	if p.Number < 1 || p.Size < 1 || p.Number-1 > math.MaxInt/p.Size {
-		return fmt.Errorf("invalid page %+v", p)
-	}
-	return nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backend.ManagedAccountQuery) ([]*backend.Account, int, error) {
 	if q.MatchNone {
 		return []*backend.Account{}, 0, nil
 	}
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: list managed accounts: %w", err)
 	}
-	var order string
-	switch q.Sort.Field {
-	case "", "created_at":
-		order = "created_at"
-	case "email":
-		// Emails are unique case-insensitively, so sort them that way too.
-		order = "lower(email)"
-	default:
-		return nil, 0, fmt.Errorf("sqlite: list managed accounts: unknown sort field %q", q.Sort.Field)
-	}
-	dir := "ASC"
-	if q.Sort.Descending {
-		dir = "DESC"
+	order, err := sqlstore.ManagedAccountOrder(q.Sort)
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list managed accounts: %w", err)
 	}
 	where, args := managedAccountFilter(managerID, q)
 
@@ -221,11 +195,9 @@ func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backen
 	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, dbError("count managed accounts", err)
 	}
-	// The tie-break follows the sort direction, so a descending list is the
-	// exact reverse of the ascending one.
 	//nolint:gosec // G202: only constant SQL fragments are joined; every value is a placeholder
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+where+
-		` ORDER BY `+order+` `+dir+`, id `+dir+` LIMIT ? OFFSET ?`,
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`,
 		append(args, q.Page.Size, q.Page.Offset())...)
 	if err != nil {
 		return nil, 0, dbError("list managed accounts", err)
@@ -313,19 +285,8 @@ func scanOneAccount(row *sql.Row, op string) (*backend.Account, error) {
 const apiKeyColumns = `id, account_id, kind, hash, sealed, masked, status, description, tags,
 	expires_at, last_used_at, created_at, updated_at, issued_by`
 
-func encodeTags(tags []string) (string, error) {
-	if tags == nil {
-		tags = []string{}
-	}
-	b, err := json.Marshal(tags)
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode tags: %w", err)
-	}
-	return string(b), nil
-}
-
 func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
-	tags, err := encodeTags(k.Tags)
+	tags, err := sqlstore.EncodeTags(k.Tags)
 	if err != nil {
 		return err
 	}
@@ -346,7 +307,7 @@ func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO api_keys (`+apiKeyColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.AccountID, string(k.Kind), k.Hash, k.Sealed, k.MaskedKey, string(k.Status), k.Description, tags,
-		expires, lastUsed, formatTime(k.CreatedAt), formatTime(k.UpdatedAt), issuedBy(k.IssuedBy))
+		expires, lastUsed, formatTime(k.CreatedAt), formatTime(k.UpdatedAt), sqlstore.IssuedBy(k.IssuedBy))
 	if isUniqueViolation(err) {
 		return conflict("An API key with this id or hash, or an active primary key for this account,")
 	}
@@ -375,7 +336,7 @@ func (t *tx) GetPrimaryKey(ctx context.Context, accountID string) (*backend.APIK
 }
 
 func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
-	tags, err := encodeTags(k.Tags)
+	tags, err := sqlstore.EncodeTags(k.Tags)
 	if err != nil {
 		return err
 	}
@@ -404,14 +365,6 @@ func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
 	return expectOneRow(res, "API key", "update api key")
 }
 
-// issuedBy defaults an unset issuer to the account owner.
-func issuedBy(s string) string {
-	if s == "" {
-		return backend.ChangeByAccountOwner
-	}
-	return s
-}
-
 func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
 	k, err := scanAPIKey(row, op)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -436,9 +389,8 @@ func scanAPIKey(row scanner, op string) (*backend.APIKey, error) {
 		return nil, dbError(op, err)
 	}
 	k.Kind, k.Status = backend.KeyKind(kind), backend.KeyStatus(status)
-	k.Tags = []string{}
-	if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
-		return nil, dbError(op, fmt.Errorf("stored tags: %w", err))
+	if k.Tags, err = sqlstore.DecodeTags(tags); err != nil {
+		return nil, dbError(op, err)
 	}
 	if k.ExpiresAt, err = parseNullTime(expires); err != nil {
 		return nil, dbError(op, err)
@@ -479,7 +431,7 @@ func apiKeyFilter(accountID string, q backend.APIKeyQuery) (string, []any) {
 }
 
 func (t *tx) ListAPIKeys(ctx context.Context, accountID string, q backend.APIKeyQuery) ([]*backend.APIKey, int, error) {
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: list api keys: %w", err)
 	}
 	where, args := apiKeyFilter(accountID, q)
@@ -580,18 +532,14 @@ func (t *tx) InsertAuditEvent(ctx context.Context, e *backend.AuditEvent) error 
 	if err := checkTime("created_at", e.CreatedAt); err != nil {
 		return err
 	}
-	changes := e.Changes
-	if changes == nil {
-		changes = map[string]any{}
-	}
-	body, err := json.Marshal(changes)
+	changes, err := sqlstore.EncodeAuditChanges(e.Changes)
 	if err != nil {
-		return fmt.Errorf("sqlite: encode audit changes: %w", err)
+		return fmt.Errorf("sqlite: %w", err)
 	}
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO audit_events
 		(id, account_id, actor_account_id, change_made_by, action, changes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, string(body), formatTime(e.CreatedAt))
+		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, formatTime(e.CreatedAt))
 	if isUniqueViolation(err) {
 		return conflict("An audit event with this id")
 	}
@@ -635,7 +583,7 @@ func auditFilter(q backend.AuditQuery) (string, []any) {
 }
 
 func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*backend.AuditEvent, int, error) {
-	if err := checkPage(q.Page); err != nil {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
 		return nil, 0, fmt.Errorf("sqlite: list audit events: %w", err)
 	}
 	where, args := auditFilter(q)
@@ -662,8 +610,8 @@ func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*back
 			return nil, 0, dbError("list audit events", err)
 		}
 		e.ActorAccountID = actor.String
-		if err := json.Unmarshal([]byte(changes), &e.Changes); err != nil {
-			return nil, 0, dbError("list audit events", fmt.Errorf("stored changes: %w", err))
+		if e.Changes, err = sqlstore.DecodeAuditChanges(changes); err != nil {
+			return nil, 0, dbError("list audit events", err)
 		}
 		if e.CreatedAt, err = parseTime(createdAt); err != nil {
 			return nil, 0, dbError("list audit events", err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // TestManagerReportReadsBlocksNotEvents: the plan of a manager's report
@@ -19,14 +20,19 @@ func TestManagerReportReadsBlocksNotEvents(t *testing.T) {
 			Filters: map[string]string{backend.DimensionUserID: "a"}},
 		{AccountID: "a", Product: "voice", From: "2025-01-03", To: "2025-02-02", GroupBy: []string{backend.FieldCountryISO}},
 	} {
+		q.Page = backend.Page{Number: 1, Size: 10}
+		report, err := sqlstore.PlanUsageReport(reportDialect, q)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var src reportSource
-		err := db.ReadTx(t.Context(), func(btx backend.Tx) error {
+		err = db.ReadTx(t.Context(), func(btx backend.Tx) error {
 			store, ok := btx.(*tx)
 			if !ok {
 				return fmt.Errorf("a %T is not this package's transaction", btx)
 			}
 			var err error
-			src, err = store.reportRows(t.Context(), q)
+			src, err = store.reportRows(t.Context(), report)
 			return err
 		})
 		if err != nil {

@@ -104,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
 		fs.StringVar(&o.Prism, "prism", "", "the prism executable (empty: the backend alone, with -prism-unavailable saying why)")
 		fs.StringVar(&o.PrismUnavailable, "prism-unavailable", "", "why Prism is not run, for the report")
-		fs.StringVar(&o.Contract, "contract", "../shared/contracts/telnyx-openapi-subset.yaml", "the OpenAPI document Prism mocks")
+		fs.StringVar(&o.Contract, "contract", "internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml", "the OpenAPI document Prism mocks (a verbatim copy of the Telnyx contract)")
 		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
 		fs.IntVar(&o.Concurrency, "concurrency", 50, "connections, each with one request in flight")
 		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load before each measurement, not counted")

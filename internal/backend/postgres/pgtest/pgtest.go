@@ -120,11 +120,7 @@ var (
 // no server is configured.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	a, err := getAdmin(AdminURL(t))
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	a, ctx, cancel := setUp(t)
 	defer cancel()
 	name, err := a.takeIdle(ctx)
 	if err != nil {
@@ -136,13 +132,7 @@ func NewDatabase(t testing.TB) string {
 			t.Fatalf("pgtest: %v", err)
 		}
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
-		defer cancel()
-		if err := a.recycle(ctx, name); err != nil {
-			t.Errorf("pgtest: %v", err)
-		}
-	})
+	onCleanup(t, a.recycle, name)
 	if fresh {
 		if err := a.learnSchema(ctx, name); err != nil {
 			t.Fatalf("pgtest: %v", err)
@@ -156,24 +146,38 @@ func NewDatabase(t testing.TB) string {
 // when no server is configured.
 func NewEmptyDatabase(t testing.TB) string {
 	t.Helper()
-	a, err := getAdmin(AdminURL(t))
-	if err != nil {
-		t.Fatalf("pgtest: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	a, ctx, cancel := setUp(t)
 	defer cancel()
 	name, err := a.create(ctx, "template0")
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
+	onCleanup(t, a.drop, name)
+	return a.databaseURL(name)
+}
+
+// setUp is the admin of the configured server (it skips t when none is)
+// and a context that bounds a step of setting up t's database.
+func setUp(t testing.TB) (*admin, context.Context, context.CancelFunc) {
+	t.Helper()
+	a, err := getAdmin(AdminURL(t))
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	return a, ctx, cancel
+}
+
+// onCleanup gives database name back with giveBack (recycle or drop) when t
+// ends.
+func onCleanup(t testing.TB, giveBack func(context.Context, string) error, name string) {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 		defer cancel()
-		if err := a.drop(ctx, name); err != nil {
+		if err := giveBack(ctx, name); err != nil {
 			t.Errorf("pgtest: %v", err)
 		}
 	})
-	return a.databaseURL(name)
 }
 
 func getAdmin(raw string) (*admin, error) {
