@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -84,8 +85,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 func (db *DB) setUp(ctx context.Context, path string) error {
-	var mode string
-	if err := db.writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+	mode, err := db.journalMode(ctx)
+	if err != nil {
 		return fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	// SQLite silently keeps the old journal mode where WAL is impossible (some
@@ -142,6 +143,33 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 	}
 	// Each connection keeps its prepared statements (stmtcache.go).
 	return sql.OpenDB(&stmtCacheConnector{base: base}), nil
+}
+
+// journalMode connects the writer, which switches a new file to WAL, and
+// answers the journal mode in force. Switching a file to WAL needs it to
+// itself for a moment, and SQLite answers SQLITE_BUSY at once, without its
+// busy handler, when another process opens the same new file at that moment:
+// the switch is tried again for as long as busy_timeout would have waited.
+func (db *DB) journalMode(ctx context.Context) (string, error) {
+	deadline := time.Now().Add(time.Duration(busyTimeoutMillis) * time.Millisecond)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		var mode string
+		err := db.writer.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return mode, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's "database is locked".
+func isBusy(err error) bool {
+	e, ok := errors.AsType[*sqlite.Error](err)
+	return ok && (e.Code()&0xff == sqlite3.SQLITE_BUSY || e.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 // Ping checks that both pools reach the database.
@@ -219,11 +247,8 @@ func isUniqueViolation(err error) bool {
 // locked by another process after busy_timeout becomes EUNAVAILABLE, which
 // tells the client to retry.
 func dbError(op string, err error) error {
-	if e, ok := errors.AsType[*sqlite.Error](err); ok {
-		switch e.Code() & 0xff { // the primary result code
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return &backend.Error{Kind: backend.EUNAVAILABLE, Detail: "The database is busy; retry shortly."}
-		}
+	if isBusy(err) {
+		return &backend.Error{Kind: backend.EUNAVAILABLE, Detail: "The database is busy; retry shortly."}
 	}
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
