@@ -2,8 +2,17 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrTxRetry is matched (errors.Is) by the error of a statement whose
+// transaction must run again from the start: a serialization failure, or a
+// connection lost before COMMIT. The store runs the transaction again
+// itself; the error reaches the domain, or a handler, only inside a nested
+// transaction of a joined one (an idempotent request), whose outer
+// transaction then runs again.
+var ErrTxRetry = errors.New("the transaction conflicted with another and runs again")
 
 // Store is the persistence boundary. Implementations (sqlite, postgres) keep
 // data; every rule about who may do what lives in Service, never here.

@@ -64,6 +64,12 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case !ok && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && r.Context().Err() != nil:
 		// The client went away or the server is shutting down: not a bug.
 		domainErr = &backend.Error{Kind: backend.EUNAVAILABLE, Detail: "The request was cancelled before it completed."}
+	case !ok && errors.Is(err, backend.ErrTxRetry):
+		// A nested transaction of an idempotent request lost a race: the
+		// store runs the whole request again, and this answer is dropped.
+		s.logger.LogAttrs(r.Context(), slog.LevelDebug, "transaction runs again",
+			slog.String("request_id", requestIDFrom(r.Context())), slog.String("error", err.Error()))
+		domainErr = &backend.Error{Kind: backend.EUNAVAILABLE, Detail: "The database is busy; retry shortly."}
 	case !ok:
 		s.logInternal(r, err)
 		domainErr = &backend.Error{Kind: backend.EINTERNAL, Detail: internalDetail}

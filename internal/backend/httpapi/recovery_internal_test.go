@@ -3,11 +3,14 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
 // TestPanicBecomesA500Envelope: a panicking handler answers 500 with code
@@ -55,5 +58,26 @@ func TestPanicAfterTheAnswerBegan(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	if rec.Code != http.StatusAccepted || rec.Body.String() != "partial" {
 		t.Fatalf("answer %d %q", rec.Code, rec.Body)
+	}
+}
+
+// TestTransactionRetryIsNotAnInternalError: an error that is
+// backend.ErrTxRetry (a nested transaction of an idempotent request that lost
+// a race, whose whole request the store runs again) answers 503 in the
+// envelope and is logged at debug level, never as an internal error.
+func TestTransactionRetryIsNotAnInternalError(t *testing.T) {
+	var logs bytes.Buffer
+	s := &server{logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/v2/managed_accounts", nil)
+	s.writeError(rec, req, fmt.Errorf("postgres: insert account: %w", backend.ErrTxRetry))
+
+	var env errorDocument
+	if err := json.Unmarshal(rec.Body.Bytes(), &env); err != nil || rec.Code != http.StatusServiceUnavailable ||
+		len(env.Errors) != 1 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("answer %d %v %s (%v)", rec.Code, rec.Header(), rec.Body, err)
+	}
+	if text := logs.String(); strings.Contains(text, `"level":"ERROR"`) || !strings.Contains(text, "transaction runs again") {
+		t.Errorf("log:\n%s", text)
 	}
 }

@@ -305,6 +305,11 @@ type retryError struct {
 func (e *retryError) Error() string { return "postgres: " + e.op + ": " + e.err.Error() }
 func (e *retryError) Unwrap() error { return e.err }
 
+// Is makes a retryError backend.ErrTxRetry: a handler that sees one (inside
+// a request's joined transaction) meets no bug, only a transaction that the
+// store is about to run again.
+func (e *retryError) Is(target error) bool { return target == backend.ErrTxRetry }
+
 // attempt runs fn once, in one transaction on one connection.
 func (db *DB) attempt(ctx context.Context, write, alone bool, fn func(backend.Tx) error) (err error) {
 	pooled, err := db.pool.Acquire(ctx)
