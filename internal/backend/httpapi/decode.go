@@ -178,6 +178,21 @@ func (sc *nameScanner) str() ([]byte, bool) {
 	return sc.b[start : sc.i-1], escaped
 }
 
+// hasNUL tells whether the raw bytes of a JSON string (between its quotes)
+// decode to text with a NUL character: no field means one, and the stores
+// would treat it differently (PostgreSQL cannot store it; SQLite's LIKE and
+// lower() stop at it).
+func hasNUL(raw []byte) bool {
+	if !bytes.Contains(raw, []byte("u0000")) {
+		return false // valid JSON writes a NUL only as an escape
+	}
+	var text string
+	if err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &text); err != nil {
+		return false // the decoder reports malformed strings
+	}
+	return strings.ContainsRune(text, 0)
+}
+
 // value checks the next value against t (nil: anything goes, as inside a
 // map or an interface value).
 func (sc *nameScanner) value(t reflect.Type) error {
@@ -198,6 +213,13 @@ func (sc *nameScanner) value(t reflect.Type) error {
 				sc.skipSpace()
 			}
 			rawKey, escaped := sc.str()
+			if escaped && hasNUL(rawKey) {
+				pointer := fieldPointer(sc.names()) // the object that holds the key
+				if pointer == "" {
+					pointer = "/"
+				}
+				return backend.InvalidField(pointer, "Field names must not contain NUL characters (\\u0000).")
+			}
 			var (
 				f     reflect.StructField
 				known bool
@@ -253,7 +275,10 @@ func (sc *nameScanner) value(t reflect.Type) error {
 		}
 		sc.i++
 	case '"':
-		sc.str()
+		if raw, escaped := sc.str(); escaped && hasNUL(raw) {
+			name := sc.names()
+			return backend.InvalidField(fieldPointer(name), "%s must not contain NUL characters (\\u0000).", strings.Join(name, "."))
+		}
 	default: // a number, true, false or null
 		for sc.i < len(sc.b) && !strings.ContainsRune(",]} \t\n\r", rune(sc.b[sc.i])) {
 			sc.i++

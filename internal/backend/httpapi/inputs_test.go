@@ -41,6 +41,9 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"duplicate email", map[string]any{"business_name": "Acme", "email": "taken@example.com"}, errWant{status: 422, code: "10012", pointer: "/email"}},
 		{"duplicate email in another case", map[string]any{"business_name": "Acme", "email": "TAKEN@example.com"}, errWant{status: 422, code: "10012", pointer: "/email"}},
 		{"a manager's email", map[string]any{"business_name": "Acme", "email": managerEmail(t, srv)}, errWant{status: 422, code: "10012", pointer: "/email"}},
+		// A NUL is refused on both stores alike (PostgreSQL cannot store it).
+		{"NUL in business_name", `{"business_name":"Ac\u0000me"}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
+		{"NUL in a field name", `{"business_name":"Acme","a\u0000":1}`, errWant{status: 422, code: "10004", pointer: "/"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -142,6 +142,7 @@ func TestListFilters(t *testing.T) {
 		{"filter[phone][eq]=123", "filter[phone][eq]"},
 		{"include_cancelled_accounts=yes", "include_cancelled_accounts"},
 		{"include_cancelled_accounts=1", "include_cancelled_accounts"},
+		{"filter[email][contains]=alp%00ha", "filter[email][contains]"},
 	}
 	for _, b := range bad {
 		t.Run("refuses "+b.query, func(t *testing.T) {

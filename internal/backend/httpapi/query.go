@@ -23,10 +23,28 @@ type queryParams struct {
 // closedPrefixes are the deepObject parameters whose keys are all known.
 var closedPrefixes = []string{"filter[", "page["}
 
-func newQueryParams(u *url.URL, known ...string) (*queryParams, error) {
-	values, err := url.ParseQuery(u.RawQuery)
+// parseQueryString parses a query string, refusing a NUL character (%00)
+// in any name or value: no parameter means one, and the stores would treat
+// it differently (PostgreSQL cannot store it; SQLite's LIKE stops at it).
+func parseQueryString(raw string) (url.Values, error) {
+	values, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, backend.InvalidParameter("", "The query string is malformed: %v.", err)
+	}
+	for k, vs := range values {
+		for _, v := range append([]string{k}, vs...) {
+			if strings.ContainsRune(v, 0) {
+				return nil, backend.InvalidParameter(strings.ReplaceAll(k, "\x00", ""), "Query parameters must not contain NUL characters (%%00).")
+			}
+		}
+	}
+	return values, nil
+}
+
+func newQueryParams(u *url.URL, known ...string) (*queryParams, error) {
+	values, err := parseQueryString(u.RawQuery)
+	if err != nil {
+		return nil, err
 	}
 	accepted := make(map[string]bool, len(known))
 	for _, k := range known {

@@ -31,9 +31,9 @@ const (
 // parseUsageReportInput reads GET /v2/usage_reports' parameters and the
 // answer's format. What the names and dates mean is the service's to judge.
 func parseUsageReportInput(u *url.URL) (in backend.UsageReportInput, format string, err error) {
-	raw, err := url.ParseQuery(u.RawQuery)
+	raw, err := parseQueryString(u.RawQuery)
 	if err != nil {
-		return in, "", backend.InvalidParameter("", "The query string is malformed: %v.", err)
+		return in, "", err
 	}
 	known := append([]string{}, usageReportScalars...)
 	filters := map[string]string{}
