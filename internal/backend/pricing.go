@@ -292,9 +292,9 @@ func (s *Service) EnsurePriceBook(ctx context.Context) error {
 
 // PutPriceBook replaces the list prices from in.EffectiveFrom (default now)
 // on; usage that occurred before keeps the prices in force then. A price book
-// put again with the same effective_from replaces that one. The price book
-// belongs to no account, so the audit log (which records changes to
-// accounts) does not hold it; the rate sets themselves are its history.
+// put again with the same effective_from replaces that one. The change is in
+// the audit log as the operator's, about no account (only the operator's
+// audit log lists it).
 func (s *Service) PutPriceBook(ctx context.Context, in RateSetInput) (*RateSet, error) {
 	rates, err := parseRates(in.Rates)
 	if err != nil {
@@ -308,7 +308,13 @@ func (s *Service) PutPriceBook(ctx context.Context, in RateSetInput) (*RateSet, 
 		return nil, err
 	}
 	set := &RateSet{ID: newID(), Scope: ScopeList, EffectiveFrom: from, CreatedAt: s.timestamp(), Rates: rates}
-	if err := s.store.WriteTx(ctx, func(tx Tx) error { return tx.InsertRateSet(ctx, set) }); err != nil {
+	err = s.store.WriteTx(ctx, func(tx Tx) error {
+		if err := tx.InsertRateSet(ctx, set); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, nil, "", "pricing.price_book.set", rateSetChanges(set))
+	})
+	if err != nil {
 		return nil, err
 	}
 	return set, nil

@@ -287,7 +287,7 @@ const (
 // Changes never carries a secret, only the names of secrets that changed.
 type AuditEvent struct {
 	ID             string
-	AccountID      string // the account the change is about
+	AccountID      string // the account the change is about; empty for the price book, which belongs to none
 	ActorAccountID string // empty when the operator made it
 	ChangeMadeBy   string
 	Action         string

@@ -10,7 +10,9 @@ import (
 type auditEventJSON struct {
 	RecordType string `json:"record_type"`
 	ID         string `json:"id"`
-	AccountID  string `json:"account_id"`
+	// AccountID is null for a change about no account (the price book),
+	// which only the operator's audit log lists.
+	AccountID *string `json:"account_id"`
 	// ActorAccountID is null when the operator made the change.
 	ActorAccountID *string        `json:"actor_account_id"`
 	ChangeMadeBy   string         `json:"change_made_by"`
@@ -26,8 +28,11 @@ type auditEventList struct {
 
 func newAuditEventJSON(e *backend.AuditEvent) auditEventJSON {
 	out := auditEventJSON{
-		RecordType: "audit_event", ID: e.ID, AccountID: e.AccountID, ChangeMadeBy: e.ChangeMadeBy,
+		RecordType: "audit_event", ID: e.ID, ChangeMadeBy: e.ChangeMadeBy,
 		Action: e.Action, Changes: e.Changes, CreatedAt: timestamp(e.CreatedAt),
+	}
+	if e.AccountID != "" {
+		out.AccountID = &e.AccountID
 	}
 	if e.ActorAccountID != "" {
 		out.ActorAccountID = &e.ActorAccountID

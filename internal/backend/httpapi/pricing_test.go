@@ -220,6 +220,32 @@ func TestOperatorPriceBookAndCommittedRates(t *testing.T) {
 	if now.Data.ID != shipped.Data.ID || later.Data.ID != put.Data.ID {
 		t.Fatalf("the book now is %s and in 2030 %s; want the shipped one, then the new one", now.Data.ID, later.Data.ID)
 	}
+	// The change is the operator's, about no account: in the operator's
+	// audit log with account_id null, never in a manager's.
+	var opLog, mgrLog struct {
+		Data []map[string]any `json:"data"`
+	}
+	operator(http.MethodGet, "/reference/audit_events", nil).decode(t, &opLog)
+	var bookEvents []map[string]any
+	for _, e := range opLog.Data {
+		if e["action"] == "pricing.price_book.set" {
+			bookEvents = append(bookEvents, e)
+		}
+	}
+	var changes map[string]any
+	if len(bookEvents) == 1 {
+		changes, _ = bookEvents[0]["changes"].(map[string]any)
+	}
+	if len(bookEvents) != 1 || bookEvents[0]["account_id"] != nil || bookEvents[0]["change_made_by"] != "operator" ||
+		changes["rate_set_id"] != put.Data.ID {
+		t.Fatalf("the operator's audit log has the price book events %v; want one, of the operator, about no account", bookEvents)
+	}
+	call(t, srv, http.MethodGet, "/v2/audit_events", srv.ManagerKey, nil).decode(t, &mgrLog)
+	for _, e := range mgrLog.Data {
+		if e["action"] == "pricing.price_book.set" {
+			t.Fatalf("a manager's audit log lists the price book: %v", e)
+		}
+	}
 	operator(http.MethodGet, "/reference/price_book?at=soon", nil).wantError(t, errWant{status: 400, code: "10015", parameter: "at"})
 	operator(http.MethodGet, "/reference/price_book?at=2019-01-01T00:00:00Z", nil).wantError(t, errWant{status: 404, code: "10005"})
 	operator(http.MethodPut, "/reference/price_book", map[string]any{"rates": []any{}}).wantError(t, errWant{status: 422, code: "10004", pointer: "/rates"})

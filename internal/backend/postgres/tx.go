@@ -565,7 +565,7 @@ func (t *tx) InsertAuditEvent(ctx context.Context, e *backend.AuditEvent) error 
 	tag, err := t.exec(ctx, "insert audit event", `INSERT INTO audit_events
 		(id, account_id, actor_account_id, change_made_by, action, changes, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, e.CreatedAt)
+		e.ID, nullID(e.AccountID), nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, e.CreatedAt)
 	if err != nil {
 		return err
 	}
@@ -618,12 +618,15 @@ func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*back
 
 func scanAuditEvent(row pgx.Row) (*backend.AuditEvent, error) {
 	var (
-		e       backend.AuditEvent
-		actor   *string
-		changes string
+		e              backend.AuditEvent
+		account, actor *string
+		changes        string
 	)
-	if err := row.Scan(&e.ID, &e.AccountID, &actor, &e.ChangeMadeBy, &e.Action, &changes, &e.CreatedAt); err != nil {
+	if err := row.Scan(&e.ID, &account, &actor, &e.ChangeMadeBy, &e.Action, &changes, &e.CreatedAt); err != nil {
 		return nil, err
+	}
+	if account != nil {
+		e.AccountID = *account
 	}
 	if actor != nil {
 		e.ActorAccountID = *actor

@@ -539,7 +539,7 @@ func (t *tx) InsertAuditEvent(ctx context.Context, e *backend.AuditEvent) error 
 	_, err = t.tx.ExecContext(ctx, `INSERT INTO audit_events
 		(id, account_id, actor_account_id, change_made_by, action, changes, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.AccountID, nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, formatTime(e.CreatedAt))
+		e.ID, nullID(e.AccountID), nullID(e.ActorAccountID), e.ChangeMadeBy, e.Action, changes, formatTime(e.CreatedAt))
 	if isUniqueViolation(err) {
 		return conflict("An audit event with this id")
 	}
@@ -603,13 +603,13 @@ func (t *tx) ListAuditEvents(ctx context.Context, q backend.AuditQuery) ([]*back
 	for rows.Next() {
 		var (
 			e                  backend.AuditEvent
-			actor              sql.NullString
+			account, actor     sql.NullString
 			changes, createdAt string
 		)
-		if err := rows.Scan(&e.ID, &e.AccountID, &actor, &e.ChangeMadeBy, &e.Action, &changes, &createdAt); err != nil {
+		if err := rows.Scan(&e.ID, &account, &actor, &e.ChangeMadeBy, &e.Action, &changes, &createdAt); err != nil {
 			return nil, 0, dbError("list audit events", err)
 		}
-		e.ActorAccountID = actor.String
+		e.AccountID, e.ActorAccountID = account.String, actor.String
 		if e.Changes, err = sqlstore.DecodeAuditChanges(changes); err != nil {
 			return nil, 0, dbError("list audit events", err)
 		}

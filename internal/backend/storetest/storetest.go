@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"LedgerSumIsExact", testLedgerSumIsExact},
 		{"LedgerSumIsPerAccount", testLedgerSumIsPerAccount},
 		{"AuditEventInsert", testAuditEventInsert},
+		{"AuditEventWithoutAccount", testAuditEventWithoutAccount},
 		{"GetAPIKeyByID", testGetAPIKeyByID},
 		{"ListAPIKeysFiltersAndOrder", testListAPIKeysFiltersAndOrder},
 		{"CountAPIKeysSkipsRevokedAndOtherKinds", testCountAPIKeys},
@@ -1408,6 +1409,37 @@ func testTouchAPIKey(t *testing.T, s backend.Store) {
 	sameKey(t, got, k)
 	err = s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.TouchAPIKey(f.ctx, uuid.NewString(), used) })
 	wantKind(t, err, backend.ENOTFOUND)
+}
+
+// testAuditEventWithoutAccount: a change about no account (the operator's
+// price book) is stored without one, listed with the whole log, and in no
+// account's or manager's scope.
+func testAuditEventWithoutAccount(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	e := &backend.AuditEvent{ID: uuid.NewString(), ChangeMadeBy: backend.ChangeByOperator, Action: "pricing.price_book.set",
+		Changes: map[string]any{"rate_count": float64(3)}, CreatedAt: f.tick()}
+	f.write(func(tx backend.Tx) error { return tx.InsertAuditEvent(f.ctx, e) })
+	f.read(func(tx backend.Tx) error {
+		all, total, err := tx.ListAuditEvents(f.ctx, backend.AuditQuery{Page: backend.Page{Number: 1, Size: 10}})
+		if err != nil {
+			return err
+		}
+		if total != 1 || len(all) != 1 || all[0].ID != e.ID || all[0].AccountID != "" || all[0].Changes["rate_count"] != float64(3) {
+			t.Errorf("the whole log is %+v (total %d), want the event without an account", all, total)
+		}
+		for _, q := range []backend.AuditQuery{{ManagerScope: m.ID}, {AccountID: m.ID}} {
+			q.Page = backend.Page{Number: 1, Size: 10}
+			got, total, err := tx.ListAuditEvents(f.ctx, q)
+			if err != nil {
+				return err
+			}
+			if total != 0 || len(got) != 0 {
+				t.Errorf("%+v lists %+v, want nothing", q, got)
+			}
+		}
+		return nil
+	})
 }
 
 func testAuditList(t *testing.T, s backend.Store) {
