@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark of `make bench` (issue 8) and writes the report:
 # Terraform against the reference backend beside terraform_data, the
-# backend's HTTP API beside Prism, the hot-path Go benchmarks, the usage
-# benchmarks of issue 5, and peak memory. `make build` has built bin/.
+# backend's HTTP API beside Prism, the same HTTP loads on PostgreSQL (one
+# server and two replicas of one database, issue 6), the hot-path Go
+# benchmarks, the usage benchmarks of issue 5, and peak memory. `make build`
+# has built bin/.
 #
 # Sizes, from the environment (make passes its command-line variables on):
 #   BENCH_QUICK=1        small sizes, a few minutes; writes .bench/BENCHMARKS.quick.md
@@ -11,6 +13,7 @@
 #   BENCH_PARALLELISM    terraform -parallelism (10)
 #   BENCH_CONCURRENCY    connections of the HTTP loads (50)
 #   BENCH_DURATION       each HTTP load (10s; quick 3s), after BENCH_WARMUP (2s; quick 1s)
+#   BENCH_DB_MAX_CONNS   --db-max-conns of each PostgreSQL replica (10, the backend's default)
 #   BENCH_OUT            the report (BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
 #   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
 # The JSON results and benchmark outputs stay in .bench/results (git-ignored).
@@ -43,7 +46,11 @@ work="$root/.bench"
 results="$work/results"
 mkdir -p "$results"
 tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+# The PostgreSQL of the HTTP loads, in a folder of its own (not under $tmp:
+# as root its server runs as the postgres user, who must reach the folder).
+pg_dir="${TMPDIR:-/tmp}/terraform-provider-telnyx-bench-pg.$$"
+pg_stop() { PGTEST_DIR="$pg_dir" "$root/scripts/postgres.sh" stop >/dev/null 2>&1 || true; }
+trap 'pg_stop; rm -rf "$tmp"' EXIT
 go build -trimpath -o "$work/benchdriver" ./internal/bench/benchdriver
 driver="$work/benchdriver"
 provider="$root/bin/terraform-provider-telnyx"
@@ -74,6 +81,19 @@ fi
 "$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
 	-concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
 
+# The same loads on PostgreSQL: a throwaway server, stopped once they end.
+# If it cannot start, the report says why and the rest still runs.
+pg_url="" pg_unavailable=""
+if ! pg_url="$(PGTEST_DIR="$pg_dir" "$root/scripts/postgres.sh" start 2>"$tmp/postgres-start.log")"; then
+	pg_url=""
+	pg_unavailable="scripts/postgres.sh could not start PostgreSQL: $(tail -n 1 "$tmp/postgres-start.log")"
+	echo "bench: $pg_unavailable" >&2
+fi
+"$driver" http-postgres -backend "$backend" -postgres-url "$pg_url" -postgres-unavailable "$pg_unavailable" \
+	-db-max-conns "${BENCH_DB_MAX_CONNS:-10}" -concurrency "$concurrency" -duration "$duration" -warmup "$warmup" \
+	-runs "$count" -out "$results/http-postgres.json"
+pg_stop
+
 # The Go benchmarks measure SQLite, whatever the test environment says.
 env -u REFERENCE_BACKEND_TEST_POSTGRES_URL go test -run '^$' -bench . -benchmem -benchtime "$hot_time" -count "$count" \
 	./internal/bench/ | tee "$results/hotpaths.txt"
@@ -91,7 +111,7 @@ go test -run '^$' -bench 'Report31Days1000Accounts' -benchtime "$report_time" -c
 go test -run '^$' -bench 'RawGroupBy' -benchtime 1x -count "$raw_count" -timeout 60m "$usage_pkg" | tee "$results/raw.txt"
 
 "$driver" report $quick_flag -machine "$results/machine.json" -terraform "$results/terraform.json" -http "$results/http.json" \
-	-hotpaths "$results/hotpaths.txt" -usage "$results/ingest.txt,$results/report.txt,$results/raw.txt" >"$tmp/report.md"
+	-http-postgres "$results/http-postgres.json" -hotpaths "$results/hotpaths.txt" -usage "$results/ingest.txt,$results/report.txt,$results/raw.txt" >"$tmp/report.md"
 mkdir -p "$(dirname "$out")"
 mv "$tmp/report.md" "$out"
 echo "bench: wrote $out"

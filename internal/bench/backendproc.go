@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,10 +38,24 @@ type BackendProcess struct {
 // dir (created), and returns once it answers. Its log, access log included,
 // is written to dir/backend.log.
 func StartBackend(ctx context.Context, binary, dir string) (*BackendProcess, error) {
+	return startBackend(ctx, binary, dir, "bench-operator-"+proc.RandomHex(16), "--data-dir", dir)
+}
+
+// StartPostgresBackend runs `binary serve` as StartBackend does, on the
+// PostgreSQL database at databaseURL instead, with serverSecret and
+// operatorKey (the same on every replica of one database) and at most
+// maxConns database connections. Its log is written to dir/backend.log.
+func StartPostgresBackend(ctx context.Context, binary, dir, databaseURL, serverSecret, operatorKey string, maxConns int) (*BackendProcess, error) {
+	return startBackend(ctx, binary, dir, operatorKey, "--database", databaseURL, "--server-secret", serverSecret,
+		"--db-max-conns", strconv.Itoa(maxConns))
+}
+
+// startBackend runs `binary serve` with storeArgs (the flags that choose
+// its database) and operatorKey, its log to dir/backend.log.
+func startBackend(ctx context.Context, binary, dir, opKey string, storeArgs ...string) (*BackendProcess, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	opKey := "bench-operator-" + proc.RandomHex(16)
 	logFile, err := os.Create(filepath.Join(dir, "backend.log")) //nolint:gosec // G304: a file in the harness's own work dir
 	if err != nil {
 		return nil, err
@@ -51,7 +66,7 @@ func StartBackend(ctx context.Context, binary, dir string) (*BackendProcess, err
 	// throttle (100 requests per second per key by default).
 	backend, err := proc.Start(ctx, proc.Options{
 		Binary: binary,
-		Args:   []string{"--data-dir", dir, "--operator-key", opKey, "--rate-limit", "0", "--auth-failure-rate-limit", "0"},
+		Args:   append(storeArgs, "--operator-key", opKey, "--rate-limit", "0", "--auth-failure-rate-limit", "0"),
 		Env:    append(os.Environ(), "REFERENCE_BACKEND_LOG_LEVEL=info"),
 		Log:    log,
 	})

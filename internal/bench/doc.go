@@ -1,7 +1,8 @@
 // Package bench is the harness behind `make bench` (issue 8): it runs
 // Terraform against the reference backend beside the built-in
 // terraform_data resource, loads the backend's HTTP API beside Prism mocking
-// the same contract, records peak memory and request counts, and writes
+// the same contract and, with the same loads, one backend and two replicas
+// on PostgreSQL, records peak memory and request counts, and writes
 // BENCHMARKS.md from those results and from the Go benchmarks' output.
 //
 // Everything runs on loopback, against binaries built from this tree; the

@@ -140,33 +140,7 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 		}
 	}
 
-	endpoints := []struct {
-		name, request string
-		load          func(t target, run int) Load
-	}{
-		{EndpointRetrieve, "GET /v2/managed_accounts/{id}", func(t target, _ int) Load {
-			return opts.load(http.StatusOK, func(ctx context.Context) (*http.Request, error) {
-				return t.request(ctx, http.MethodGet, "/managed_accounts/"+accounts[0], nil)
-			})
-		}},
-		{EndpointList250, "GET /v2/managed_accounts?page[size]=250", func(t target, _ int) Load {
-			return opts.load(http.StatusOK, func(ctx context.Context) (*http.Request, error) {
-				return t.request(ctx, http.MethodGet, "/managed_accounts?page%5Bnumber%5D=1&page%5Bsize%5D=250", nil)
-			})
-		}},
-		{EndpointCreate, `POST /v2/managed_accounts {"business_name": …}`, func(t target, run int) Load {
-			var n atomic.Int64
-			return opts.load(http.StatusOK, func(ctx context.Context) (*http.Request, error) {
-				i := n.Add(1)
-				body := fmt.Sprintf(`{"business_name":"Load customer %d-%d"}`, run, i)
-				req, err := t.request(ctx, http.MethodPost, "/managed_accounts", []byte(body))
-				if err == nil && len(t.keys) > 0 {
-					req.Header.Set("Authorization", "Bearer "+t.keys[int(i)%len(t.keys)])
-				}
-				return req, err
-			})
-		}},
-	}
+	endpoints := opts.endpoints(accounts[0])
 	for _, ep := range endpoints {
 		res.Endpoints = append(res.Endpoints, EndpointRuns{Name: ep.name, Request: ep.request})
 	}
@@ -186,7 +160,7 @@ func RunHTTP(ctx context.Context, opts HTTPOptions) (*HTTPResults, error) {
 				if t.name == "backend" {
 					_ = ResetPeakRSS(backend.Pid())
 				}
-				r, err := ep.load(t, run).Run(ctx, t.client)
+				r, err := ep.load([]target{t}, run).Run(ctx, t.client)
 				if err != nil {
 					return nil, fmt.Errorf("%s load of %s: %w", ep.name, t.name, err)
 				}
@@ -213,7 +187,47 @@ func firstFailure(r LoadResult) string {
 	return " (first: " + r.FirstFailure + ")"
 }
 
-func (o HTTPOptions) load(status int, newRequest func(context.Context) (*http.Request, error)) Load {
+// loadEndpoint is one endpoint of the HTTP loads.
+type loadEndpoint struct {
+	name, request string
+	// load is the endpoint's load of run (from 1) on servers: worker w
+	// sends to servers[w % len(servers)], so that each connection stays
+	// with one server and the load is split evenly.
+	load func(servers []target, run int) Load
+}
+
+// endpoints are the loads of RunHTTP and RunPostgresHTTP: retrieve the
+// account accountID, a list page of 250, and create (with the servers'
+// keys, when set, in turn).
+func (o HTTPOptions) endpoints(accountID string) []loadEndpoint {
+	return []loadEndpoint{
+		{EndpointRetrieve, "GET /v2/managed_accounts/{id}", func(ts []target, _ int) Load {
+			return o.load(http.StatusOK, func(ctx context.Context, w int) (*http.Request, error) {
+				return ts[w%len(ts)].request(ctx, http.MethodGet, "/managed_accounts/"+accountID, nil)
+			})
+		}},
+		{EndpointList250, "GET /v2/managed_accounts?page[size]=250", func(ts []target, _ int) Load {
+			return o.load(http.StatusOK, func(ctx context.Context, w int) (*http.Request, error) {
+				return ts[w%len(ts)].request(ctx, http.MethodGet, "/managed_accounts?page%5Bnumber%5D=1&page%5Bsize%5D=250", nil)
+			})
+		}},
+		{EndpointCreate, `POST /v2/managed_accounts {"business_name": …}`, func(ts []target, run int) Load {
+			var n atomic.Int64
+			return o.load(http.StatusOK, func(ctx context.Context, w int) (*http.Request, error) {
+				t := ts[w%len(ts)]
+				i := n.Add(1)
+				body := fmt.Sprintf(`{"business_name":"Load customer %d-%d"}`, run, i)
+				req, err := t.request(ctx, http.MethodPost, "/managed_accounts", []byte(body))
+				if err == nil && len(t.keys) > 0 {
+					req.Header.Set("Authorization", "Bearer "+t.keys[int(i)%len(t.keys)])
+				}
+				return req, err
+			})
+		}},
+	}
+}
+
+func (o HTTPOptions) load(status int, newRequest func(ctx context.Context, worker int) (*http.Request, error)) Load {
 	return Load{Concurrency: o.Concurrency, Warmup: o.Warmup, Duration: o.Duration, WantStatus: status, NewRequest: newRequest}
 }
 

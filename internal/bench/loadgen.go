@@ -22,9 +22,10 @@ type Load struct {
 	Concurrency int
 	Warmup      time.Duration
 	Duration    time.Duration
-	// NewRequest makes the request a worker sends next; it is called
-	// concurrently.
-	NewRequest func(ctx context.Context) (*http.Request, error)
+	// NewRequest makes the request worker (0 to Concurrency-1) sends next;
+	// it is called concurrently. The worker's number lets a load pin each
+	// connection to one of several servers.
+	NewRequest func(ctx context.Context, worker int) (*http.Request, error)
 	// WantStatus is the status of a successful answer; any other is counted
 	// as a failure.
 	WantStatus int
@@ -98,7 +99,7 @@ func (l Load) phase(ctx context.Context, client *http.Client, d time.Duration) (
 			w := &workers[i]
 			w.latencies = make([]time.Duration, 0, 4096)
 			for time.Now().Before(deadline) && ctx.Err() == nil {
-				req, err := l.NewRequest(ctx)
+				req, err := l.NewRequest(ctx, i)
 				if err != nil {
 					w.err = err
 					cancel()

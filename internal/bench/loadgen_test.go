@@ -24,7 +24,7 @@ func TestLoadCountsAnswersAndFailures(t *testing.T) {
 	defer srv.Close()
 	load := Load{
 		Concurrency: 4, Duration: 200 * time.Millisecond, WantStatus: http.StatusOK,
-		NewRequest: func(ctx context.Context) (*http.Request, error) {
+		NewRequest: func(ctx context.Context, _ int) (*http.Request, error) {
 			return http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/x", nil)
 		},
 	}
@@ -51,7 +51,7 @@ func TestLoadCountsAnswersAndFailures(t *testing.T) {
 // the run with that error.
 func TestLoadStopsOnARequestThatCannotBeMade(t *testing.T) {
 	load := Load{Concurrency: 2, Duration: time.Second, WantStatus: http.StatusOK,
-		NewRequest: func(ctx context.Context) (*http.Request, error) {
+		NewRequest: func(ctx context.Context, _ int) (*http.Request, error) {
 			return http.NewRequestWithContext(ctx, "BAD METHOD", "http://127.0.0.1:1/", nil)
 		}}
 	if _, err := load.Run(t.Context(), NewLoadClient(2)); err == nil {

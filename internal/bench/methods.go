@@ -45,6 +45,14 @@ the sizes (see the GNUmakefile).
   managed accounts; creates go in turn to 64 managers made for each run (within the default limit
   of 1,000 managed accounts each). Prism answers its static examples: its list has one item where
   the backend's has 250. The generator, the server and Prism share the machine's cores.
+- **Backend HTTP on PostgreSQL**: the same generator, loads and fixtures, after the SQLite loads,
+  against a throwaway PostgreSQL 15 that ` + "`scripts/postgres.sh`" + ` starts for the section in a folder of its
+  own and stops after it (the tests' recipe, ` + "`fsync`" + ` off). First one backend on a fresh database,
+  then two replicas on another fresh database, sharing one ` + "`--server-secret`" + `; worker w of the
+  generator keeps one connection to replica w mod 2, so each replica serves half the workers. Every
+  replica runs with ` + "`--rate-limit 0`" + ` and ` + "`--db-max-conns`" + ` BENCH_DB_MAX_CONNS (10, the default);
+  the fixtures are made through the first replica. If PostgreSQL cannot start, the section says
+  why and the others still run.
 - **Backend memory**: the backend's VmHWM from /proc/PID/status after each load, its high-water
   mark reset before each one (writing 5 to /proc/PID/clear_refs), so each load's peak is its own.
 - **Durable write**: the median time of 200 writes of 4 KiB, each followed by fsync, in the

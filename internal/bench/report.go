@@ -13,8 +13,9 @@ type ReportInput struct {
 	Machine   Machine
 	Terraform *TerraformResults
 	HTTP      *HTTPResults
-	Usage     *GoBench // the usage benchmarks of issue 5
-	HotPaths  *GoBench // the Go benchmarks of the HTTP hot paths
+	Postgres  *PostgresResults // the HTTP loads on PostgreSQL (issue 6)
+	Usage     *GoBench         // the usage benchmarks of issue 5
+	HotPaths  *GoBench         // the Go benchmarks of the HTTP hot paths
 	// Quick marks a run at BENCH_QUICK's small sizes, whose figures only
 	// show that the harness works.
 	Quick bool
@@ -60,6 +61,7 @@ func WriteReport(w io.Writer, in ReportInput) error {
 	r := &report{in: in}
 	r.terraform()
 	r.http()
+	r.postgres()
 	r.memory()
 	r.usage()
 	r.hotPaths()

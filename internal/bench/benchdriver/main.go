@@ -4,6 +4,7 @@
 //	benchdriver machine   -out machine.json            describe this machine
 //	benchdriver terraform -out terraform.json [flags]  Terraform beside terraform_data
 //	benchdriver http      -out http.json [flags]       the backend's HTTP API beside Prism
+//	benchdriver http-postgres -out pg.json [flags]     the same loads on PostgreSQL, 1 and 2 replicas
 //	benchdriver report    [flags] > BENCHMARKS.md      the report of every section
 //
 // Run under the name terraform-provider-telnyx (as the terraform benchmark
@@ -44,7 +45,7 @@ func main() {
 	}
 }
 
-const usage = "usage: benchdriver machine|terraform|http|report [flags] (see -h of each)"
+const usage = "usage: benchdriver machine|terraform|http|http-postgres|report [flags] (see -h of each)"
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
@@ -137,11 +138,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return writeJSON(*out, res)
 
+	case "http-postgres":
+		var o bench.PostgresOptions
+		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
+		fs.StringVar(&o.AdminURL, "postgres-url", "", "admin URL of a throwaway PostgreSQL server (scripts/postgres.sh start); empty: -postgres-unavailable says why")
+		fs.StringVar(&o.Unavailable, "postgres-unavailable", "", "why PostgreSQL is not measured, for the report")
+		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
+		fs.IntVar(&o.Concurrency, "concurrency", 50, "connections, each with one request in flight")
+		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load before each measurement, not counted")
+		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load of each endpoint and setup")
+		fs.IntVar(&o.Runs, "runs", 5, "runs of every load")
+		fs.IntVar(&o.DBMaxConns, "db-max-conns", 10, "each replica's --db-max-conns (10 is the backend's default)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		o.Progress = stderr
+		cleanup, err := workDir(&o.Dir, "bench-http-postgres-")
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if o.Backend, err = filepath.Abs(o.Backend); err != nil {
+			return err
+		}
+		res, err := bench.RunPostgresHTTP(ctx, o)
+		if err != nil {
+			return err
+		}
+		return writeJSON(*out, res)
+
 	case "report":
 		var in bench.ReportInput
 		machine := fs.String("machine", "", "machine.json of `benchdriver machine`")
 		terraform := fs.String("terraform", "", "terraform.json of `benchdriver terraform`")
 		httpRes := fs.String("http", "", "http.json of `benchdriver http`")
+		pgRes := fs.String("http-postgres", "", "the JSON of `benchdriver http-postgres`")
 		usage := fs.String("usage", "", "comma-separated outputs of the usage Go benchmarks (go test -bench)")
 		hot := fs.String("hotpaths", "", "output of the hot-path Go benchmarks (go test -bench -benchmem)")
 		fs.BoolVar(&in.Quick, "quick", false, "the run used the small sizes of BENCH_QUICK")
@@ -160,6 +191,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if *httpRes != "" {
 			in.HTTP = &bench.HTTPResults{}
 			if err := readJSON(*httpRes, in.HTTP); err != nil {
+				return err
+			}
+		}
+		if *pgRes != "" {
+			in.Postgres = &bench.PostgresResults{}
+			if err := readJSON(*pgRes, in.Postgres); err != nil {
 				return err
 			}
 		}

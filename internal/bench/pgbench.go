@@ -1,0 +1,208 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest/proc"
+)
+
+// PostgresOptions say what RunPostgresHTTP measures: the loads of
+// HTTPOptions (Prism aside) on PostgreSQL.
+type PostgresOptions struct {
+	HTTPOptions
+	// AdminURL is a PostgreSQL server's admin URL (of scripts/postgres.sh);
+	// each setup gets a database of its own on it. When empty, Unavailable
+	// says why and nothing is measured.
+	AdminURL    string
+	Unavailable string
+	// DBMaxConns is each replica's --db-max-conns.
+	DBMaxConns int
+}
+
+// PostgresResults are the runs of the HTTP loads on PostgreSQL.
+type PostgresResults struct {
+	Concurrency     int     `json:"concurrency"`
+	WarmupSeconds   float64 `json:"warmup_seconds"`
+	DurationSeconds float64 `json:"duration_seconds"`
+	Runs            int     `json:"runs"`
+	DBMaxConns      int     `json:"db_max_conns"`
+	ServerVersion   string  `json:"server_version,omitempty"`
+	// Unavailable says why PostgreSQL was not measured.
+	Unavailable string             `json:"unavailable,omitempty"`
+	Setups      []PostgresSetupRun `json:"setups,omitempty"`
+	LoadAverage string             `json:"load_average,omitempty"`
+}
+
+// PostgresSetupRun is one setup's runs: its replicas on one database.
+type PostgresSetupRun struct {
+	Replicas  int            `json:"replicas"`
+	Endpoints []EndpointRuns `json:"endpoints"` // their Backend runs
+}
+
+// Setup is the runs of the setup with that many replicas, or nil.
+func (p *PostgresResults) Setup(replicas int) *PostgresSetupRun {
+	return find(p.Setups, func(s *PostgresSetupRun) bool { return s.Replicas == replicas })
+}
+
+// postgresReplicas are the setups measured: one server, then two on one
+// database.
+var postgresReplicas = []int{1, 2}
+
+// RunPostgresHTTP measures the HTTP loads of RunHTTP on one backend on
+// PostgreSQL, then on two replicas of one database with each connection of
+// the generator pinned to one replica, in turn. Each setup has a fresh
+// database. If the server cannot be reached, or a setup fails, the results
+// say why and hold the setups measured before.
+func RunPostgresHTTP(ctx context.Context, opts PostgresOptions) (*PostgresResults, error) {
+	if opts.Concurrency < 1 || opts.Runs < 1 || opts.Duration <= 0 || opts.DBMaxConns < 1 {
+		return nil, errors.New("postgres http benchmark: concurrency, runs, duration and db-max-conns must be above 0")
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	res := &PostgresResults{Concurrency: opts.Concurrency, WarmupSeconds: opts.Warmup.Seconds(), DurationSeconds: opts.Duration.Seconds(),
+		Runs: opts.Runs, DBMaxConns: opts.DBMaxConns, Unavailable: opts.Unavailable}
+	if opts.AdminURL == "" {
+		if res.Unavailable == "" {
+			res.Unavailable = "no PostgreSQL server was given to the harness"
+		}
+		return res, nil
+	}
+	version, err := postgresVersion(ctx, opts.AdminURL)
+	if err != nil {
+		res.Unavailable = "PostgreSQL did not answer: " + err.Error()
+		fmt.Fprintf(opts.Progress, "benchdriver: %s\n", res.Unavailable)
+		return res, nil
+	}
+	res.ServerVersion = version
+	res.LoadAverage = LoadAverage()
+	for _, replicas := range postgresReplicas {
+		setup, err := runPostgresSetup(ctx, opts, replicas)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// The report shows what was measured and says what failed,
+			// and the other sections of make bench still run.
+			res.Unavailable = fmt.Sprintf("the loads on %s failed: %v", plural(replicas, "replica"), err)
+			fmt.Fprintf(opts.Progress, "benchdriver: %s\n", res.Unavailable)
+			break
+		}
+		res.Setups = append(res.Setups, *setup)
+	}
+	return res, nil
+}
+
+func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (*PostgresSetupRun, error) {
+	dbURL, err := createDatabase(ctx, opts.AdminURL, fmt.Sprintf("bench_%d_replicas", replicas))
+	if err != nil {
+		return nil, err
+	}
+	// Replicas of one database share the secret that keys API-key hashes,
+	// or a key made through one would not authenticate on the other.
+	secret, opKey := proc.RandomHex(32), "bench-operator-"+proc.RandomHex(16)
+	var servers []target
+	var first *BackendProcess
+	for i := range replicas {
+		b, err := StartPostgresBackend(ctx, opts.Backend, filepath.Join(opts.Dir, fmt.Sprintf("pg-%d-replicas-%d", replicas, i+1)),
+			dbURL, secret, opKey, opts.DBMaxConns)
+		if err != nil {
+			return nil, err
+		}
+		defer b.Stop()
+		b.SetCounting(false)
+		if first == nil {
+			first = b
+		}
+		servers = append(servers, target{name: fmt.Sprintf("replica %d", i+1), base: b.RootURL + "/v2"})
+	}
+	_, managerKey, err := first.NewManager(ctx, listedAccounts)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := first.NewManagedAccounts(ctx, managerKey, listedAccounts)
+	if err != nil {
+		return nil, err
+	}
+	for i := range servers {
+		servers[i].key = managerKey
+	}
+	endpoints := opts.endpoints(accounts[0])
+	setup := &PostgresSetupRun{Replicas: replicas}
+	for _, ep := range endpoints {
+		setup.Endpoints = append(setup.Endpoints, EndpointRuns{Name: ep.name, Request: ep.request})
+	}
+	// One client for the load: the replicas' hosts differ (their ports), so
+	// its transport keeps a pool per replica, and each worker's kept-alive
+	// connection stays with the replica it is pinned to.
+	client := NewLoadClient(opts.Concurrency)
+	for run := 1; run <= opts.Runs; run++ {
+		for i, ep := range endpoints {
+			if ep.name == EndpointCreate {
+				// As in RunHTTP: fresh managers for each run's creates.
+				keys, err := first.NewManagers(ctx, createManagers)
+				if err != nil {
+					return nil, err
+				}
+				for j := range servers {
+					servers[j].keys = keys
+				}
+			}
+			r, err := ep.load(servers, run).Run(ctx, client)
+			if err != nil {
+				return nil, fmt.Errorf("%s load: %w", ep.name, err)
+			}
+			setup.Endpoints[i].Backend = append(setup.Endpoints[i].Backend, r)
+			fmt.Fprintf(opts.Progress, "http run %d/%d: PostgreSQL, %s, %s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d failures%s\n",
+				run, opts.Runs, plural(replicas, "replica"), ep.name, r.RequestsPerSec, r.P50Ms, r.P99Ms, r.Failures, firstFailure(r))
+		}
+	}
+	return setup, nil
+}
+
+// createDatabase creates the database name on the server of adminURL, and
+// returns its URL.
+func createDatabase(ctx context.Context, adminURL, name string) (string, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	ident := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+ident); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+ident); err != nil {
+		return "", err
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	return u.String(), nil
+}
+
+// postgresVersion is the server's version, as `SHOW server_version` says.
+func postgresVersion(ctx context.Context, adminURL string) (string, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return "", err
+	}
+	// Debian's builds add " (Debian 15.x-1.pgdg…)".
+	v, _, _ = strings.Cut(v, " ")
+	return v, nil
+}
