@@ -32,9 +32,12 @@ func parseQueryString(raw string) (url.Values, error) {
 		return nil, backend.InvalidParameter("", "The query string is malformed: %v.", err)
 	}
 	for k, vs := range values {
+		if k == "" {
+			continue // a parameter without a name means nothing to any endpoint
+		}
 		for _, v := range append([]string{k}, vs...) {
 			if strings.ContainsRune(v, 0) {
-				return nil, backend.InvalidParameter(strings.ReplaceAll(k, "\x00", ""), "Query parameters must not contain NUL characters (%%00).")
+				return nil, backend.InvalidParameter(strings.ReplaceAll(k, "\x00", "%00"), "Query parameters must not contain NUL characters (%%00).")
 			}
 		}
 	}
