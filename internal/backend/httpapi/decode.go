@@ -53,14 +53,15 @@ func decodeBodyLimit(w http.ResponseWriter, r *http.Request, dst any, rule bodyR
 		}
 		return nil
 	}
-	// encoding/json matches field names case-insensitively; the contract's
-	// names are exact, so check them first (this also points at nested fields).
-	if err := checkFieldNames(trimmed, reflect.TypeOf(dst), nil); err != nil {
-		return err
-	}
 	if json.Valid(trimmed) {
-		// One value and nothing after it, every name known (checked above):
-		// Unmarshal decodes it without the Decoder's copy of the body.
+		// encoding/json matches field names case-insensitively; the
+		// contract's names are exact, so check them first (this also points
+		// at nested fields).
+		if err := checkFieldNames(trimmed, reflect.TypeOf(dst), nil); err != nil {
+			return err
+		}
+		// One value and nothing after it, every name known: Unmarshal
+		// decodes it without the Decoder's copy of the body.
 		if err := json.Unmarshal(trimmed, dst); err != nil {
 			return decodeError(err, trimmed, reflect.TypeOf(dst))
 		}
@@ -103,15 +104,12 @@ func readBody(r io.Reader, contentLength, limit int64) ([]byte, error) {
 
 // checkFieldNames refuses, with its pointer, any object key in raw that is not
 // exactly the JSON name of a field of t, recursing into nested objects and
-// arrays. Malformed JSON is left for the decoder to report.
+// arrays. raw must be valid JSON (json.Valid): the scanner does not check it.
 //
 // It scans raw once, in document order (the first bad key of the body is the
 // one reported), without building any value, so that a big body (a batch of
 // 10,000 usage events) costs little more than its validation.
 func checkFieldNames(raw json.RawMessage, t reflect.Type, path []string) error {
-	if !json.Valid(raw) {
-		return nil
-	}
 	sc := &nameScanner{b: raw}
 	for _, name := range path {
 		sc.path = append(sc.path, pathElem{key: name, index: -1})
