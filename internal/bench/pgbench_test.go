@@ -52,9 +52,23 @@ func TestEndpointsPinEachConnectionToOneServer(t *testing.T) {
 	if res.Failures != 0 || res.Requests == 0 {
 		t.Fatalf("%d requests, %d failures (%s)", res.Requests, res.Failures, res.FirstFailure)
 	}
+	// Each server gets the connections of half the workers (a connection
+	// may be replaced during the run, so there may be more than half) and
+	// about half of the requests.
+	total := 0
+	for _, s := range []*seen{&a, &b} {
+		for _, n := range s.conns {
+			total += n
+		}
+	}
 	for name, s := range map[string]*seen{"first": &a, "second": &b} {
-		if len(s.conns) != concurrency/2 {
-			t.Errorf("the %s server saw %d connections, want %d: %v", name, len(s.conns), concurrency/2, s.conns)
+		requests := 0
+		for _, n := range s.conns {
+			requests += n
+		}
+		if len(s.conns) < concurrency/2 || 4*requests < total || 4*requests > 3*total {
+			t.Errorf("the %s server saw %d requests of %d on %d connections, want about half on at least %d: %v",
+				name, requests, total, len(s.conns), concurrency/2, s.conns)
 		}
 		if !s.paths["/managed_accounts/acct-1"] || len(s.paths) != 1 {
 			t.Errorf("the %s server saw the paths %v", name, s.paths)
