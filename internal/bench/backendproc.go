@@ -32,6 +32,7 @@ type BackendProcess struct {
 	stopWatch   func() bool // stops the kill at the end of StartBackend's context
 	counts      *RequestCounter
 	client      *http.Client
+	logClosed   <-chan struct{} // closed once backend.log is flushed and closed
 }
 
 // StartBackend runs `binary serve` on a free loopback port with its data in
@@ -76,7 +77,9 @@ func startBackend(ctx context.Context, binary, dir, opKey string, storeArgs ...s
 		_ = logFile.Close()
 		return nil, err
 	}
+	logClosed := make(chan struct{})
 	go func() {
+		defer close(logClosed)
 		<-backend.Exited()
 		_ = log.file.Flush()
 		_ = logFile.Close()
@@ -85,7 +88,7 @@ func startBackend(ctx context.Context, binary, dir, opKey string, storeArgs ...s
 	// ends (Ctrl-C).
 	stopWatch := context.AfterFunc(ctx, backend.Kill)
 	return &BackendProcess{RootURL: backend.URL, OperatorKey: opKey, backend: backend, stopWatch: stopWatch,
-		counts: counts, client: NewLoadClient(16)}, nil
+		counts: counts, client: NewLoadClient(16), logClosed: logClosed}, nil
 }
 
 // countingLog writes the backend's log to a file, and counts its access-log
@@ -120,6 +123,8 @@ func (b *BackendProcess) Counts() map[string]int {
 func (b *BackendProcess) Stop() {
 	b.stopWatch()
 	_ = b.backend.Stop(30 * time.Second)
+	// The log is whole on return, for callers that read it next.
+	<-b.logClosed
 }
 
 // Call sends one API request with key (the operator key for /reference) and
