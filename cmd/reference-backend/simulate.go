@@ -76,6 +76,7 @@ func parseSimulateConfig(args []string, getenv func(string) string, output io.Wr
 	fs.IntVar(&cfg.sim.EventsPerDay, "events-per-day", 1000, "average events per account and day")
 	fs.Uint64Var(&seed, "seed", 1, "seed of the traffic: the same seed, accounts and days give the same events")
 	fs.IntVar(&cfg.batchSize, "batch-size", backend.MaxUsageBatch, "events per request, at most 10000")
+	fs.BoolVar(&cfg.sim.RandomIDs, "random-ids", false, "random-looking event ids (UUIDv5) instead of time-ordered ones (UUIDv7)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

@@ -68,10 +68,13 @@ hand with ` + "`go test -run '^$' -bench . ./internal/backend/usagebench/`" + `;
 
 - **Ingest10kBatch**: IngestUsage (validation, rating, storage of the events,
   their rollups and the blocks of rollups, ledger charges) with batches of
-  10,000 new events of 100 accounts, on a SQLite file (WAL,
+  10,000 new events of 100 accounts, each batch the next day of their
+  traffic, as a producer streaming its usage sends it, on a SQLite file (WAL,
   synchronous=FULL: every batch is one durable transaction), which grows from
-  batch to batch. **Ingest10kBatchHTTP** is the same through the operator
-  API's handler (JSON decoding included), in process.
+  batch to batch. The event ids are time-ordered (UUIDv7, simulate-usage's
+  default); **Ingest10kBatchRandomIDs** is the same with random-looking ids
+  (UUIDv5, ` + "`--random-ids`" + `). **Ingest10kBatchHTTP** is Ingest10kBatch through the
+  operator API's handler (JSON decoding included), in process.
 - **Report fixture**: a manager with 1,000 managed accounts and 10 million
   events of ` + "`reference-backend simulate-usage`" + `'s traffic (messaging,
   voice and wireless, a few busy accounts and many quiet ones) over the 31

@@ -26,37 +26,44 @@ func migrationsBefore(t *testing.T, version int) fstest.MapFS {
 	return out
 }
 
-// TestBillingMigrationKeepsTheLedger: a database made before 0003 keeps its
-// ledger entries, each settled when it was made, and its ledger stays
-// append-only.
-func TestBillingMigrationKeepsTheLedger(t *testing.T) {
+// oldDatabase makes a database file with the migrations older than version
+// and stmts run on it, closed, and returns its path.
+func oldDatabase(t *testing.T, version int, stmts ...string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "reference.db")
-	ctx := t.Context()
 	old, err := openPool(path, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	old.SetMaxOpenConns(1)
-	if err := migrate(ctx, old, migrationsBefore(t, 3)); err != nil {
-		t.Fatalf("migrate to 0002: %v", err)
+	if err := migrate(t.Context(), old, migrationsBefore(t, version)); err != nil {
+		t.Fatalf("migrate to %04d: %v", version-1, err)
 	}
-	const created = "2025-05-06T07:08:09.123456Z"
-	for _, stmt := range []string{
-		`INSERT INTO accounts (id, email, organization_name, status, allow_custom_pricing, rollup_billing,
-			global_channel_limit, allocatable_channels, managed_account_limit, credit_limit, created_at, updated_at)
-			VALUES ('acc-1', 'old@example.com', 'Old', 'enabled', 0, 0, 0, 0, 0, 0, '` + created + `', '` + created + `')`,
-		`INSERT INTO ledger_entries (id, account_id, subject_id, kind, amount, currency, description, reference, created_at)
-			VALUES ('le-1', 'acc-1', 'acc-1', 'top_up', 12000000, 'USD', 'old top-up', 'ref', '` + created + `')`,
-		`INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at)
-			VALUES ('le-2', 'acc-1', 'usage', -1, 'USD', '` + created + `')`,
-	} {
-		if _, err := old.ExecContext(ctx, stmt); err != nil {
+	for _, stmt := range stmts {
+		if _, err := old.ExecContext(t.Context(), stmt); err != nil {
 			t.Fatalf("%s: %v", stmt, err)
 		}
 	}
 	if err := old.Close(); err != nil {
 		t.Fatal(err)
 	}
+	return path
+}
+
+// TestBillingMigrationKeepsTheLedger: a database made before 0003 keeps its
+// ledger entries, each settled when it was made, and its ledger stays
+// append-only.
+func TestBillingMigrationKeepsTheLedger(t *testing.T) {
+	ctx := t.Context()
+	const created = "2025-05-06T07:08:09.123456Z"
+	path := oldDatabase(t, 3,
+		`INSERT INTO accounts (id, email, organization_name, status, allow_custom_pricing, rollup_billing,
+			global_channel_limit, allocatable_channels, managed_account_limit, credit_limit, created_at, updated_at)
+			VALUES ('acc-1', 'old@example.com', 'Old', 'enabled', 0, 0, 0, 0, 0, 0, '`+created+`', '`+created+`')`,
+		`INSERT INTO ledger_entries (id, account_id, subject_id, kind, amount, currency, description, reference, created_at)
+			VALUES ('le-1', 'acc-1', 'acc-1', 'top_up', 12000000, 'USD', 'old top-up', 'ref', '`+created+`')`,
+		`INSERT INTO ledger_entries (id, account_id, kind, amount, currency, created_at)
+			VALUES ('le-2', 'acc-1', 'usage', -1, 'USD', '`+created+`')`)
 
 	db, err := Open(ctx, path)
 	if err != nil {

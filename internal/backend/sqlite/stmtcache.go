@@ -22,14 +22,15 @@ import (
 // back). Every query of the store goes through it unchanged.
 
 // stmtCacheSize bounds the statements a connection keeps: the store's
-// statements (about 80) fit, and statements built on the fly (a list of
-// placeholders of some length) cannot grow the cache without end.
-const stmtCacheSize = 128
+// statements (about 80) and the multi-row INSERTs of usage ingestion (about
+// 40: bulkInsert's chunk sizes per table) fit, and statements built on the
+// fly (a list of placeholders of some length) cannot grow the cache without
+// end.
+const stmtCacheSize = 192
 
-// maxCachedQueryLen leaves long statements out of the cache: the multi-row
-// INSERTs of usage ingestion, thousands of placeholders whose compiled
-// programs are large and whose parse is shared by hundreds of rows anyway.
-const maxCachedQueryLen = 4096
+// maxCachedQueryLen leaves statements longer than bulkInsert's out of the
+// cache, whose compiled programs would be large.
+const maxCachedQueryLen = 64 << 10
 
 // stmtCacheConnector makes connections that cache their statements.
 type stmtCacheConnector struct {

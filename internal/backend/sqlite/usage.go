@@ -3,10 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
@@ -20,47 +22,115 @@ const maxBulkVariables = 30000
 
 // maxBulkRows bounds the rows of one multi-row statement: past a few hundred
 // rows a bigger statement saves nothing measurable.
-const maxBulkRows = 500
+const maxBulkRows = 512
 
 // bulkInsert runs prefix + "(?, …), (?, …) …" + suffix over n rows of cols
-// values each, as few multi-row statements as the placeholder limit allows.
-// The statement of a full chunk is prepared once and reused, so that a big
-// batch is parsed twice at most. row appends the values of row i to args.
+// values each: full chunks of up to maxBulkRows rows (fewer when the
+// placeholder limit requires), then the rest in chunks of decreasing powers
+// of two. Every statement therefore has one of a few fixed texts, which the
+// connection's statement cache keeps prepared: parsing a statement of
+// thousands of placeholders for every batch cost more than running it.
+// row appends the values of row i to args.
 func (t *tx) bulkInsert(ctx context.Context, op, prefix, suffix string, cols, n int, row func(args []any, i int) []any) error {
-	if n == 0 {
-		return nil
-	}
 	chunk := min(maxBulkRows, maxBulkVariables/cols)
-	statement := func(rows int) string {
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
-		return prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ") + suffix
-	}
-	var full *sql.Stmt
-	if n >= chunk {
-		var err error
-		if full, err = t.tx.PrepareContext(ctx, statement(chunk)); err != nil {
-			return dbError(op, err)
+	args := make([]any, 0, min(n, chunk)*cols)
+	for start := 0; start < n; {
+		rows := chunk
+		for rows > n-start {
+			rows /= 2 // reaches 1 at the latest
 		}
-		defer func() { _ = full.Close() }()
-	}
-	args := make([]any, 0, chunk*cols)
-	for start := 0; start < n; start += chunk {
-		end := min(start+chunk, n)
 		args = args[:0]
-		for i := start; i < end; i++ {
+		for i := start; i < start+rows; i++ {
 			args = row(args, i)
 		}
-		var err error
-		if end-start == chunk {
-			_, err = full.ExecContext(ctx, args...)
-		} else {
-			_, err = t.tx.ExecContext(ctx, statement(end-start), args...)
-		}
-		if err != nil {
+		if _, err := t.tx.ExecContext(ctx, bulkStatement(prefix, suffix, cols, rows), args...); err != nil {
 			return dbError(op, err) // wraps: callers still see a unique violation
 		}
+		start += rows
 	}
 	return nil
+}
+
+// bulkStatements memoizes bulkStatement's texts, by their parts.
+var bulkStatements sync.Map // bulkStatementKey → string
+
+type bulkStatementKey struct {
+	prefix, suffix string
+	cols, rows     int
+}
+
+// bulkStatement is prefix + rows tuples of cols placeholders + suffix.
+func bulkStatement(prefix, suffix string, cols, rows int) string {
+	key := bulkStatementKey{prefix, suffix, cols, rows}
+	if s, ok := bulkStatements.Load(key); ok {
+		return s.(string) //nolint:errcheck // the map holds only strings
+	}
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	s := prefix + strings.TrimSuffix(strings.Repeat(tuple+", ", rows), ", ") + suffix
+	bulkStatements.Store(key, s)
+	return s
+}
+
+// usageEventKey is how an event id is stored (migration 0011): a canonical
+// lowercase UUID, what producers mostly send, as 0x01 and its 16 bytes; any
+// other id as 0x00 and its text. The first byte keeps the two apart, and the
+// short key keeps the index of ids, written in random order, small.
+func usageEventKey(id string) []byte {
+	if u, ok := parseCanonicalUUID(id); ok {
+		return append([]byte{1}, u[:]...)
+	}
+	return append([]byte{0}, id...)
+}
+
+// usageEventID is the id of a stored key.
+func usageEventID(key []byte) (string, error) {
+	switch {
+	case len(key) == 17 && key[0] == 1:
+		var b [36]byte
+		hex.Encode(b[0:8], key[1:5])
+		hex.Encode(b[9:13], key[5:7])
+		hex.Encode(b[14:18], key[7:9])
+		hex.Encode(b[19:23], key[9:11])
+		hex.Encode(b[24:36], key[11:17])
+		b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
+		return string(b[:]), nil
+	case len(key) > 1 && key[0] == 0:
+		return string(key[1:]), nil
+	}
+	return "", fmt.Errorf("sqlite: a stored usage event key %x is malformed", key)
+}
+
+// parseCanonicalUUID reads a UUID written as 8-4-4-4-12 lowercase hex
+// digits, and nothing else: another spelling of the same UUID is another id.
+func parseCanonicalUUID(s string) (u [16]byte, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if s[i] == '-' {
+			i++
+			continue
+		}
+		hi, okHi := lowerHex(s[i])
+		lo, okLo := lowerHex(s[i+1])
+		if !okHi || !okLo {
+			return u, false
+		}
+		u[j] = hi<<4 | lo
+		i, j = i+2, j+1
+	}
+	return u, true
+}
+
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 func (t *tx) StoredUsageEventIDs(ctx context.Context, ids []string) (map[string]bool, error) {
@@ -68,22 +138,31 @@ func (t *tx) StoredUsageEventIDs(ctx context.Context, ids []string) (map[string]
 	if len(ids) == 0 {
 		return found, nil
 	}
-	// One parameter for the whole batch: a JSON array that json_each
-	// unpacks, each id a primary key lookup.
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: encode usage event ids: %w", err)
+	// One parameter for the whole batch: a JSON array of hex keys that
+	// json_each unpacks, each a primary key lookup.
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = hex.EncodeToString(usageEventKey(id))
 	}
-	rows, err := t.tx.QueryContext(ctx, `SELECT id FROM usage_events
-		WHERE id IN (SELECT value FROM json_each(?))`, string(list))
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: encode usage event keys: %w", err)
+	}
+	// The array drives: one lookup per key, no temporary index of them.
+	rows, err := t.tx.QueryContext(ctx, `SELECT e.key FROM json_each(?) AS j
+		CROSS JOIN usage_events AS e ON e.key = unhex(j.value)`, string(list))
 	if err != nil {
 		return nil, dbError("find stored usage events", err)
 	}
 	defer func() { _ = rows.Close() }()
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var key []byte
+		if err := rows.Scan(&key); err != nil {
 			return nil, dbError("find stored usage events", err)
+		}
+		id, err := usageEventID(key)
+		if err != nil {
+			return nil, err
 		}
 		found[id] = true
 	}
@@ -93,8 +172,57 @@ func (t *tx) StoredUsageEventIDs(ctx context.Context, ids []string) (map[string]
 	return found, nil
 }
 
-const usageEventColumns = `id, account_id, manager_id, product, occurred_at, direction, country_iso, message_type,
-	product_name, parts, billed_sec, bytes, cost_micros, rate_source, ingested_at`
+// usageDimensions are the dimension values of an event, stored once in
+// usage_event_dimensions.
+type usageDimensions struct {
+	product, direction, countryISO, messageType, productName string
+}
+
+// usageDimensionIDs returns the row of usage_event_dimensions of each
+// distinct dimensions of events, adding the missing ones.
+func (t *tx) usageDimensionIDs(ctx context.Context, events []*backend.UsageEvent) (map[usageDimensions]int64, error) {
+	ids := map[usageDimensions]int64{}
+	for _, e := range events {
+		d := usageDimensions{e.Product, e.Direction, e.CountryISO, e.MessageType, e.ProductName}
+		if _, ok := ids[d]; ok {
+			continue
+		}
+		var id int64
+		err := t.tx.QueryRowContext(ctx, `SELECT id FROM usage_event_dimensions
+			WHERE product = ? AND direction = ? AND country_iso = ? AND message_type = ? AND product_name = ?`,
+			d.product, d.direction, d.countryISO, d.messageType, d.productName).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			err = t.tx.QueryRowContext(ctx, `INSERT INTO usage_event_dimensions
+				(product, direction, country_iso, message_type, product_name) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+				d.product, d.direction, d.countryISO, d.messageType, d.productName).Scan(&id)
+		}
+		if err != nil {
+			return nil, dbError("store usage event dimensions", err)
+		}
+		ids[d] = id
+	}
+	return ids, nil
+}
+
+// usageIngestionIDs returns a row of usage_ingestions for each distinct
+// ingestion time of events (a batch has one).
+func (t *tx) usageIngestionIDs(ctx context.Context, events []*backend.UsageEvent) (map[string]int64, error) {
+	ids := map[string]int64{}
+	for _, e := range events {
+		at := formatTime(e.IngestedAt)
+		if _, ok := ids[at]; ok {
+			continue
+		}
+		var id int64
+		if err := t.tx.QueryRowContext(ctx, `INSERT INTO usage_ingestions (ingested_at) VALUES (?) RETURNING id`, at).Scan(&id); err != nil {
+			return nil, dbError("store usage ingestion", err)
+		}
+		ids[at] = id
+	}
+	return ids, nil
+}
+
+const usageEventColumns = `key, account_id, dimensions, occurred_at, parts, billed_sec, bytes, cost_micros, rate_source, ingestion`
 
 func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent) error {
 	for _, e := range events {
@@ -105,18 +233,26 @@ func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent
 			return err
 		}
 	}
-	// A batch shares one ingestion time: it is formatted once.
+	dimensions, err := t.usageDimensionIDs(ctx, events)
+	if err != nil {
+		return err
+	}
+	ingestions, err := t.usageIngestionIDs(ctx, events)
+	if err != nil {
+		return err
+	}
+	// A batch shares one ingestion time: it is looked up once.
 	var ingestedAt time.Time
-	var ingestedText string
-	err := t.bulkInsert(ctx, "insert usage events", `INSERT INTO usage_events (`+usageEventColumns+`) VALUES `, "",
-		15, len(events), func(args []any, i int) []any {
+	var ingestion int64
+	err = t.bulkInsert(ctx, "insert usage events", `INSERT INTO usage_events (`+usageEventColumns+`) VALUES `, "",
+		10, len(events), func(args []any, i int) []any {
 			e := events[i]
-			if ingestedText == "" || !e.IngestedAt.Equal(ingestedAt) {
-				ingestedAt, ingestedText = e.IngestedAt, formatTime(e.IngestedAt)
+			if ingestion == 0 || !e.IngestedAt.Equal(ingestedAt) {
+				ingestedAt, ingestion = e.IngestedAt, ingestions[formatTime(e.IngestedAt)]
 			}
-			return append(args, e.ID, e.AccountID, e.ManagerID, e.Product, formatTime(e.OccurredAt), e.Direction,
-				e.CountryISO, e.MessageType, e.ProductName, e.Parts, e.BilledSec, e.Bytes, int64(e.Cost),
-				string(e.RateSource), ingestedText)
+			d := dimensions[usageDimensions{e.Product, e.Direction, e.CountryISO, e.MessageType, e.ProductName}]
+			return append(args, usageEventKey(e.ID), e.AccountID, d, e.OccurredAt.UnixMicro(),
+				e.Parts, e.BilledSec, e.Bytes, int64(e.Cost), string(e.RateSource), ingestion)
 		})
 	if isUniqueViolation(err) {
 		return conflict("A usage event with this id")
@@ -126,13 +262,21 @@ func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent
 
 func (t *tx) GetUsageEvent(ctx context.Context, id string) (*backend.UsageEvent, error) {
 	var (
-		e                  backend.UsageEvent
-		occurred, ingested string
-		cost               int64
-		source             string
+		e        backend.UsageEvent
+		occurred int64
+		ingested string
+		cost     int64
+		source   string
 	)
-	err := t.tx.QueryRowContext(ctx, `SELECT `+usageEventColumns+` FROM usage_events WHERE id = ?`, id).Scan(
-		&e.ID, &e.AccountID, &e.ManagerID, &e.Product, &occurred, &e.Direction, &e.CountryISO, &e.MessageType,
+	err := t.tx.QueryRowContext(ctx, `SELECT e.account_id, COALESCE(a.manager_id, ''), d.product, e.occurred_at,
+			d.direction, d.country_iso, d.message_type, d.product_name, e.parts, e.billed_sec, e.bytes,
+			e.cost_micros, e.rate_source, i.ingested_at
+		FROM usage_events AS e
+		JOIN accounts AS a ON a.id = e.account_id
+		JOIN usage_event_dimensions AS d ON d.id = e.dimensions
+		JOIN usage_ingestions AS i ON i.id = e.ingestion
+		WHERE e.key = ?`, usageEventKey(id)).Scan(
+		&e.AccountID, &e.ManagerID, &e.Product, &occurred, &e.Direction, &e.CountryISO, &e.MessageType,
 		&e.ProductName, &e.Parts, &e.BilledSec, &e.Bytes, &cost, &source, &ingested)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, backend.NotFound("Usage event")
@@ -140,10 +284,8 @@ func (t *tx) GetUsageEvent(ctx context.Context, id string) (*backend.UsageEvent,
 	if err != nil {
 		return nil, dbError("get usage event", err)
 	}
+	e.ID, e.OccurredAt = id, time.UnixMicro(occurred).UTC()
 	e.Cost, e.RateSource = backend.Money(cost), backend.RateScope(source)
-	if e.OccurredAt, err = parseTime(occurred); err != nil {
-		return nil, err
-	}
 	if e.IngestedAt, err = parseTime(ingested); err != nil {
 		return nil, err
 	}

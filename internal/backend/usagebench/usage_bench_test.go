@@ -409,11 +409,15 @@ func reportInput(start time.Time) backend.UsageReportInput {
 // its months: the report sums more, smaller blocks (six).
 var pastWindow = time.Date(2025, 1, 10, 0, 0, 0, 0, time.UTC)
 
-// rawGroupBy is the benchmarked report as one GROUP BY over the raw events.
-const rawGroupBy = `SELECT account_id, direction, COUNT(*), SUM(parts), SUM(cost_micros)
-	FROM usage_events
-	WHERE manager_id = ? AND product = 'messaging' AND occurred_at >= ? AND occurred_at < ?
-	GROUP BY account_id, direction ORDER BY account_id, direction`
+// rawGroupBy is the benchmarked report as one GROUP BY over the raw events
+// (as the store keeps them: migration 0011), occurred_at in Unix
+// microseconds.
+const rawGroupBy = `SELECT e.account_id, d.direction, COUNT(*), SUM(e.parts), SUM(e.cost_micros)
+	FROM usage_events AS e
+	JOIN accounts AS a ON a.id = e.account_id
+	JOIN usage_event_dimensions AS d ON d.id = e.dimensions
+	WHERE a.manager_id = ? AND d.product = 'messaging' AND e.occurred_at >= ? AND e.occurred_at < ?
+	GROUP BY e.account_id, d.direction ORDER BY e.account_id, d.direction`
 
 // BenchmarkRawGroupBy runs the report's aggregation over usage_events in the
 // same database, on a read-only connection set up as the store's readers,
@@ -425,8 +429,7 @@ func BenchmarkRawGroupBy(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	from := fixtureStart.Format("2006-01-02T15:04:05.000000Z")
-	to := fixtureStart.AddDate(0, 0, fixtureDays).Format("2006-01-02T15:04:05.000000Z")
+	from, to := fixtureStart.UnixMicro(), fixtureStart.AddDate(0, 0, fixtureDays).UnixMicro()
 	raw := func() []string {
 		rows, err := db.QueryContext(b.Context(), rawGroupBy, f.manager.Account.ID, from, to)
 		if err != nil {
@@ -468,31 +471,46 @@ func BenchmarkRawGroupBy(b *testing.B) {
 	m.report(b)
 }
 
+// ingestDays yields the ingestion benchmarks' batches: day after day from
+// fixtureStart, a day of 100 events for each of the 100 accounts of e, as a
+// producer streaming its usage sends them. randomIDs chooses the ids
+// (usagesim.Config.RandomIDs).
+func ingestDays(b *testing.B, e *env, randomIDs bool) func() []usagesim.Event {
+	day := 0
+	return func() []usagesim.Event {
+		gen, err := usagesim.New(usagesim.Config{Seed: 1, AccountIDs: e.accounts, Start: fixtureStart.AddDate(0, 0, day),
+			Days: 1, EventsPerDay: 100, RandomIDs: randomIDs})
+		if err != nil {
+			b.Fatal(err)
+		}
+		day++
+		var events []usagesim.Event
+		for ev := range gen.Events() {
+			events = append(events, ev)
+		}
+		return events
+	}
+}
+
 // BenchmarkIngest10kBatch ingests batches of 10,000 new events of 100
-// accounts through the service (rating, storage, rollups, ledger) on a
-// file-backed SQLite database, which grows from batch to batch.
-func BenchmarkIngest10kBatch(b *testing.B) {
+// accounts, a day each, through the service (rating, storage, rollups,
+// ledger) on a file-backed SQLite database, which grows from batch to batch.
+// The ids are time-ordered (UUIDv7); BenchmarkIngest10kBatchRandomIDs is the
+// same with random ids.
+func BenchmarkIngest10kBatch(b *testing.B) { benchmarkIngest(b, false) }
+
+// BenchmarkIngest10kBatchRandomIDs is BenchmarkIngest10kBatch with random
+// (UUIDv5) event ids.
+func BenchmarkIngest10kBatchRandomIDs(b *testing.B) { benchmarkIngest(b, true) }
+
+func benchmarkIngest(b *testing.B, randomIDs bool) {
 	e, err := newEnv(b.Context(), b.TempDir(), 100)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer e.close()
-	seed := uint64(0)
-	next := func() []backend.UsageEventInput {
-		seed++
-		// A day of 100 events for each of the 100 accounts: 10,000 new
-		// events under a new seed.
-		gen, err := usagesim.New(usagesim.Config{Seed: seed, AccountIDs: e.accounts, Start: fixtureStart, Days: 1, EventsPerDay: 100})
-		if err != nil {
-			b.Fatal(err)
-		}
-		var events []usagesim.Event
-		for ev := range gen.Events() {
-			events = append(events, ev)
-		}
-		return inputs(events)
-	}
-	batch := next()
+	next := ingestDays(b, e, randomIDs)
+	batch := inputs(next())
 	for b.Loop() {
 		res, err := e.svc.IngestUsage(b.Context(), batch)
 		if err != nil {
@@ -502,7 +520,7 @@ func BenchmarkIngest10kBatch(b *testing.B) {
 			b.Fatalf("accepted %d of %d", res.Accepted, batchSize)
 		}
 		b.StopTimer()
-		batch = next()
+		batch = inputs(next())
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
@@ -518,18 +536,9 @@ func BenchmarkIngest10kBatchHTTP(b *testing.B) {
 	defer e.close()
 	const operatorKey = "usagebench-operator-key"
 	handler := httpapi.New(e.svc, httpapi.Options{OperatorKey: operatorKey})
-	seed := uint64(0)
+	days := ingestDays(b, e, false)
 	next := func() string {
-		seed++
-		gen, err := usagesim.New(usagesim.Config{Seed: seed, AccountIDs: e.accounts, Start: fixtureStart, Days: 1, EventsPerDay: 100})
-		if err != nil {
-			b.Fatal(err)
-		}
-		var events []usagesim.Event
-		for ev := range gen.Events() {
-			events = append(events, ev)
-		}
-		body, err := json.Marshal(map[string]any{"events": events})
+		body, err := json.Marshal(map[string]any{"events": days()})
 		if err != nil {
 			b.Fatal(err)
 		}

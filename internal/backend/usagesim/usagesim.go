@@ -12,6 +12,7 @@ package usagesim
 
 import (
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -66,6 +67,11 @@ type Config struct {
 	// Every day has exactly EventsPerDay × len(AccountIDs) events, shared
 	// out between the accounts by how busy each is.
 	EventsPerDay int
+	// RandomIDs makes the event ids random-looking UUIDs (version 5) instead
+	// of time-ordered ones (version 7, by occurred_at). The backend ingests
+	// time-ordered ids faster: their index grows at one end, where random
+	// ids rewrite pages all over it (BENCHMARKS.md has both figures).
+	RandomIDs bool
 }
 
 // Limits of a Config, so that a typo cannot ask for a billion events.
@@ -223,9 +229,10 @@ func (g *Generator) accountDay(i, d int) []Event {
 	events := make([]Event, n)
 	for k := range events {
 		e := &events[k]
-		e.ID = eventID(g.cfg.Seed, id, dayText, k)
+		at := day.Add(offsets[k])
+		e.ID = eventID(g.cfg.Seed, id, dayText, k, at, g.cfg.RandomIDs)
 		e.AccountID = id
-		e.OccurredAt = day.Add(offsets[k]).Format("2006-01-02T15:04:05.000Z")
+		e.OccurredAt = at.Format("2006-01-02T15:04:05.000Z")
 		e.Product = p.products[pickWeighted(r, len(p.products), func(j int) float64 { return p.productWeight[j] })]
 		p.fill(r, e)
 	}
@@ -343,10 +350,21 @@ func apportion(total int, weights []float64) []int {
 var eventNamespace = uuid.NewSHA1(uuid.NameSpaceURL,
 	[]byte("https://github.com/managedaccounts/terraform-provider-telnyx/reference-backend/simulated-usage"))
 
-// eventID is the id of the k-th event of an account's day: the same seed,
-// account, day and k always give the same id.
-func eventID(seed uint64, accountID, day string, k int) string {
-	return uuid.NewSHA1(eventNamespace, []byte(strconv.FormatUint(seed, 10)+"/"+accountID+"/"+day+"/"+strconv.Itoa(k))).String()
+// eventID is the id of the k-th event of an account's day, which occurred
+// at at: the same seed, account, day and k always give the same id. It is a
+// version 5 UUID of them or, unless random, that UUID made a version 7 one
+// (RFC 9562): at's Unix milliseconds first, then 74 bits of the hash, so
+// that ids sort by time as a producer's UUIDv7 do.
+func eventID(seed uint64, accountID, day string, k int, at time.Time, random bool) string {
+	u := uuid.NewSHA1(eventNamespace, []byte(strconv.FormatUint(seed, 10)+"/"+accountID+"/"+day+"/"+strconv.Itoa(k)))
+	if random {
+		return u.String()
+	}
+	var ms [8]byte
+	binary.BigEndian.PutUint64(ms[:], uint64(at.UnixMilli())) // simulated days are after 1970
+	copy(u[:6], ms[2:])
+	u[6] = 0x70 | u[6]&0x0f // version 7; the variant bits of version 5 stay
+	return u.String()
 }
 
 func hash(s string) uint64 {

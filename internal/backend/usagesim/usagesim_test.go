@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
@@ -60,6 +62,47 @@ func TestTrafficIsDeterministicAndExact(t *testing.T) {
 	for _, e := range collect(t, cfg) {
 		if ids[e.ID] {
 			t.Fatalf("seed 4 reuses id %s of seed 3", e.ID)
+		}
+	}
+}
+
+// TestIDsAreTimeOrderedUnlessRandom: ids are UUIDv7 whose time is the
+// event's, so that they sort as the events happen; RandomIDs gives UUIDv5
+// ids instead. Either way they are distinct and the same for the same seed.
+func TestIDsAreTimeOrderedUnlessRandom(t *testing.T) {
+	cfg := Config{Seed: 5, AccountIDs: accountIDs(10), Start: jan, Days: 2, EventsPerDay: 40}
+	for _, random := range []bool{false, true} {
+		cfg.RandomIDs = random
+		events := collect(t, cfg)
+		ids := map[string]bool{}
+		for _, e := range events {
+			u, err := uuid.Parse(e.ID)
+			if err != nil || u.String() != e.ID {
+				t.Fatalf("id %q is not a canonical UUID: %v", e.ID, err)
+			}
+			if ids[e.ID] {
+				t.Fatalf("id %s twice", e.ID)
+			}
+			ids[e.ID] = true
+			if want := uuid.Version(7); random {
+				if u.Version() != 5 {
+					t.Errorf("random id %s has version %d, want 5", e.ID, u.Version())
+				}
+			} else if u.Version() != want || u.Variant() != uuid.RFC4122 {
+				t.Errorf("id %s has version %d, variant %v; want 7, RFC 4122", e.ID, u.Version(), u.Variant())
+			} else {
+				at, err := time.Parse(time.RFC3339Nano, e.OccurredAt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sec, nsec := u.Time().UnixTime()
+				if got := time.Unix(sec, nsec).UTC(); !got.Equal(at) {
+					t.Errorf("id %s carries the time %s, the event occurred at %s", e.ID, got, at)
+				}
+			}
+		}
+		if again := collect(t, cfg); !slices.EqualFunc(events, again, eventsEqual) {
+			t.Errorf("random %v: the same config made different ids", random)
 		}
 	}
 }
