@@ -24,6 +24,12 @@ const maxBulkVariables = 30000
 // rows a bigger statement saves nothing measurable.
 const maxBulkRows = 512
 
+// The multi-row INSERTs of usage are INSERT OR FAIL: a failing statement
+// keeps the rows it wrote before the failure instead of undoing them, which
+// spares SQLite a statement journal (a copy of every page the statement
+// changes). That is safe because every caller ends its transaction (or
+// savepoint) in a rollback on any error, which undoes them all.
+
 // bulkInsert runs prefix + "(?, …), (?, …) …" + suffix over n rows of cols
 // values each: full chunks of up to maxBulkRows rows (fewer when the
 // placeholder limit requires), then the rest in chunks of decreasing powers
@@ -244,7 +250,7 @@ func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent
 	// A batch shares one ingestion time: it is looked up once.
 	var ingestedAt time.Time
 	var ingestion int64
-	err = t.bulkInsert(ctx, "insert usage events", `INSERT INTO usage_events (`+usageEventColumns+`) VALUES `, "",
+	err = t.bulkInsert(ctx, "insert usage events", `INSERT OR FAIL INTO usage_events (`+usageEventColumns+`) VALUES `, "",
 		10, len(events), func(args []any, i int) []any {
 			e := events[i]
 			if ingestion == 0 || !e.IngestedAt.Equal(ingestedAt) {
@@ -302,7 +308,7 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 	}
 	// SUM-like additions in INTEGER columns fail on overflow (STRICT refuses
 	// the REAL SQLite would turn them into) rather than lose precision.
-	err = t.bulkInsert(ctx, "add usage rollups", `INSERT INTO usage_rollups (`+usageRollupColumns+`) VALUES `,
+	err = t.bulkInsert(ctx, "add usage rollups", `INSERT OR FAIL INTO usage_rollups (`+usageRollupColumns+`) VALUES `,
 		` ON CONFLICT (account_id, product, day, direction, country_iso, message_type, product_name) DO UPDATE SET
 			count = count + excluded.count, parts = parts + excluded.parts,
 			billed_sec = billed_sec + excluded.billed_sec, bytes = bytes + excluded.bytes,
@@ -316,7 +322,7 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 		return err
 	}
 	// The blocks get the same deltas, in the same transaction (migration 0007).
-	return t.bulkInsert(ctx, "add usage rollup blocks", `INSERT INTO usage_rollup_blocks (`+usageBlockColumns+`) VALUES `,
+	return t.bulkInsert(ctx, "add usage rollup blocks", `INSERT OR FAIL INTO usage_rollup_blocks (`+usageBlockColumns+`) VALUES `,
 		` ON CONFLICT (manager_id, product, span, block_start, account_id, direction, country_iso, message_type, product_name)
 		DO UPDATE SET
 			count = count + excluded.count, parts = parts + excluded.parts,

@@ -173,3 +173,48 @@ func TestBulkInsertWritesEveryRowOnce(t *testing.T) {
 		t.Errorf("%d statement texts for one table: %v", len(texts), texts)
 	}
 }
+
+// TestFailedUsageInsertLeavesNothing: a multi-row INSERT OR FAIL that fails
+// part-way keeps its earlier rows only until the transaction's rollback,
+// which the failure always brings: nothing of the batch is stored.
+func TestFailedUsageInsertLeavesNothing(t *testing.T) {
+	db := openTemp(t)
+	ctx := t.Context()
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	event := func(id string) *backend.UsageEvent {
+		return &backend.UsageEvent{ID: id, AccountID: "acc-1", Product: "messaging", OccurredAt: now, CountryISO: "US",
+			ProductName: "long_code", Parts: 1, RateSource: backend.RateScope("list"), IngestedAt: now}
+	}
+	err := db.WriteTx(ctx, func(tx backend.Tx) error {
+		if err := tx.InsertAccount(ctx, &backend.Account{ID: "acc-1", Email: "x@example.com", OrganizationName: "X",
+			Status: backend.StatusEnabled, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		return tx.InsertUsageEvents(ctx, []*backend.UsageEvent{event("stored")})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	batch := []*backend.UsageEvent{event("new-1"), event("new-2"), event("stored"), event("new-3")}
+	for _, nested := range []bool{false, true} {
+		err := db.WriteTx(ctx, func(tx backend.Tx) error {
+			if nested {
+				return tx.Nested(ctx, func(tx backend.Tx) error { return tx.InsertUsageEvents(ctx, batch) })
+			}
+			return tx.InsertUsageEvents(ctx, batch)
+		})
+		if backend.ErrorKind(err) != backend.ECONFLICT {
+			t.Fatalf("nested %v: a batch with a stored id: %v, want a conflict", nested, err)
+		}
+		err = db.ReadTx(ctx, func(tx backend.Tx) error {
+			stored, err := tx.StoredUsageEventIDs(ctx, []string{"new-1", "new-2", "new-3", "stored"})
+			if err == nil && (len(stored) != 1 || !stored["stored"]) {
+				t.Errorf("nested %v: after the failed batch, stored %v; want only the event stored before", nested, stored)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

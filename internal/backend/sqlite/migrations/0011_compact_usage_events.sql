@@ -9,6 +9,10 @@
 -- - occurred_at is Unix microseconds, the precision times are stored with;
 -- - the ingestion time is a row of usage_ingestions, one per batch;
 -- - the manager is the account's, which never changes.
+-- dimensions and ingestion are not declared FOREIGN KEYs: their rows are
+-- written just before the events, in the same transaction, by the only
+-- writer of usage_events (InsertUsageEvents), and are never removed, while
+-- checking them cost about 8% of ingestion. account_id stays checked.
 CREATE TABLE usage_event_dimensions (
     id           INTEGER NOT NULL PRIMARY KEY,
     product      TEXT    NOT NULL,
@@ -27,14 +31,14 @@ CREATE TABLE usage_ingestions (
 CREATE TABLE usage_events_compact (
     key          BLOB    NOT NULL PRIMARY KEY,
     account_id   TEXT    NOT NULL REFERENCES accounts (id),
-    dimensions   INTEGER NOT NULL REFERENCES usage_event_dimensions (id),
+    dimensions   INTEGER NOT NULL,
     occurred_at  INTEGER NOT NULL,
     parts        INTEGER NOT NULL CHECK (parts >= 0),
     billed_sec   INTEGER NOT NULL CHECK (billed_sec >= 0),
     bytes        INTEGER NOT NULL CHECK (bytes >= 0),
     cost_micros  INTEGER NOT NULL CHECK (cost_micros >= 0),
     rate_source  TEXT    NOT NULL CHECK (rate_source IN ('custom', 'committed', 'list')),
-    ingestion    INTEGER NOT NULL REFERENCES usage_ingestions (id)
+    ingestion    INTEGER NOT NULL
 ) STRICT;
 
 INSERT INTO usage_event_dimensions (product, direction, country_iso, message_type, product_name)
