@@ -140,29 +140,34 @@ const gapIngestion = `### Usage ingestion under its target
 Migration 0011 stores events compactly (the id as a 17-byte key, the five dimension values
 as one row of usage_event_dimensions, integer times, the batch's ingestion time once): 10
 values per event instead of 15, rows of about 60 bytes instead of 200. The multi-row
-statements are prepared once per connection (chunks of fixed sizes). Measured side by
-side on the same machine, that raised Ingest10kBatch from about 30,000 to about 35,000
-events/s with random ids.
+statements are prepared once per connection (chunks of fixed sizes) and are INSERT OR FAIL
+(no statement journal). Measured side by side on the same machine, that raised
+Ingest10kBatch by about a quarter with the same random ids.
 
 A CPU profile of Ingest10kBatch (` + "`go test -bench 'Ingest10kBatch$' -cpuprofile`" + `)
 then splits a batch of 10,000 events with time-ordered ids as follows:
 
-- about 40%: inserting the events (a rowid table, the index of their keys, and the
-  foreign keys checked per row), about 9 microseconds an event in the pure-Go SQLite;
-- about 33%: adding to the rollups (about 730 per batch) and to their blocks (six spans
-  each, about 4,400): upserts on long text keys, about 14 microseconds each;
-- about 10%: parsing and validating the events in Go, before the transaction;
-- about 6%: the commit, which syncs the WAL (synchronous=FULL);
-- about 5%: looking up which ids are already stored;
-- the rest: rating, ledger charges, garbage collection.
+- about 30%: inserting the events (a rowid table and the index of their keys), about 6
+  microseconds an event in the pure-Go SQLite, binding included;
+- about 24%: adding to the rollups (about 730 per batch) and to their blocks (six spans
+  each, about 4,400): upserts on long text keys, about 10 microseconds each;
+- about 12%: garbage collection, mostly of the arguments database/sql and the driver
+  allocate per bound value (about 10 MB a batch), on the other core;
+- about 4% each: the commit (synchronous=FULL), the lookup of the ids already stored,
+  and parsing the events in Go;
+- the rest: rating, ledger charges.
 
 Random ids cost more, and more as the database grows: each lands on a random page of the
 index of event ids, so that a batch rewrites thousands of pages of it (and, once the index
 outgrows the writer's 64 MiB page cache, reads them back first). Time-ordered ids (UUIDv7)
 append to its end instead; simulate-usage sends them by default, and README.md and
-DEPLOYMENT.md advise producers to.
+DEPLOYMENT.md advise producers to. Through HTTP, decoding the JSON of a batch (about 60 ms
+for 10,000 events, a quarter of the request) comes on top; two producers posting at once
+hide it behind each other's writes. Decoding the events in parallel was tried and measured
+slower on two cores (the extra pass over the array cost more than it saved).
 
-What is left to try: one span fewer in the blocks (the day blocks repeat the rollups); a
-narrower block key (integer ids for managers, accounts and dimension values); JSON decoding
-overlapped with the previous batch's write through concurrent requests.
+What is left to try: one span fewer in the blocks (the day blocks repeat the rollups, but
+reading days from the rollups instead would slow reports); a narrower block key (integer
+ids for managers, accounts and dimension values, which the report plan shared with
+PostgreSQL would have to join back).
 `

@@ -17,6 +17,7 @@ BenchmarkRawGroupBy-2                            	       1	18000000000 ns/op	   
 BenchmarkIngest10kBatch-2                        	      10	 250000000 ns/op	     40000 events/s
 BenchmarkIngest10kBatchHTTP-2                    	      10	 270000000 ns/op	     37000 events/s
 BenchmarkIngest10kBatchRandomIDs-2               	      10	 300000000 ns/op	     33000 events/s
+BenchmarkIngest10kBatchHTTP2Producers-2          	      10	 200000000 ns/op	     50000 events/s
 BenchmarkCreateManagedAccount-2                  	    1000	   1600000 ns/op	    600000 cpu-ns/op	   32903 B/op	     570 allocs/op
 PASS
 `
@@ -43,7 +44,7 @@ func TestGoBenchTakesMedians(t *testing.T) {
 	if g.CPU != "Test CPU @ 2.0GHz" || len(g.Fixtures) != 1 || !strings.Contains(g.Fixtures[0], "10013000 events ingested") {
 		t.Errorf("cpu %q, fixtures %q", g.CPU, g.Fixtures)
 	}
-	if len(g.Order) != 7 || g.Order[0] != benchReportHTTP {
+	if len(g.Order) != 8 || g.Order[0] != benchReportHTTP {
 		t.Errorf("order %v", g.Order)
 	}
 }

@@ -74,7 +74,10 @@ hand with ` + "`go test -run '^$' -bench . ./internal/backend/usagebench/`" + `;
   batch to batch. The event ids are time-ordered (UUIDv7, simulate-usage's
   default); **Ingest10kBatchRandomIDs** is the same with random-looking ids
   (UUIDv5, ` + "`--random-ids`" + `). **Ingest10kBatchHTTP** is Ingest10kBatch through the
-  operator API's handler (JSON decoding included), in process.
+  operator API's handler (JSON decoding included), in process, one batch at a
+  time; **Ingest10kBatchHTTP2Producers** posts the same batches from two
+  producers at once, so that one batch's JSON is decoded while the other's
+  is written. The target is judged on the service figures, both kinds of ids.
 - **Report fixture**: a manager with 1,000 managed accounts and 10 million
   events of ` + "`reference-backend simulate-usage`" + `'s traffic (messaging,
   voice and wireless, a few busy accounts and many quiet ones) over the 31

@@ -526,6 +526,55 @@ func benchmarkIngest(b *testing.B, randomIDs bool) {
 	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
 }
 
+// BenchmarkIngest10kBatchHTTP2Producers is BenchmarkIngest10kBatchHTTP
+// with two producers posting at once, as busy producers do: one batch's
+// JSON is decoded while the other's is written (SQLite has one writer). The
+// batches are made before the timer starts.
+func BenchmarkIngest10kBatchHTTP2Producers(b *testing.B) {
+	e, err := newEnv(b.Context(), b.TempDir(), 100)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.close()
+	const operatorKey = "usagebench-operator-key"
+	handler := httpapi.New(e.svc, httpapi.Options{OperatorKey: operatorKey})
+	days := ingestDays(b, e, false)
+	bodies := make(chan string, b.N)
+	for range b.N {
+		body, err := json.Marshal(map[string]any{"events": days()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		bodies <- string(body)
+	}
+	close(bodies)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for range 2 {
+		wg.Go(func() {
+			for body := range bodies {
+				req := httptest.NewRequest(http.MethodPost, "/reference/usage_events", strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+operatorKey)
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				handler.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"accepted":10000`) {
+					errs <- fmt.Errorf("ingestion answered %d: %s", rec.Code, rec.Body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
+}
+
 // BenchmarkIngest10kBatchHTTP is BenchmarkIngest10kBatch through the
 // operator API's handler, JSON decoding included.
 func BenchmarkIngest10kBatchHTTP(b *testing.B) {
