@@ -526,53 +526,38 @@ func benchmarkIngest(b *testing.B, randomIDs bool) {
 	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
 }
 
-// BenchmarkIngest10kBatchHTTP2Producers is BenchmarkIngest10kBatchHTTP
-// with two producers posting at once, as busy producers do: one batch's
-// JSON is decoded while the other's is written (SQLite has one writer). The
-// batches are made before the timer starts.
-func BenchmarkIngest10kBatchHTTP2Producers(b *testing.B) {
-	e, err := newEnv(b.Context(), b.TempDir(), 100)
+// httpIngestion posts batches to the operator API's handler in process.
+type httpIngestion struct {
+	handler http.Handler
+	days    func() []usagesim.Event
+}
+
+const benchOperatorKey = "usagebench-operator-key"
+
+func newHTTPIngestion(b *testing.B, e *env) *httpIngestion {
+	return &httpIngestion{handler: httpapi.New(e.svc, httpapi.Options{OperatorKey: benchOperatorKey}), days: ingestDays(b, e, false)}
+}
+
+// nextBody is the next day's batch as a request body.
+func (h *httpIngestion) nextBody(b *testing.B) string {
+	body, err := json.Marshal(map[string]any{"events": h.days()})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer e.close()
-	const operatorKey = "usagebench-operator-key"
-	handler := httpapi.New(e.svc, httpapi.Options{OperatorKey: operatorKey})
-	days := ingestDays(b, e, false)
-	bodies := make(chan string, b.N)
-	for range b.N {
-		body, err := json.Marshal(map[string]any{"events": days()})
-		if err != nil {
-			b.Fatal(err)
-		}
-		bodies <- string(body)
+	return string(body)
+}
+
+// post sends one batch and checks that all of it was taken.
+func (h *httpIngestion) post(body string) error {
+	req := httptest.NewRequest(http.MethodPost, "/reference/usage_events", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+benchOperatorKey)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"accepted":10000`) {
+		return fmt.Errorf("ingestion answered %d: %s", rec.Code, rec.Body)
 	}
-	close(bodies)
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for range 2 {
-		wg.Go(func() {
-			for body := range bodies {
-				req := httptest.NewRequest(http.MethodPost, "/reference/usage_events", strings.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+operatorKey)
-				req.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				handler.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"accepted":10000`) {
-					errs <- fmt.Errorf("ingestion answered %d: %s", rec.Code, rec.Body)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
-	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
+	return nil
 }
 
 // BenchmarkIngest10kBatchHTTP is BenchmarkIngest10kBatch through the
@@ -583,29 +568,53 @@ func BenchmarkIngest10kBatchHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer e.close()
-	const operatorKey = "usagebench-operator-key"
-	handler := httpapi.New(e.svc, httpapi.Options{OperatorKey: operatorKey})
-	days := ingestDays(b, e, false)
-	next := func() string {
-		body, err := json.Marshal(map[string]any{"events": days()})
-		if err != nil {
+	h := newHTTPIngestion(b, e)
+	body := h.nextBody(b)
+	for b.Loop() {
+		if err := h.post(body); err != nil {
 			b.Fatal(err)
 		}
-		return string(body)
-	}
-	body := next()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/reference/usage_events", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+operatorKey)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"accepted":10000`) {
-			b.Fatalf("ingestion answered %d: %s", rec.Code, rec.Body)
-		}
 		b.StopTimer()
-		body = next()
+		body = h.nextBody(b)
 		b.StartTimer()
+	}
+	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkIngest10kBatchHTTP2Producers is BenchmarkIngest10kBatchHTTP
+// with two producers posting at once, as busy producers do: one batch's
+// JSON is decoded while the other's is written (SQLite has one writer). The
+// batches are made before the timer starts.
+func BenchmarkIngest10kBatchHTTP2Producers(b *testing.B) {
+	e, err := newEnv(b.Context(), b.TempDir(), 100)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.close()
+	h := newHTTPIngestion(b, e)
+	bodies := make(chan string, b.N)
+	for range b.N {
+		bodies <- h.nextBody(b)
+	}
+	close(bodies)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for range 2 {
+		wg.Go(func() {
+			for body := range bodies {
+				if err := h.post(body); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N*batchSize)/b.Elapsed().Seconds(), "events/s")
 }
