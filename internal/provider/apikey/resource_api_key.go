@@ -344,25 +344,12 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
-	if client.IsNotFound(err) {
-		tflog.Info(ctx, "Managed account of the API key already gone", map[string]any{"id": id})
-		return
-	}
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+state.ManagedAccountID.ValueString(), err)
-		return
-	}
-	_, err = c.RevokeAPIKey(ctx, id)
-	if client.IsNotFound(err) {
-		tflog.Info(ctx, "API key already revoked", map[string]any{"id": id})
-		return
-	}
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to revoke the API key", err)
-		return
-	}
-	tflog.Info(ctx, "Revoked API key", map[string]any{"id": id})
+	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+		providerdata.Removal{Object: "API key", Action: "revoke the API key", Done: "Revoked API key"},
+		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
+			_, err := c.RevokeAPIKey(ctx, id)
+			return err
+		})
 }
 
 // ImportState accepts "<key_id>" for a key of the provider's own account and

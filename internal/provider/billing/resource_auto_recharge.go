@@ -243,21 +243,14 @@ func (r *autoRechargeResource) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	accountID := state.ManagedAccountID.ValueString()
-	c, err := r.data.ClientFor(ctx, accountID)
-	if client.IsNotFound(err) {
-		tflog.Info(ctx, "Managed account of the auto-recharge preferences already gone", map[string]any{"managed_account_id": accountID})
-		return
-	}
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
-		return
-	}
-	off := false
-	if _, err := c.UpdateAutoRechargePref(ctx, client.UpdateAutoRechargePrefRequest{Enabled: &off}); err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to turn auto-recharge off", err)
-		return
-	}
-	tflog.Info(ctx, "Turned auto-recharge off", map[string]any{"id": state.ID.ValueString()})
+	r.data.RemoveAsAccount(ctx, accountID,
+		providerdata.Removal{Object: "auto-recharge preferences", Action: "turn auto-recharge off", Done: "Turned auto-recharge off"},
+		map[string]any{"id": state.ID.ValueString(), "managed_account_id": accountID}, &resp.Diagnostics,
+		func(ctx context.Context, c *client.Client) error {
+			off := false
+			_, err := c.UpdateAutoRechargePref(ctx, client.UpdateAutoRechargePrefRequest{Enabled: &off})
+			return err
+		})
 }
 
 // ImportState takes the account whose preferences to import: "self" for the

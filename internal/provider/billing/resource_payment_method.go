@@ -403,25 +403,12 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
-	if client.IsNotFound(err) {
-		tflog.Info(ctx, "Managed account of the payment method already gone", map[string]any{"id": id})
-		return
-	}
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+state.ManagedAccountID.ValueString(), err)
-		return
-	}
-	_, err = c.DeletePaymentMethod(ctx, id)
-	if client.IsNotFound(err) {
-		tflog.Info(ctx, "Payment method already deleted", map[string]any{"id": id})
-		return
-	}
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to delete the payment method", err)
-		return
-	}
-	tflog.Info(ctx, "Deleted payment method", map[string]any{"id": id})
+	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+		providerdata.Removal{Object: "payment method", Action: "delete the payment method", Done: "Deleted payment method"},
+		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
+			_, err := c.DeletePaymentMethod(ctx, id)
+			return err
+		})
 }
 
 // ImportState accepts "<payment_method_id>" for a card of the provider's own
