@@ -53,16 +53,20 @@ func decodeBodyLimit(w http.ResponseWriter, r *http.Request, dst any, rule bodyR
 		}
 		return nil
 	}
-	if json.Valid(trimmed) {
+	// Unmarshal checks that the body is one valid value and nothing after
+	// it before it decodes anything: a SyntaxError means it decoded nothing.
+	// Any other outcome means valid JSON, and the Decoder's copy of the body
+	// is spared (a usage batch is megabytes).
+	err = json.Unmarshal(trimmed, dst)
+	if _, syntax := errors.AsType[*json.SyntaxError](err); !syntax {
 		// encoding/json matches field names case-insensitively; the
-		// contract's names are exact, so check them first (this also points
-		// at nested fields).
-		if err := checkFieldNames(trimmed, reflect.TypeOf(dst), nil); err != nil {
-			return err
+		// contract's names are exact. A wrong name is the error to report
+		// even when a value is of the wrong type too (this also points at
+		// nested fields); on any error the caller discards dst.
+		if nameErr := checkFieldNames(trimmed, reflect.TypeOf(dst), nil); nameErr != nil {
+			return nameErr
 		}
-		// One value and nothing after it, every name known: Unmarshal
-		// decodes it without the Decoder's copy of the body.
-		if err := json.Unmarshal(trimmed, dst); err != nil {
+		if err != nil {
 			return decodeError(err, trimmed, reflect.TypeOf(dst))
 		}
 		return nil
