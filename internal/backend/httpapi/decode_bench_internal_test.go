@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -23,7 +24,7 @@ func BenchmarkDecodeUsageBatch(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
 		var into usageEventsBody
-		r := httptest.NewRequest("POST", "/reference/usage_events", strings.NewReader(body))
+		r := httptest.NewRequest(http.MethodPost, "/reference/usage_events", strings.NewReader(body))
 		if err := decodeBodyLimit(httptest.NewRecorder(), r, &into, bodyRequired, maxUsageBodyBytes); err != nil {
 			b.Fatal(err)
 		}
