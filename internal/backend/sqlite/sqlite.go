@@ -132,10 +132,14 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 		q.Set("_query_only", "1")
 	} else {
 		q.Set("_txlock", "immediate")
-		// The writer's page cache holds a big write transaction (a batch of
-		// 10,000 usage events with the index pages it touches) without
-		// spilling it to the WAL half-way: 64 MiB, where the default is 2.
-		q.Add("_pragma", "cache_size(-65536)")
+		// The writer's page cache holds a big write transaction without
+		// spilling it to the WAL half-way: a batch of 10,000 usage events
+		// with time-ordered ids dirties about 3 MiB since migration 0011;
+		// random ids touch up to one index page each. 32 MiB, where the
+		// default is 2: the cache fills up to its size as the database
+		// grows, and 64 MiB put the server over its 150 MB memory target
+		// under a load of creates (BENCHMARKS.md).
+		q.Add("_pragma", "cache_size(-32768)")
 	}
 	base, err := sqlite.NewConnector(path + "?" + q.Encode())
 	if err != nil {
