@@ -743,6 +743,52 @@ func testCountAndSumSkipCancelled(t *testing.T, s backend.Store) {
 	if emptyN != 0 || emptySum != 0 {
 		t.Errorf("for an account without managed accounts: count, sum = %d, %d; want 0, 0", emptyN, emptySum)
 	}
+
+	// Status changes move the count both ways; other changes leave it, and
+	// so does a change of the manager's own row.
+	count := func() int {
+		var n int
+		f.read(func(tx backend.Tx) error {
+			var err error
+			n, err = tx.CountManagedAccounts(f.ctx, m.ID)
+			return err
+		})
+		return n
+	}
+	var accounts []*backend.Account
+	f.read(func(tx backend.Tx) error {
+		list, _, err := tx.ListManagedAccounts(f.ctx, m.ID, backend.ManagedAccountQuery{Page: backend.Page{Number: 1, Size: 10}})
+		accounts = list
+		return err
+	})
+	setStatus := func(a *backend.Account, st backend.AccountStatus) {
+		a.Status, a.UpdatedAt = st, f.tick()
+		f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, a) })
+	}
+	for _, a := range accounts {
+		if a.Status == backend.StatusEnabled {
+			setStatus(a, backend.StatusCancelled)
+			if n := count(); n != 2 {
+				t.Fatalf("after cancelling one: count %d, want 2", n)
+			}
+			setStatus(a, backend.StatusDisabled)
+			if n := count(); n != 3 {
+				t.Fatalf("after bringing it back as disabled: count %d, want 3", n)
+			}
+			setStatus(a, backend.StatusEnabled)
+			a.OrganizationName = "Renamed"
+			f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, a) })
+			if n := count(); n != 3 {
+				t.Fatalf("after enabling and renaming it: count %d, want 3", n)
+			}
+			break
+		}
+	}
+	m.OrganizationName, m.UpdatedAt = "Manager renamed", f.tick()
+	f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, m) })
+	if n := count(); n != 3 {
+		t.Fatalf("after a change of the manager itself: count %d, want 3", n)
+	}
 }
 
 // ---------------------------------------------------------------- keys
