@@ -32,6 +32,8 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"unknown field with a slash", `{"business_name":"Acme","a/b":1}`, errWant{status: 422, code: "10004", pointer: "/a~1b"}},
 		{"business_name of the wrong type", `{"business_name":42}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
 		{"rollup_billing of the wrong type", `{"business_name":"Acme","rollup_billing":"yes"}`, errWant{status: 422, code: "10004", pointer: "/rollup_billing"}},
+		// The unknown name is reported, not the type error before it.
+		{"wrong type, then an unknown field", `{"business_name":42,"colour":"red"}`, errWant{status: 422, code: "10004", pointer: "/colour"}},
 		{"body of 1 MiB + 1 byte", sized(1<<20 + 1), errWant{status: 413, code: "10015"}},
 		{"body of exactly 1 MiB", sized(1 << 20), errWant{status: 422, code: "10004", pointer: "/business_name"}},
 		{"missing business_name", map[string]any{"email": "new@example.com"}, errWant{status: 422, code: "10004", pointer: "/business_name"}},

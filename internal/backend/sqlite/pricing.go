@@ -40,9 +40,8 @@ func (t *tx) InsertRateSet(ctx context.Context, set *backend.RateSet) error {
 		return dbError("insert rate set", err)
 	}
 	rates := set.Rates
-	return t.bulkInsert(ctx, "insert rates",
-		`INSERT INTO rates (rate_set_id, product, direction, message_type, country_iso, rate_micros) VALUES `, "",
-		6, len(rates), func(args []any, i int) []any {
+	return t.bulkInsert(ctx, "insert rates", "rates", "rate_set_id, product, direction, message_type, country_iso, rate_micros", "",
+		len(rates), func(args []any, i int) []any {
 			r := rates[i]
 			return append(args, set.ID, r.Product, r.Direction, r.MessageType, r.CountryISO, int64(r.Amount))
 		})

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
@@ -24,20 +26,23 @@ const maxBulkVariables = 30000
 // rows a bigger statement saves nothing measurable.
 const maxBulkRows = 512
 
-// The multi-row INSERTs of usage are INSERT OR FAIL: a failing statement
-// keeps the rows it wrote before the failure instead of undoing them, which
-// spares SQLite a statement journal (a copy of every page the statement
-// changes). That is safe because every caller ends its transaction (or
-// savepoint) in a rollback on any error, which undoes them all.
-
-// bulkInsert runs prefix + "(?, …), (?, …) …" + suffix over n rows of cols
-// values each: full chunks of up to maxBulkRows rows (fewer when the
-// placeholder limit requires), then the rest in chunks of decreasing powers
-// of two. Every statement therefore has one of a few fixed texts, which the
-// connection's statement cache keeps prepared: parsing a statement of
-// thousands of placeholders for every batch cost more than running it.
-// row appends the values of row i to args.
-func (t *tx) bulkInsert(ctx context.Context, op, prefix, suffix string, cols, n int, row func(args []any, i int) []any) error {
+// bulkInsert inserts n rows into table's columns (a comma-separated list),
+// row appending the values of row i to args, with suffix after the VALUES
+// (an upsert's ON CONFLICT clause). It sends full chunks of up to
+// maxBulkRows rows (fewer when the placeholder limit requires), then the rest
+// in chunks of decreasing powers of two, so that every statement has one of a
+// few fixed texts, which the connection's statement cache keeps prepared:
+// parsing a statement of thousands of placeholders for every batch cost more
+// than running it.
+//
+// The statements are INSERT OR FAIL: a failing statement keeps the rows it
+// wrote before the failure instead of undoing them, which spares SQLite a
+// statement journal (a copy of every page the statement changes). That is
+// safe because a transaction (or savepoint) always ends in a rollback when
+// one of its calls fails, which undoes them all.
+func (t *tx) bulkInsert(ctx context.Context, op, table, columns, suffix string, n int, row func(args []any, i int) []any) error {
+	cols := strings.Count(columns, ",") + 1
+	prefix := "INSERT OR FAIL INTO " + table + " (" + columns + ") VALUES "
 	chunk := min(maxBulkRows, maxBulkVariables/cols)
 	args := make([]any, 0, min(n, chunk)*cols)
 	for start := 0; start < n; {
@@ -78,11 +83,14 @@ func bulkStatement(prefix, suffix string, cols, rows int) string {
 }
 
 // usageEventKey is how an event id is stored (migration 0011): a canonical
-// lowercase UUID, what producers mostly send, as 0x01 and its 16 bytes; any
-// other id as 0x00 and its text. The first byte keeps the two apart, and the
-// short key keeps the index of ids, written in random order, small.
+// UUID (lowercase, 8-4-4-4-12), what producers mostly send, as 0x01 and its
+// 16 bytes; any other id, another spelling of a UUID included, as 0x00 and
+// its text. The first byte keeps the two apart, and the short key keeps the
+// index of ids, written in random order, small.
 func usageEventKey(id string) []byte {
-	if u, ok := parseCanonicalUUID(id); ok {
+	// uuid.Parse takes other spellings too; ToLower returns an id already
+	// in lowercase without a copy.
+	if u, err := uuid.Parse(id); err == nil && len(id) == 36 && strings.ToLower(id) == id {
 		return append([]byte{1}, u[:]...)
 	}
 	return append([]byte{0}, id...)
@@ -92,51 +100,11 @@ func usageEventKey(id string) []byte {
 func usageEventID(key []byte) (string, error) {
 	switch {
 	case len(key) == 17 && key[0] == 1:
-		var b [36]byte
-		hex.Encode(b[0:8], key[1:5])
-		hex.Encode(b[9:13], key[5:7])
-		hex.Encode(b[14:18], key[7:9])
-		hex.Encode(b[19:23], key[9:11])
-		hex.Encode(b[24:36], key[11:17])
-		b[8], b[13], b[18], b[23] = '-', '-', '-', '-'
-		return string(b[:]), nil
+		return uuid.UUID(key[1:]).String(), nil
 	case len(key) > 1 && key[0] == 0:
 		return string(key[1:]), nil
 	}
 	return "", fmt.Errorf("sqlite: a stored usage event key %x is malformed", key)
-}
-
-// parseCanonicalUUID reads a UUID written as 8-4-4-4-12 lowercase hex
-// digits, and nothing else: another spelling of the same UUID is another id.
-func parseCanonicalUUID(s string) (u [16]byte, ok bool) {
-	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
-		return u, false
-	}
-	j := 0
-	for i := 0; i < 36; {
-		if s[i] == '-' {
-			i++
-			continue
-		}
-		hi, okHi := lowerHex(s[i])
-		lo, okLo := lowerHex(s[i+1])
-		if !okHi || !okLo {
-			return u, false
-		}
-		u[j] = hi<<4 | lo
-		i, j = i+2, j+1
-	}
-	return u, true
-}
-
-func lowerHex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }
 
 func (t *tx) StoredUsageEventIDs(ctx context.Context, ids []string) (map[string]bool, error) {
@@ -250,8 +218,8 @@ func (t *tx) InsertUsageEvents(ctx context.Context, events []*backend.UsageEvent
 	// A batch shares one ingestion time: it is looked up once.
 	var ingestedAt time.Time
 	var ingestion int64
-	err = t.bulkInsert(ctx, "insert usage events", `INSERT OR FAIL INTO usage_events (`+usageEventColumns+`) VALUES `, "",
-		10, len(events), func(args []any, i int) []any {
+	err = t.bulkInsert(ctx, "insert usage events", "usage_events", usageEventColumns, "",
+		len(events), func(args []any, i int) []any {
 			e := events[i]
 			if ingestion == 0 || !e.IngestedAt.Equal(ingestedAt) {
 				ingestedAt, ingestion = e.IngestedAt, ingestions[formatTime(e.IngestedAt)]
@@ -308,12 +276,12 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 	}
 	// SUM-like additions in INTEGER columns fail on overflow (STRICT refuses
 	// the REAL SQLite would turn them into) rather than lose precision.
-	err = t.bulkInsert(ctx, "add usage rollups", `INSERT OR FAIL INTO usage_rollups (`+usageRollupColumns+`) VALUES `,
+	err = t.bulkInsert(ctx, "add usage rollups", "usage_rollups", usageRollupColumns,
 		` ON CONFLICT (account_id, product, day, direction, country_iso, message_type, product_name) DO UPDATE SET
 			count = count + excluded.count, parts = parts + excluded.parts,
 			billed_sec = billed_sec + excluded.billed_sec, bytes = bytes + excluded.bytes,
 			cost_micros = cost_micros + excluded.cost_micros`,
-		13, len(rollups), func(args []any, i int) []any {
+		len(rollups), func(args []any, i int) []any {
 			r := rollups[i]
 			return append(args, r.AccountID, r.ManagerID, r.Product, r.Day, r.Direction, r.CountryISO, r.MessageType,
 				r.ProductName, r.Count, r.Parts, r.BilledSec, r.Bytes, int64(r.Cost))
@@ -322,13 +290,13 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 		return err
 	}
 	// The blocks get the same deltas, in the same transaction (migration 0007).
-	return t.bulkInsert(ctx, "add usage rollup blocks", `INSERT OR FAIL INTO usage_rollup_blocks (`+usageBlockColumns+`) VALUES `,
+	return t.bulkInsert(ctx, "add usage rollup blocks", "usage_rollup_blocks", usageBlockColumns,
 		` ON CONFLICT (manager_id, product, span, block_start, account_id, direction, country_iso, message_type, product_name)
 		DO UPDATE SET
 			count = count + excluded.count, parts = parts + excluded.parts,
 			billed_sec = billed_sec + excluded.billed_sec, bytes = bytes + excluded.bytes,
 			cost_micros = cost_micros + excluded.cost_micros`,
-		14, len(blocks), func(args []any, i int) []any {
+		len(blocks), func(args []any, i int) []any {
 			b := blocks[i]
 			return append(args, b.ManagerID, b.Product, b.Span, b.BlockStart, b.AccountID, b.Direction, b.CountryISO,
 				b.MessageType, b.ProductName, b.Count, b.Parts, b.BilledSec, b.Bytes, int64(b.Cost))

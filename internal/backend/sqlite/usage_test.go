@@ -147,7 +147,7 @@ func TestBulkInsertWritesEveryRowOnce(t *testing.T) {
 			if _, err := stx.tx.ExecContext(ctx, `DELETE FROM bulk`); err != nil {
 				return err
 			}
-			return stx.bulkInsert(ctx, "bulk", `INSERT INTO bulk (n, tag) VALUES `, "", 2, n, func(args []any, i int) []any {
+			return stx.bulkInsert(ctx, "bulk", "bulk", "n, tag", "", n, func(args []any, i int) []any {
 				return append(args, int64(i), "row")
 			})
 		})
@@ -163,7 +163,7 @@ func TestBulkInsertWritesEveryRowOnce(t *testing.T) {
 		}
 	}
 	bulkStatements.Range(func(k, _ any) bool {
-		if key, ok := k.(bulkStatementKey); ok && key.prefix == `INSERT INTO bulk (n, tag) VALUES ` {
+		if key, ok := k.(bulkStatementKey); ok && key.prefix == `INSERT OR FAIL INTO bulk (n, tag) VALUES ` {
 			texts[strconv.Itoa(key.rows)] = true
 		}
 		return true

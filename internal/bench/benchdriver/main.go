@@ -102,15 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "http":
 		var o bench.HTTPOptions
-		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
+		loadFlags(fs, &o.Backend, &o.Dir, &o.Concurrency, &o.Runs, &o.Warmup, &o.Duration, "endpoint and server")
 		fs.StringVar(&o.Prism, "prism", "", "the prism executable (empty: the backend alone, with -prism-unavailable saying why)")
 		fs.StringVar(&o.PrismUnavailable, "prism-unavailable", "", "why Prism is not run, for the report")
 		fs.StringVar(&o.Contract, "contract", "internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml", "the OpenAPI document Prism mocks (a verbatim copy of the Telnyx contract)")
-		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
-		fs.IntVar(&o.Concurrency, "concurrency", 50, "connections, each with one request in flight")
-		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load before each measurement, not counted")
-		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load of each endpoint and server")
-		fs.IntVar(&o.Runs, "runs", 5, "runs of every load")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -128,9 +123,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer cleanup()
-		var errAbs error
-		if o.Backend, errAbs = filepath.Abs(o.Backend); errAbs != nil {
-			return errAbs
+		if o.Backend, err = filepath.Abs(o.Backend); err != nil {
+			return err
 		}
 		res, err := bench.RunHTTP(ctx, o)
 		if err != nil {
@@ -140,14 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "http-postgres":
 		var o bench.PostgresOptions
-		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
+		loadFlags(fs, &o.Backend, &o.Dir, &o.Concurrency, &o.Runs, &o.Warmup, &o.Duration, "endpoint and setup")
 		fs.StringVar(&o.AdminURL, "postgres-url", "", "admin URL of a throwaway PostgreSQL server (scripts/postgres.sh start); empty: -postgres-unavailable says why")
 		fs.StringVar(&o.Unavailable, "postgres-unavailable", "", "why PostgreSQL is not measured, for the report")
-		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
-		fs.IntVar(&o.Concurrency, "concurrency", 50, "connections, each with one request in flight")
-		fs.DurationVar(&o.Warmup, "warmup", 2*time.Second, "load before each measurement, not counted")
-		fs.DurationVar(&o.Duration, "duration", 10*time.Second, "measured load of each endpoint and setup")
-		fs.IntVar(&o.Runs, "runs", 5, "runs of every load")
 		fs.IntVar(&o.DBMaxConns, "db-max-conns", 10, "each replica's --db-max-conns (10 is the backend's default)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
@@ -260,4 +249,15 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
+}
+
+// loadFlags declares the flags the two HTTP loads share; what names what
+// each measured load covers.
+func loadFlags(fs *flag.FlagSet, backend, dir *string, concurrency, runs *int, warmup, duration *time.Duration, what string) {
+	fs.StringVar(backend, "backend", "bin/reference-backend", "the reference-backend binary")
+	fs.StringVar(dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
+	fs.IntVar(concurrency, "concurrency", 50, "connections, each with one request in flight")
+	fs.DurationVar(warmup, "warmup", 2*time.Second, "load before each measurement, not counted")
+	fs.DurationVar(duration, "duration", 10*time.Second, "measured load of each "+what)
+	fs.IntVar(runs, "runs", 5, "runs of every load")
 }
