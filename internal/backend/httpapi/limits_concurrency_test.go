@@ -101,14 +101,19 @@ func wantOutcomes(t *testing.T, what string, outcomes []outcome, want map[outcom
 }
 
 var (
-	ok           = outcome{status: http.StatusOK}
-	unauthorized = outcome{status: http.StatusUnauthorized, code: "10009"}
-	rateLimited  = outcome{status: http.StatusTooManyRequests, code: "10011"}
+	ok            = outcome{status: http.StatusOK}
+	unauthorized  = outcome{status: http.StatusUnauthorized, code: "10009"}
+	rateLimited   = outcome{status: http.StatusTooManyRequests, code: "10011"}
+	invalidRecord = outcome{status: http.StatusUnprocessableEntity, code: "10004"}
 )
 
 // The serve command's defaults (README, Configuration): a client address
-// may fail 10 authentications at once and 1 a second.
-const defaultAuthFailureRate, defaultAuthFailureBurst = 1, 10
+// may fail 10 authentications at once and 1 a second; a key may make 200
+// requests at once and 100 a second.
+const (
+	defaultAuthFailureRate, defaultAuthFailureBurst = 1, 10
+	defaultKeyRate, defaultKeyBurst                 = 100, 200
+)
 
 // startWithSlowKeyLookups starts a backend with the serve command's default
 // limit of failed authentications, whose key lookups are counted and slow
@@ -198,4 +203,97 @@ func TestValidKeysAtOnceAreNotHeldToTheFailureLimit(t *testing.T) {
 	wantOutcomes(t, "guesses after them", atOnce(t, 20, func(i int) *http.Request {
 		return newRequest(t, srv, http.MethodGet, "/v2/balance", fmt.Sprintf("KEYguess%04d", i), nil)
 	}), map[outcome]int{unauthorized: defaultAuthFailureBurst, rateLimited: 20 - defaultAuthFailureBurst})
+}
+
+func TestAKeysRequestsAtOnceAreBoundedByItsLimit(t *testing.T) {
+	clock := newTestClock()
+	srv := backendtest.StartWith(t, backendtest.Options{HTTP: httpapi.Options{
+		RateLimit: defaultKeyRate, RateBurst: defaultKeyBurst, Now: clock.Now,
+	}})
+	_, otherKey := srv.CreateAPIKey(t, srv.ManagerKey, nil) // spends one of the manager key's tokens
+	balance := func(key string) func(int) *http.Request {
+		return func(int) *http.Request { return newRequest(t, srv, http.MethodGet, "/v2/balance", key, nil) }
+	}
+	wantOutcomes(t, "250 requests at once with one key", atOnce(t, 250, balance(srv.ManagerKey)),
+		map[outcome]int{ok: defaultKeyBurst - 1, rateLimited: 250 - defaultKeyBurst + 1})
+	clock.Advance(time.Second)
+	wantOutcomes(t, "250 more a second later", atOnce(t, 250, balance(srv.ManagerKey)),
+		map[outcome]int{ok: defaultKeyRate, rateLimited: 250 - defaultKeyRate})
+	// Another key of the same account has its own bucket, full.
+	wantOutcomes(t, "250 at once with another key", atOnce(t, 250, balance(otherKey)),
+		map[outcome]int{ok: defaultKeyBurst, rateLimited: 250 - defaultKeyBurst})
+}
+
+func TestManagedAccountLimitHoldsUnderConcurrentCreates(t *testing.T) {
+	srv := backendtest.Start(t)
+	const limit = 7
+	if status, body := srv.Operator(t, http.MethodPatch, "/reference/accounts/"+srv.ManagerID, map[string]any{"managed_account_limit": limit}); status != http.StatusOK {
+		t.Fatalf("set the limit: %d %s", status, body)
+	}
+	create := func(i int) *http.Request {
+		return newRequest(t, srv, http.MethodPost, "/v2/managed_accounts", srv.ManagerKey, map[string]any{"business_name": fmt.Sprint("Racer ", i)})
+	}
+	wantOutcomes(t, "60 creates at once", atOnce(t, 60, create), map[outcome]int{ok: limit, invalidRecord: 60 - limit})
+	if n := managedAccountCount(t, srv, srv.ManagerKey); n != limit {
+		t.Fatalf("%d managed accounts after the race, want %d", n, limit)
+	}
+	// A cancelled account makes room for exactly one more.
+	srv.CancelAccount(t, listManaged(t, srv, srv.ManagerKey, "page[size]=1").Data[0].ID)
+	wantOutcomes(t, "60 creates at once after a cancellation", atOnce(t, 60, create), map[outcome]int{ok: 1, invalidRecord: 59})
+	if n := managedAccountCount(t, srv, srv.ManagerKey); n != limit {
+		t.Fatalf("%d managed accounts after the second race, want %d", n, limit)
+	}
+}
+
+func TestChannelPoolHoldsUnderConcurrentAllocations(t *testing.T) {
+	srv := backendtest.Start(t)
+	const accounts, each, pool = 60, 3, 31 // room for 10 accounts' 3, and 1 channel over
+	if status, body := srv.Operator(t, http.MethodPatch, "/reference/accounts/"+srv.ManagerID,
+		map[string]any{"allocatable_global_outbound_channels": pool}); status != http.StatusOK {
+		t.Fatalf("set the pool: %d %s", status, body)
+	}
+	ids := make([]string, accounts)
+	for i := range ids {
+		ids[i] = createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": fmt.Sprint("Channels ", i)}).ID
+	}
+	// allocate asks, at once, for n channels for each of the accounts.
+	allocate := func(accounts []string, n int) []outcome {
+		return atOnce(t, len(accounts), func(i int) *http.Request {
+			return newRequest(t, srv, http.MethodPatch, "/v2/managed_accounts/"+accounts[i]+"/update_global_channel_limit", srv.ManagerKey,
+				map[string]any{"channel_limit": n})
+		})
+	}
+	allocated := func() int {
+		t.Helper()
+		var pool single[allocatableChannelsJSON]
+		call(t, srv, http.MethodGet, "/v2/managed_accounts/allocatable_global_outbound_channels", srv.ManagerKey, nil).decode(t, &pool)
+		return pool.Data.TotalAllocated
+	}
+
+	first := allocate(ids, each)
+	wantOutcomes(t, "60 accounts asking for 3 channels at once", first, map[outcome]int{ok: pool / each, invalidRecord: accounts - pool/each})
+	if got := allocated(); got != pool/each*each {
+		t.Fatalf("%d channels allocated after the race, want %d", got, pool/each*each)
+	}
+	var holders, others []string
+	for i, o := range first {
+		if o == ok {
+			holders = append(holders, ids[i])
+		} else {
+			others = append(others, ids[i])
+		}
+	}
+	// The channel left over goes to exactly one of the others.
+	wantOutcomes(t, "50 accounts asking for the last channel at once", allocate(others, 1),
+		map[outcome]int{ok: 1, invalidRecord: len(others) - 1})
+	if got := allocated(); got != pool {
+		t.Fatalf("%d channels allocated, want the whole pool of %d", got, pool)
+	}
+	// A cancelled account gives its 3 back, to exactly 3 of those asking.
+	srv.CancelAccount(t, holders[0])
+	wantOutcomes(t, "50 accounts asking for 1 channel after a cancellation", allocate(others, 1),
+		map[outcome]int{ok: 1 + each, invalidRecord: len(others) - 1 - each})
+	if got := allocated(); got != pool {
+		t.Fatalf("%d channels allocated, want the whole pool of %d", got, pool)
+	}
 }
