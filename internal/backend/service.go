@@ -24,6 +24,8 @@ type Service struct {
 	// idempotentRequests counts idempotent requests, to purge expired
 	// records every purgeEvery (idempotencyPurgeEvery when 0) of them.
 	idempotentRequests, purgeEvery atomic.Uint64
+	// passwordChecks counts bcrypt comparisons (PasswordChecks).
+	passwordChecks atomic.Uint64
 }
 
 // NewService returns a Service over store, keyed by secrets.

@@ -87,6 +87,10 @@ type Options struct {
 	// HTTP configures the HTTP layer: rate limits and the concurrency cap,
 	// all off by default. Its OperatorKey and Logger are set by the harness.
 	HTTP httpapi.Options
+	// WrapStore, when set, wraps the store that the service uses, for tests
+	// that watch or slow it (SlowLookups); Server.Store stays the store
+	// itself.
+	WrapStore func(backend.Store) backend.Store
 }
 
 // StartWith runs a backend configured by opts until the test ends.
@@ -98,7 +102,11 @@ func StartWith(t testing.TB, opts Options) *Server {
 		t.Fatalf("backendtest: server secret: %v", err)
 	}
 	secrets.PasswordCost = bcrypt.MinCost // real bcrypt, but fast enough for hundreds of tests
-	svc := backend.NewService(store, secrets)
+	serviceStore := store
+	if opts.WrapStore != nil {
+		serviceStore = opts.WrapStore(store)
+	}
+	svc := backend.NewService(serviceStore, secrets)
 	clk := &clock{}
 	svc.SetClock(clk.now)
 	if err := svc.EnsurePriceBook(context.Background()); err != nil {

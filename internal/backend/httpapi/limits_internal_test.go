@@ -53,6 +53,56 @@ func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
 	}
 }
 
+// TestConcurrencyCapAdmitsExactlyItsLimitAtOnce: of 200 requests at once,
+// exactly the cap's worth are served while the rest are refused, and the
+// slots come back when they end, wave after wave.
+func TestConcurrencyCapAdmitsExactlyItsLimitAtOnce(t *testing.T) {
+	const limit, n = 16, 200
+	s := &server{logger: slog.New(slog.DiscardHandler)}
+	inside := make(chan struct{}, n)
+	var release chan struct{}
+	h := s.withConcurrencyLimit(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inside <- struct{}{}
+		<-release
+		writeJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
+	}))
+	for wave := range 3 {
+		release = make(chan struct{})
+		start, finished := make(chan struct{}), make(chan int, n)
+		for range n {
+			go func() {
+				<-start
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/balance", nil))
+				finished <- rec.Code
+			}()
+		}
+		close(start)
+		// Every request is either inside, held there, or refused and done.
+		served, refused := 0, 0
+		for served+refused < n {
+			select {
+			case <-inside:
+				served++
+			case code := <-finished:
+				if code != http.StatusServiceUnavailable {
+					t.Fatalf("wave %d: a request ended with %d while the served ones were held, want 503", wave, code)
+				}
+				refused++
+			}
+		}
+		if served != limit {
+			t.Fatalf("wave %d: %d of %d requests at once were served, want exactly %d", wave, served, n, limit)
+		}
+		close(release)
+		for range limit {
+			if code := <-finished; code != http.StatusOK {
+				t.Fatalf("wave %d: a served request ended with %d, want 200", wave, code)
+			}
+		}
+	}
+}
+
 // TestOperatorKeyComparison: the operator key is compared as a digest, in
 // constant time, so a key that shares a prefix or a length with the real one
 // fares exactly as any other wrong key.

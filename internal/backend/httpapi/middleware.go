@@ -185,19 +185,22 @@ type accountHandler func(w http.ResponseWriter, r *http.Request, caller *backend
 // within the key's rate limit, and idempotently for a POST with a key.
 func (s *server) account(h accountHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.allowAuthAttempt(w, r) {
+		res, ok := s.reserveAuthAttempt(w, r)
+		if !ok {
 			return
 		}
+		defer res.Refund() // nothing once settled
 		key, err := bearerToken(r)
 		if err != nil {
-			s.authFailed(w, r, err)
+			s.authFailed(w, r, res, err)
 			return
 		}
 		caller, err := s.svc.Authenticate(r.Context(), key)
 		if err != nil {
-			s.authFailed(w, r, err)
+			s.authFailed(w, r, res, err)
 			return
 		}
+		res.Refund() // authenticated: not a failure
 		if info := requestInfoFrom(r.Context()); info != nil {
 			info.accountID = caller.Account.ID
 		}
@@ -221,13 +224,16 @@ type operatorHandler func(w http.ResponseWriter, r *http.Request) error
 // leaks through timing.
 func (s *server) operator(h operatorHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.allowAuthAttempt(w, r) {
+		res, ok := s.reserveAuthAttempt(w, r)
+		if !ok {
 			return
 		}
+		defer res.Refund() // nothing once settled
 		if err := s.checkOperatorKey(r); err != nil {
-			s.authFailed(w, r, err)
+			s.authFailed(w, r, res, err)
 			return
 		}
+		res.Refund() // authenticated: not a failure
 		if !s.allowKey(w, r, operatorBucket) {
 			return
 		}

@@ -74,28 +74,38 @@ func (s *server) withRateLimitHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// allowAuthAttempt refuses, with a 429, a client address that has used up
-// its failed authentications; it is checked before the key, so that a
-// guesser learns nothing about the keys it tries while throttled.
-func (s *server) allowAuthAttempt(w http.ResponseWriter, r *http.Request) bool {
-	if s.authFailures == nil {
-		return true
+// reserveAuthAttempt reserves a token of the client address's bucket of
+// failed authentications before the credentials are checked, so that no
+// more are checked than the limit allows however many arrive at once. The
+// caller spends it with authFailed or refunds it once authenticated, and
+// defers a Refund too, so that not even a panic keeps it from the requests
+// waiting for it (see ratelimit.Limiter.Reserve). An address that has used
+// up its failures is refused with a 429 before its key is checked, so that
+// a guesser learns nothing about the keys it tries while throttled.
+func (s *server) reserveAuthAttempt(w http.ResponseWriter, r *http.Request) (*ratelimit.Reservation, bool) {
+	res, q, err := s.authFailures.Reserve(r.Context(), clientAddress(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, false
 	}
-	q := s.authFailures.Peek(clientAddress(r))
 	if q.Allowed {
-		return true
+		return res, true
 	}
 	setQuotaHeaders(w.Header(), q)
 	s.writeError(w, r, rateLimited(w, q, "Too many failed authentication attempts from this address; retry after the time in Retry-After."))
-	return false
+	return nil, false
 }
 
-// authFailed answers a failed authentication, spending a token of the client
-// address's bucket when the credentials were wrong (not when the database
-// failed).
-func (s *server) authFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if s.authFailures != nil && backend.ErrorKind(err) == backend.EUNAUTHENTICATED {
-		setQuotaHeaders(w.Header(), s.authFailures.Take(clientAddress(r)))
+// authFailed answers a failed authentication, spending the token it reserved
+// when the credentials were wrong, and giving it back when they could not be
+// checked (the database failed).
+func (s *server) authFailed(w http.ResponseWriter, r *http.Request, res *ratelimit.Reservation, err error) {
+	if backend.ErrorKind(err) == backend.EUNAUTHENTICATED {
+		if q := res.Spend(); s.authFailures != nil {
+			setQuotaHeaders(w.Header(), q)
+		}
+	} else {
+		res.Refund()
 	}
 	s.writeError(w, r, err)
 }

@@ -69,10 +69,12 @@ func (p *Portal) renderSignIn(rq *request, status int, email, message string) {
 }
 
 // signIn checks the form's token, the rate limits, then the email and
-// password, and opens a session. Failed attempts drain the buckets of the
-// client address and of the email; a throttled address or email is refused
-// before the password is checked, so that a guesser learns nothing while
-// throttled.
+// password, and opens a session. Each sign-in reserves a token of the client
+// address's bucket and of the email's before its password is checked, and
+// gives them back unless the password was wrong: so no more passwords are
+// checked than the limits allow, however many sign-ins arrive at once, and
+// a throttled address or email is refused unchecked, so that a guesser
+// learns nothing while throttled.
 func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 	rq := &request{w: w, r: r}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -86,8 +88,24 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 			"This sign-in form has expired or did not come from Mission Control. Try again (your browser must accept cookies).")
 		return
 	}
-	address, emailKey := ratelimit.ClientAddress(r), strings.ToLower(email)
-	for _, q := range []ratelimit.Quota{p.signInByAddress.Peek(address), p.signInByEmail.Peek(emailKey)} {
+	// The address first, then the email, always in that order: a sign-in
+	// that waits for the email's bucket holds the address's token, and one
+	// that holds the email's is not waiting for anything.
+	reservations := make([]*ratelimit.Reservation, 0, 2)
+	defer func() {
+		for _, res := range reservations {
+			res.Refund() // nothing, once spent
+		}
+	}()
+	for _, bucket := range []struct {
+		limiter *ratelimit.Limiter
+		name    string
+	}{{p.signInByAddress, ratelimit.ClientAddress(r)}, {p.signInByEmail, strings.ToLower(email)}} {
+		res, q, err := bucket.limiter.Reserve(r.Context(), bucket.name)
+		if err != nil {
+			p.fail(rq, err)
+			return
+		}
 		if !q.Allowed {
 			wait := max(1, int(math.Ceil(q.RetryAfter.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(wait))
@@ -95,12 +113,14 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 				"Too many failed sign-ins. Wait "+humanWait(wait)+" and try again.")
 			return
 		}
+		reservations = append(reservations, res)
 	}
 	token, _, err := p.svc.SignIn(r.Context(), email, r.PostForm.Get("password"))
 	switch backend.ErrorKind(err) {
 	case backend.EUNAUTHENTICATED:
-		p.signInByAddress.Take(address)
-		p.signInByEmail.Take(emailKey)
+		for _, res := range reservations {
+			res.Spend()
+		}
 		p.renderSignIn(rq, http.StatusUnauthorized, email, domainDetail(err))
 		return
 	case backend.EINVALID:

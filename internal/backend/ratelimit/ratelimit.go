@@ -5,6 +5,7 @@
 package ratelimit
 
 import (
+	"context"
 	"math"
 	"net"
 	"net/http"
@@ -38,9 +39,15 @@ type Limiter struct {
 type bucket struct {
 	tokens float64
 	at     time.Time // when tokens was last brought up to date
+	// pending counts the reservations not yet spent or refunded; a bucket
+	// with any is never dropped, so that they find it again.
+	pending int
+	// settled is closed, and cleared, when a reservation is spent or
+	// refunded, to wake the Reserves waiting for one; nil when none waits.
+	settled chan struct{}
 }
 
-// Quota is a bucket's state after a Take or a Peek.
+// Quota is a bucket's state after a Take, a Peek, a Reserve or a Spend.
 type Quota struct {
 	Allowed    bool
 	Limit      int           // the bucket's size
@@ -80,31 +87,139 @@ func (l *Limiter) use(name string, spend bool) Quota {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.bucket(name, now, spend)
+	allowed := b.tokens >= 1
+	if allowed && spend {
+		b.tokens--
+	}
+	if spend {
+		l.counted(now)
+	}
+	return l.quota(b, allowed)
+}
+
+// bucket returns name's bucket brought up to date, kept in the map when keep
+// (a missing bucket is a full one). l.mu must be held.
+func (l *Limiter) bucket(name string, now time.Time, keep bool) *bucket {
 	b := l.buckets[name]
 	if b == nil {
 		b = &bucket{tokens: l.burst, at: now}
-		if spend {
+		if keep {
 			l.makeRoom(now)
 			l.buckets[name] = b
 		}
 	}
 	b.refill(now, l.rate, l.burst)
-	q := Quota{Allowed: b.tokens >= 1, Limit: int(l.burst)}
-	if q.Allowed && spend {
-		b.tokens--
+	return b
+}
+
+// counted counts an operation that may have added a bucket, sweeping the
+// full ones every sweepEvery. l.mu must be held.
+func (l *Limiter) counted(now time.Time) {
+	l.ops++
+	if l.ops%sweepEvery == 0 {
+		l.sweep(now)
 	}
-	if !q.Allowed {
+}
+
+// quota describes b, allowed or not. l.mu must be held.
+func (l *Limiter) quota(b *bucket, allowed bool) Quota {
+	q := Quota{Allowed: allowed, Limit: int(l.burst), Remaining: int(math.Floor(b.tokens)), Reset: l.duration(l.burst - b.tokens)}
+	if !allowed {
 		q.RetryAfter = l.duration(1 - b.tokens)
 	}
-	q.Remaining = int(math.Floor(b.tokens))
-	q.Reset = l.duration(l.burst - b.tokens)
-	if spend {
-		l.ops++
-		if l.ops%sweepEvery == 0 {
-			l.sweep(now)
+	return q
+}
+
+// Reservation is a token taken from a bucket ahead of an attempt whose
+// outcome decides whether it counts: Spend it when the attempt fails, Refund
+// it when it succeeds. A nil *Reservation (of a nil Limiter) does nothing.
+type Reservation struct {
+	l       *Limiter
+	b       *bucket
+	settled bool // guarded by l.mu
+}
+
+// Reserve takes a token of name's bucket before an attempt, so that however
+// many attempts arrive at once, no more run than the bucket allows (checking
+// the bucket before the attempt and spending after it would let through
+// every attempt that arrives meanwhile). When the bucket is empty but
+// attempts holding its tokens are still running, Reserve waits until one of
+// them settles, since it may give its token back: so attempts that succeed
+// are never refused for running at the same time. When none is running it
+// refuses at once. The Quota tells whether it was allowed; the Reservation
+// is nil when it was not. It returns ctx's error if ctx ends while it waits.
+// A nil limiter allows everything.
+func (l *Limiter) Reserve(ctx context.Context, name string) (*Reservation, Quota, error) {
+	if l == nil {
+		return nil, Quota{Allowed: true}, nil
+	}
+	for {
+		now := l.now()
+		l.mu.Lock()
+		b := l.bucket(name, now, true)
+		l.counted(now)
+		if b.tokens >= 1 {
+			b.tokens--
+			b.pending++
+			q := l.quota(b, true)
+			l.mu.Unlock()
+			return &Reservation{l: l, b: b}, q, nil
+		}
+		if b.pending == 0 {
+			q := l.quota(b, false)
+			l.mu.Unlock()
+			return nil, q, nil
+		}
+		if b.settled == nil {
+			b.settled = make(chan struct{})
+		}
+		settled := b.settled
+		l.mu.Unlock()
+		select {
+		case <-settled:
+		case <-ctx.Done():
+			return nil, Quota{}, ctx.Err()
 		}
 	}
-	return q
+}
+
+// Spend keeps the reserved token spent (the attempt failed) and returns the
+// bucket's state after it. Spending or refunding again does nothing.
+func (r *Reservation) Spend() Quota {
+	if r == nil {
+		return Quota{Allowed: true}
+	}
+	return r.settle(false)
+}
+
+// Refund gives the reserved token back (the attempt succeeded, or was never
+// made). After Spend, or a first Refund, it does nothing: defer it to settle
+// a reservation on every path.
+func (r *Reservation) Refund() {
+	if r != nil {
+		r.settle(true)
+	}
+}
+
+func (r *Reservation) settle(refund bool) Quota {
+	now := r.l.now()
+	r.l.mu.Lock()
+	defer r.l.mu.Unlock()
+	b := r.b
+	b.refill(now, r.l.rate, r.l.burst)
+	if !r.settled {
+		r.settled = true
+		b.pending--
+		if refund {
+			b.tokens = math.Min(r.l.burst, b.tokens+1)
+		}
+		if b.settled != nil {
+			close(b.settled)
+			b.settled = nil
+		}
+	}
+	return r.l.quota(b, true)
 }
 
 func (b *bucket) refill(now time.Time, rate, burst float64) {
@@ -128,11 +243,13 @@ func (l *Limiter) makeRoom(now time.Time) {
 		return
 	}
 	l.sweep(now)
-	for name := range l.buckets {
+	for name, b := range l.buckets {
 		if len(l.buckets) < l.maxBuckets*3/4 {
 			break
 		}
-		delete(l.buckets, name)
+		if b.pending == 0 {
+			delete(l.buckets, name)
+		}
 	}
 }
 
@@ -140,7 +257,7 @@ func (l *Limiter) makeRoom(now time.Time) {
 func (l *Limiter) sweep(now time.Time) {
 	for name, b := range l.buckets {
 		b.refill(now, l.rate, l.burst)
-		if b.tokens >= l.burst {
+		if b.tokens >= l.burst && b.pending == 0 {
 			delete(l.buckets, name)
 		}
 	}

@@ -1,9 +1,13 @@
 package ratelimit
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -124,4 +128,148 @@ func TestClientAddressGroupsIPv6By64(t *testing.T) {
 			t.Errorf("ClientAddress(%q) = %q, want %q", tc.remote, got, tc.want)
 		}
 	}
+}
+
+// TestReserveBoundsTheAttemptsRunningAtOnce: of 100 attempts at once on a
+// bucket of 5, exactly 5 run; the others wait while those run (one might
+// give its token back) and are refused once all 5 have failed.
+func TestReserveBoundsTheAttemptsRunningAtOnce(t *testing.T) {
+	l := New(1, 5, newFakeClock().Now)
+	const n = 100
+	var (
+		start, release = make(chan struct{}), make(chan struct{})
+		reserved       = make(chan struct{}, n)
+		allowed        atomic.Int64
+		wg             sync.WaitGroup
+	)
+	for range n {
+		wg.Go(func() {
+			<-start
+			res, q, err := l.Reserve(context.Background(), "addr")
+			if err != nil || q.Allowed != (res != nil) {
+				t.Errorf("Reserve: %v, %+v, %v", res, q, err)
+				return
+			}
+			if !q.Allowed {
+				if q.RetryAfter != time.Second {
+					t.Errorf("refused with RetryAfter %s, want 1s", q.RetryAfter)
+				}
+				return
+			}
+			allowed.Add(1)
+			reserved <- struct{}{}
+			<-release
+			res.Spend() // the attempt failed
+		})
+	}
+	close(start)
+	for range 5 {
+		<-reserved
+	}
+	close(release)
+	wg.Wait()
+	if got := allowed.Load(); got != 5 {
+		t.Fatalf("%d of %d attempts ran, want 5", got, n)
+	}
+	if q := l.Peek("addr"); q.Allowed || q.Remaining != 0 {
+		t.Fatalf("after 5 failures: %+v, want an empty bucket", q)
+	}
+}
+
+// TestRefundedReservationsLetEveryAttemptThrough: attempts that succeed give
+// their token back, so 50 at once on a bucket of 2 all run (the others wait
+// their turn) and leave the bucket full.
+func TestRefundedReservationsLetEveryAttemptThrough(t *testing.T) {
+	l := New(1, 2, newFakeClock().Now)
+	var (
+		start   = make(chan struct{})
+		allowed atomic.Int64
+		wg      sync.WaitGroup
+	)
+	for range 50 {
+		wg.Go(func() {
+			<-start
+			res, q, err := l.Reserve(context.Background(), "addr")
+			if err != nil || !q.Allowed {
+				t.Errorf("Reserve: %+v, %v; want allowed", q, err)
+				return
+			}
+			allowed.Add(1)
+			res.Refund()
+		})
+	}
+	close(start)
+	wg.Wait()
+	if got := allowed.Load(); got != 50 {
+		t.Fatalf("%d of 50 succeeding attempts ran, want all", got)
+	}
+	if q := l.Peek("addr"); q.Remaining != 2 {
+		t.Fatalf("after refunds: %+v, want the bucket full", q)
+	}
+}
+
+func TestReservationSettlesOnce(t *testing.T) {
+	l := New(1, 3, newFakeClock().Now)
+	first, _, _ := l.Reserve(context.Background(), "addr")
+	second, q, _ := l.Reserve(context.Background(), "addr")
+	if q.Remaining != 1 {
+		t.Fatalf("two reservations of 3: %+v, want 1 remaining", q)
+	}
+	if q := first.Spend(); q.Remaining != 1 {
+		t.Fatalf("spent: %+v, want 1 remaining", q)
+	}
+	first.Refund() // after Spend: nothing
+	second.Refund()
+	second.Refund() // again: nothing
+	if q := l.Peek("addr"); q.Remaining != 2 {
+		t.Fatalf("one spent, one refunded twice: %+v, want 2 remaining", q)
+	}
+	// A nil limiter allows everything, and its nil reservation does nothing.
+	var off *Limiter
+	res, q, err := off.Reserve(context.Background(), "addr")
+	if res != nil || !q.Allowed || err != nil {
+		t.Fatalf("nil limiter: %v, %+v, %v", res, q, err)
+	}
+	res.Refund()
+	if q := res.Spend(); !q.Allowed {
+		t.Fatalf("nil reservation's Spend: %+v", q)
+	}
+}
+
+// TestReserveWaitEndsWithItsContext: a Reserve that waits for a running
+// attempt gives up when its context ends.
+func TestReserveWaitEndsWithItsContext(t *testing.T) {
+	l := New(1, 1, newFakeClock().Now)
+	held, _, _ := l.Reserve(context.Background(), "addr")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if res, _, err := l.Reserve(ctx, "addr"); res != nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiting with an ended context: %v, %v; want context.Canceled", res, err)
+	}
+	held.Refund()
+	if res, q, err := l.Reserve(ctx, "addr"); res == nil || !q.Allowed || err != nil {
+		t.Fatalf("a token to take: %v, %+v, %v; want it taken, without waiting", res, q, err)
+	}
+}
+
+// TestBucketsWithReservationsAreNotEvicted: a bucket whose tokens are
+// reserved stays, however many names flood the limiter and however full it
+// is again, so that the reservations settle on it and no new full bucket
+// replaces it meanwhile.
+func TestBucketsWithReservationsAreNotEvicted(t *testing.T) {
+	clock := newFakeClock()
+	l := New(10, 10, clock.Now)
+	l.maxBuckets = 100
+	res, _, _ := l.Reserve(context.Background(), "held")
+	clock.advance(time.Hour) // full again, but for the reservation
+	for i := range 1000 {
+		l.Take(fmt.Sprint("flood-", i))
+	}
+	l.mu.Lock()
+	_, kept := l.buckets["held"]
+	l.mu.Unlock()
+	if !kept {
+		t.Fatal("a bucket with a pending reservation was evicted")
+	}
+	res.Spend()
 }
