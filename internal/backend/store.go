@@ -66,10 +66,8 @@ type Tx interface {
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
 
 	InsertLedgerEntry(ctx context.Context, e *LedgerEntry) error
-	// LedgerTotals adds up the account's ledger as of at: settled is the sum
-	// of the entries whose SettlesAt is at or before at, pending the sum of
-	// those that settle after it (top-ups waiting out the settlement delay).
-	LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending Money, err error)
+	// LedgerTotals adds up the account's ledger as of at (see LedgerSums).
+	LedgerTotals(ctx context.Context, accountID string, at time.Time) (LedgerSums, error)
 
 	InsertPaymentMethod(ctx context.Context, pm *PaymentMethod) error
 	// GetPaymentMethod returns a payment method that is not deleted.
@@ -293,6 +291,17 @@ type AuditEvent struct {
 	Action         string
 	Changes        map[string]any
 	CreatedAt      time.Time
+}
+
+// LedgerSums are the sums of an account's ledger as of an instant.
+type LedgerSums struct {
+	// Settled is the sum of the entries whose SettlesAt is at or before the
+	// instant, Pending the sum of those that settle after it (top-ups
+	// waiting out the settlement delay).
+	Settled, Pending Money
+	// Turnover is the sum of every entry's absolute amount, settled or not:
+	// it bounds every other sum of the ledger (MaxLedgerTurnover).
+	Turnover Money
 }
 
 // LedgerSummary is an account's ledger summed per calendar month (UTC), the

@@ -418,7 +418,7 @@ func (s *Service) postUsageCharges(ctx context.Context, tx Tx, charges map[charg
 				Reference:   UsageReference(k.product), CreatedAt: now, SettlesAt: now,
 			})
 		}
-		if err := s.postCharges(ctx, tx, ledger, entries); err != nil {
+		if err := s.postCharges(ctx, tx, ledger, entries, "/events"); err != nil {
 			return err
 		}
 		start = end

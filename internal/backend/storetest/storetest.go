@@ -253,8 +253,8 @@ func (f *fixture) entry(accountID string, amount backend.Money) *backend.LedgerE
 
 // ledgerSum adds up every entry of an account's ledger, settled or pending.
 func ledgerSum(ctx context.Context, tx backend.Tx, accountID string) (backend.Money, error) {
-	settled, pending, err := tx.LedgerTotals(ctx, accountID, base)
-	return settled + pending, err
+	sums, err := tx.LedgerTotals(ctx, accountID, base)
+	return sums.Settled + sums.Pending, err
 }
 
 func emails(list []*backend.Account) []string {
