@@ -128,6 +128,10 @@ type Tx interface {
 	// AddUsageRollups adds each rollup's counts to the stored rollup of its
 	// key (UsageRollupKey), creating it when missing. Keys are distinct.
 	AddUsageRollups(ctx context.Context, rollups []*UsageRollup) error
+	// UsageDayTotals adds up, for each key, the account's rollups of that
+	// product and day (across their other dimensions); keys without usage
+	// are absent from the answer.
+	UsageDayTotals(ctx context.Context, keys []UsageDayKey) (map[UsageDayKey]UsageTotals, error)
 	// ListUsageRollups returns an account's rollups of the days from..to
 	// (inclusive, "2006-01-02"), ordered by key.
 	ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*UsageRollup, error)

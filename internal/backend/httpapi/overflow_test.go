@@ -1,9 +1,14 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"math"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 )
 
@@ -87,5 +92,104 @@ func wantMoneyReadable(t *testing.T, srv *backendtest.Server, key string) {
 	r.decode(t, &invoices)
 	for _, inv := range invoices.Data {
 		call(t, srv, http.MethodGet, "/v2/invoices/"+inv.InvoiceID, key, nil).wantStatus(t, http.StatusOK)
+	}
+}
+
+// TestUsageSumsCannotOverflow: usage ingested at the extremes (the highest
+// rate a manager may be given, the most bytes an event may carry) is either
+// accepted or refused with a 422 that points at an event, and the usage
+// reports afterwards answer 200: here ten managed accounts with ledgers of
+// their own each take as much as their ledger allows, which together is more
+// than a report over the manager's managed accounts could add up.
+func TestUsageSumsCannotOverflow(t *testing.T) {
+	srv := backendtest.Start(t)
+	if status, body := srv.Operator(t, http.MethodPut, "/reference/accounts/"+srv.ManagerID+"/rates", map[string]any{
+		"rates": []map[string]any{{"product": "wireless", "country_iso": "*", "rate": "1000.00"}},
+	}); status != http.StatusOK {
+		t.Fatalf("committed rates: %d %s", status, body)
+	}
+	// A minute ahead: the committed rate is in force from now on.
+	day := srv.Now().UTC().Add(time.Minute).Format("2006-01-02T15:04:05.000Z")
+	accepted := 0
+	for i := range 10 {
+		a := createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": fmt.Sprintf("Heavy %d", i)})
+		// 1000 events of 10^12 bytes at 1000.00 a MB: 10^18 micro-units,
+		// all that one ledger may take.
+		events := make([]map[string]any, 1000)
+		for j := range events {
+			events[j] = map[string]any{"id": fmt.Sprintf("heavy-%d-%d", i, j), "account_id": a.ID, "product": "wireless",
+				"occurred_at": day, "country_iso": "US", "bytes": int64(1_000_000_000_000)}
+		}
+		r := raw(t, srv, http.MethodPost, "/reference/usage_events", srv.OperatorKey, map[string]any{"events": events})
+		switch r.status {
+		case http.StatusOK:
+			accepted++
+		case http.StatusUnprocessableEntity:
+			var env errorEnvelope
+			r.decode(t, &env)
+			if len(env.Errors) == 0 || env.Errors[0].Source == nil || !strings.HasPrefix(env.Errors[0].Source.Pointer, "/events") {
+				t.Fatalf("%s; want a refusal that points at the events", r)
+			}
+		default:
+			t.Fatalf("%s; want the batch accepted or refused with 422", r)
+		}
+	}
+	t.Logf("%d of 10 batches accepted", accepted)
+	for _, q := range []string{
+		"product=wireless&dimensions=country_iso&metrics=count,bytes,cost&managed_accounts=true&date_range=last_31_days",
+		"product=wireless&dimensions=date&metrics=count,bytes,cost&managed_accounts=true&date_range=last_31_days",
+		"product=wireless&dimensions=country_iso&metrics=count,bytes,cost&date_range=last_31_days",
+	} {
+		call(t, srv, http.MethodGet, "/v2/usage_reports?"+q, srv.ManagerKey, nil).wantStatus(t, http.StatusOK)
+	}
+}
+
+// TestUsageQuantitiesCannotOverflow: usage is not bounded by money (free
+// usage charges nothing), so quantities have bounds of their own. An
+// account's history is written straight to the store (as the millions of
+// events it stands for would have left it): usage of one day past the
+// bound, and a month of days each at it. An event that would add to a day
+// past the bound is refused with a 422 that points at it, never a 500, and
+// the account's usage reports answer 200.
+func TestUsageQuantitiesCannotOverflow(t *testing.T) {
+	srv := backendtest.Start(t)
+	a := createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Busy SIMs"})
+	now := srv.Now().UTC()
+	today := now.Format("2006-01-02")
+	history := []*backend.UsageRollup{{
+		UsageRollupKey: backend.UsageRollupKey{AccountID: a.ID, Product: "wireless", Day: today, CountryISO: "US", ProductName: "sim"},
+		ManagerID:      srv.ManagerID, Count: 1, Bytes: math.MaxInt64 - 500_000_000_000,
+	}}
+	for d := 1; d <= 31; d++ {
+		history = append(history, &backend.UsageRollup{
+			UsageRollupKey: backend.UsageRollupKey{AccountID: a.ID, Product: "wireless", Day: now.AddDate(0, 0, -d).Format("2006-01-02"),
+				CountryISO: "MX", ProductName: "sim"},
+			ManagerID: srv.ManagerID, Count: 1, Bytes: backend.MaxUsageDayTotal,
+		})
+	}
+	// Two days ago has room for two more events of a terabyte, which come
+	// from another country than its history: a day adds up every dimension.
+	history[2].Bytes -= 2_000_000_000_000
+	if err := srv.Store.WriteTx(t.Context(), func(tx backend.Tx) error { return tx.AddUsageRollups(t.Context(), history) }); err != nil {
+		t.Fatal(err)
+	}
+	event := func(id string, at time.Time, country string) map[string]any {
+		return map[string]any{"id": id, "account_id": a.ID, "product": "wireless", "occurred_at": at.Format("2006-01-02T15:04:05.000Z"),
+			"country_iso": country, "bytes": int64(1_000_000_000_000)}
+	}
+	for _, batch := range [][]map[string]any{
+		{event("past-the-top", now, "US")},
+		{event("fine", now.AddDate(0, 0, -40), "MX"), event("a-full-day", now.AddDate(0, 0, -1), "MX")},
+		{event("room-1", now.AddDate(0, 0, -2), "US"), event("room-2", now.AddDate(0, 0, -2), "US"), event("no-room", now.AddDate(0, 0, -2), "US")},
+	} {
+		r := raw(t, srv, http.MethodPost, "/reference/usage_events", srv.OperatorKey, map[string]any{"events": batch})
+		r.wantError(t, errWant{status: 422, code: "10004", pointer: fmt.Sprintf("/events/%d", len(batch)-1)})
+	}
+	for _, q := range []string{
+		"product=wireless&dimensions=country_iso&metrics=count,bytes&date_range=last_31_days",
+		"product=wireless&dimensions=date&metrics=count,bytes&date_range=last_31_days",
+	} {
+		call(t, srv, http.MethodGet, "/v2/usage_reports?"+q, a.APIKey, nil).wantStatus(t, http.StatusOK)
+		call(t, srv, http.MethodGet, "/v2/usage_reports?"+q+"&managed_accounts=true", srv.ManagerKey, nil).wantStatus(t, http.StatusOK)
 	}
 }

@@ -98,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"RateSetWithSameStartReplaces", testRateSetWithSameStartReplaces},
 		{"UsageEventsRoundTripAndRefuseDuplicates", testUsageEventsRoundTripAndRefuseDuplicates},
 		{"UsageRollupsAdd", testUsageRollupsAdd},
+		{"UsageDayTotals", testUsageDayTotals},
 		{"UsageReportMatchesTheRollups", testUsageReportMatchesTheRollups},
 		{"UsageReportPaging", testUsageReportPaging},
 		{"IdempotencyRecordRoundTrip", testIdempotencyRecordRoundTrip},
