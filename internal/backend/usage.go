@@ -147,10 +147,13 @@ func (t UsageTotals) addWithin(o UsageTotals, limit int64) (UsageTotals, bool) {
 // of a product, on a day past MaxUsageDayTotal in any metric, pointing at
 // the first event that would (at holds each event's index in the body).
 func checkUsageDays(ctx context.Context, tx Tx, events []*UsageEvent, at []int) error {
+	eventKeys := make([]UsageDayKey, len(events))
 	keys := make([]UsageDayKey, 0, 16)
 	seen := map[UsageDayKey]bool{}
-	for _, e := range events {
-		if k := e.dayKey(); !seen[k] {
+	for i, e := range events {
+		k := e.dayKey()
+		eventKeys[i] = k
+		if !seen[k] {
 			seen[k] = true
 			keys = append(keys, k)
 		}
@@ -160,7 +163,7 @@ func checkUsageDays(ctx context.Context, tx Tx, events []*UsageEvent, at []int) 
 		return err
 	}
 	for i, e := range events {
-		k := e.dayKey()
+		k := eventKeys[i]
 		sum, ok := totals[k].addWithin(UsageTotals{Count: 1, Parts: e.Parts, BilledSec: e.BilledSec, Bytes: e.Bytes, Cost: e.Cost}, MaxUsageDayTotal)
 		if !ok {
 			return InvalidField("/events/"+strconv.Itoa(at[i]),
