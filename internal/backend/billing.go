@@ -514,26 +514,29 @@ func (s *Service) charge(ctx context.Context, tx Tx, a *Account, pm *PaymentMeth
 		Description: description + " by " + pm.Card.Brand + " card ending in " + pm.Card.Last4,
 		Reference:   t.ID, CreatedAt: now, SettlesAt: t.SettlesAt,
 	}
-	if err := s.postEntry(ctx, tx, entry); err != nil {
+	if err := s.postEntry(ctx, tx, entry, "/amount"); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// postEntry inserts a ledger entry unless the account's total would overflow.
-func (s *Service) postEntry(ctx context.Context, tx Tx, e *LedgerEntry) error {
-	settled, pending, err := tx.LedgerTotals(ctx, e.AccountID, s.now())
+// postEntry inserts a ledger entry unless it would take the ledger's
+// turnover past MaxLedgerTurnover, which keeps every later sum of the
+// ledger in range: that is refused at pointer, the field of the amount.
+func (s *Service) postEntry(ctx context.Context, tx Tx, e *LedgerEntry, pointer string) error {
+	sums, err := tx.LedgerTotals(ctx, e.AccountID, s.now())
 	if err != nil {
 		return err
 	}
-	total, err := settled.Add(pending)
-	if err == nil {
-		_, err = total.Add(e.Amount)
-	}
-	if err != nil {
-		return InvalidField("/amount", "the balance would overflow.")
+	if _, ok := AddTurnover(sums.Turnover, e.Amount); !ok {
+		return turnoverExceeded(pointer, sums.Turnover)
 	}
 	return tx.InsertLedgerEntry(ctx, e)
+}
+
+func turnoverExceeded(pointer string, turnover Money) error {
+	return InvalidField(pointer, "This would take the ledger past its turnover limit: the absolute amounts of a ledger's entries "+
+		"may add up to %s at most over its life, and they add up to %s already.", MaxLedgerTurnover, turnover)
 }
 
 // postCharge posts a charge (an entry of zero or less: a negative adjustment,
@@ -543,12 +546,12 @@ func (s *Service) postEntry(ctx context.Context, tx Tx, e *LedgerEntry) error {
 // balance under the threshold. Charges are serialised per store write
 // transaction, so concurrent charges each see the recharges of the ones
 // before them: one crossing, one recharge.
-func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry *LedgerEntry) error {
+func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry *LedgerEntry, pointer string) error {
 	if entry.AccountID != account.ID || account.BillingAccountID() != account.ID || entry.Amount > 0 {
 		return Errorf(EINTERNAL, "postCharge: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
 			entry.ID, entry.AccountID, entry.Amount, account.ID)
 	}
-	if err := s.postEntry(ctx, tx, entry); err != nil {
+	if err := s.postEntry(ctx, tx, entry, pointer); err != nil {
 		return err
 	}
 	return s.autoRecharge(ctx, tx, account)
@@ -557,29 +560,22 @@ func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry
 // postCharges posts several charges to the ledger of account as postCharge
 // posts one, and fires auto-recharge once, after the last: a batch of usage
 // crosses the threshold once at most. The ledger is summed once for the
-// overflow check of them all, not once per entry.
-func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry) error {
-	var total Money
-	for _, e := range entries {
+// turnover check of them all, not once per entry.
+func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry, pointer string) error {
+	amounts := make([]Money, len(entries))
+	for i, e := range entries {
 		if e.AccountID != account.ID || account.BillingAccountID() != account.ID || e.Amount > 0 {
 			return Errorf(EINTERNAL, "postCharges: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
 				e.ID, e.AccountID, e.Amount, account.ID)
 		}
-		var err error
-		if total, err = total.Add(e.Amount); err != nil {
-			return InvalidField("/amount", "the balance would overflow.")
-		}
+		amounts[i] = e.Amount
 	}
-	settled, pending, err := tx.LedgerTotals(ctx, account.ID, s.now())
+	sums, err := tx.LedgerTotals(ctx, account.ID, s.now())
 	if err != nil {
 		return err
 	}
-	sum, err := settled.Add(pending)
-	if err == nil {
-		_, err = sum.Add(total)
-	}
-	if err != nil {
-		return InvalidField("/amount", "the balance would overflow.")
+	if _, ok := AddTurnover(sums.Turnover, amounts...); !ok {
+		return turnoverExceeded(pointer, sums.Turnover)
 	}
 	for _, e := range entries {
 		if err := tx.InsertLedgerEntry(ctx, e); err != nil {
@@ -607,17 +603,22 @@ func (s *Service) autoRecharge(ctx context.Context, tx Tx, a *Account) error {
 	if !prefs.Enabled {
 		return nil
 	}
-	settled, pending, err := tx.LedgerTotals(ctx, a.ID, s.now())
+	sums, err := tx.LedgerTotals(ctx, a.ID, s.now())
 	if err != nil {
 		return err
 	}
 	// Pending holds top-ups only, so a sum that overflows does so upwards:
 	// far above any threshold.
-	funds, overflow := settled.Add(pending)
+	funds, overflow := sums.Settled.Add(sums.Pending)
 	if overflow != nil || funds >= prefs.ThresholdAmount {
 		return nil
 	}
 	amount, ok := rechargeAmount(prefs, funds)
+	if ok {
+		// A recharge the ledger has no room for is not made; the charge
+		// that called for it stands.
+		_, ok = AddTurnover(sums.Turnover, amount)
+	}
 	changes := map[string]any{
 		"funds": funds.String(), "threshold_amount": prefs.ThresholdAmount.String(),
 		"recharge_amount": prefs.RechargeAmount.String(),

@@ -11,6 +11,6 @@ func (s *Service) PostChargeForTest(ctx context.Context, accountID string, entry
 		if err != nil {
 			return err
 		}
-		return s.postCharge(ctx, tx, a, entry)
+		return s.postCharge(ctx, tx, a, entry, "/amount")
 	})
 }

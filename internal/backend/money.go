@@ -111,3 +111,55 @@ func (m Money) Add(o Money) (Money, error) {
 	}
 	return s, nil
 }
+
+// Bounds on money, so that every sum the backend computes fits in Money.
+//
+// Every sum a read makes of one ledger (the balance, what is pending, an
+// invoice's lines, total, credits and settled balance) adds up some of the
+// ledger's entries, in whatever order the database takes them (SQLite fails
+// on an overflow midway), perhaps negated, and at most one credit limit on
+// top. Such a sum is never further from zero than the ledger's turnover (the
+// sum of its entries' absolute amounts) plus MaxAmount. Writes keep the
+// turnover within MaxLedgerTurnover, checked in the write transaction with
+// the ledger's current sums, so that no sum can exceed 10^18 + 10^15
+// micro-units, well inside the 9.2 × 10^18 of an int64.
+const (
+	// MaxAmount bounds the absolute value of one amount an operator sets:
+	// an adjustment and a credit limit (1,000,000,000.00).
+	MaxAmount Money = 1_000_000_000 * MicrosPerUnit
+	// MaxLedgerTurnover bounds the sum of the absolute amounts of all the
+	// entries of one ledger, over its life (1,000,000,000,000.00): a
+	// write that would take a ledger past it is refused.
+	MaxLedgerTurnover Money = 1_000_000_000_000 * MicrosPerUnit
+)
+
+// Abs returns |m|. Every amount within MaxLedgerTurnover has one; the one
+// amount without (math.MinInt64) comes back as MaxInt64, which no bound lets
+// through.
+func (m Money) Abs() Money {
+	switch {
+	case m == math.MinInt64:
+		return math.MaxInt64
+	case m < 0:
+		return -m
+	}
+	return m
+}
+
+// WithinMaxAmount reports whether |m| ≤ MaxAmount.
+func (m Money) WithinMaxAmount() bool { return m >= -MaxAmount && m <= MaxAmount }
+
+// AddTurnover returns the turnover of a ledger after entries of amounts
+// are posted to it, and false when that would exceed MaxLedgerTurnover.
+func AddTurnover(turnover Money, amounts ...Money) (Money, bool) {
+	for _, a := range amounts {
+		// Both terms are within 0..MaxInt64 and the first within the
+		// bound: the test cannot overflow.
+		abs := a.Abs()
+		if turnover < 0 || turnover > MaxLedgerTurnover || abs > MaxLedgerTurnover-turnover {
+			return turnover, false
+		}
+		turnover += abs
+	}
+	return turnover, true
+}

@@ -120,3 +120,52 @@ func FuzzMoneyRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// TestTurnoverBounds: the turnover adds absolute amounts up to
+// MaxLedgerTurnover and no further, and no amount, however extreme, wraps
+// it around.
+func TestTurnoverBounds(t *testing.T) {
+	limit := MaxLedgerTurnover
+	for _, tc := range []struct {
+		turnover Money
+		amounts  []Money
+		want     Money
+		ok       bool
+	}{
+		{0, nil, 0, true},
+		{0, []Money{5, -7}, 12, true},
+		{limit - 2, []Money{-1, 1}, limit, true},
+		{limit - 1, []Money{-2}, limit - 1, false},
+		{limit, []Money{1}, limit, false},
+		{0, []Money{math.MinInt64}, 0, false},
+		{0, []Money{math.MaxInt64}, 0, false},
+		{1, []Money{limit}, 1, false},
+		{limit + 1, []Money{0}, limit + 1, false},
+		{-1, []Money{0}, -1, false},
+	} {
+		got, ok := AddTurnover(tc.turnover, tc.amounts...)
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("AddTurnover(%d, %v) = %d, %v; want %d, %v", tc.turnover, tc.amounts, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		m      Money
+		abs    Money
+		within bool
+	}{
+		{0, 0, true}, {-5, 5, true}, {MaxAmount, MaxAmount, true}, {-MaxAmount, MaxAmount, true},
+		{MaxAmount + 1, MaxAmount + 1, false}, {-MaxAmount - 1, MaxAmount + 1, false},
+		{math.MinInt64, math.MaxInt64, false}, {math.MaxInt64, math.MaxInt64, false},
+	} {
+		if got := tc.m.Abs(); got != tc.abs {
+			t.Errorf("(%d).Abs() = %d, want %d", tc.m, got, tc.abs)
+		}
+		if got := tc.m.WithinMaxAmount(); got != tc.within {
+			t.Errorf("(%d).WithinMaxAmount() = %v, want %v", tc.m, got, tc.within)
+		}
+	}
+	// The bounds keep every sum of a ledger, and a credit limit on top, in range.
+	if _, err := limit.Add(MaxAmount); err != nil || limit > math.MaxInt64/2 {
+		t.Errorf("MaxLedgerTurnover %s leaves no room for a credit limit", limit)
+	}
+}

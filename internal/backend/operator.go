@@ -76,8 +76,8 @@ func (s *Service) CreateManager(ctx context.Context, in CreateManagerInput) (*Ac
 		if credit, err = parseAmountField("/credit_limit", *in.CreditLimit); err != nil {
 			return nil, "", err
 		}
-		if credit < 0 {
-			return nil, "", InvalidField("/credit_limit", "credit_limit must not be negative.")
+		if err := checkCreditLimit(credit); err != nil {
+			return nil, "", err
 		}
 	}
 	pwHash, err := s.hashPassword("/password", in.Password)
@@ -267,8 +267,8 @@ func (s *Service) SetCreditLimit(ctx context.Context, id string, amount *string)
 	if err != nil {
 		return nil, err
 	}
-	if m < 0 {
-		return nil, InvalidField("/credit_limit", "credit_limit must not be negative.")
+	if err := checkCreditLimit(m); err != nil {
+		return nil, err
 	}
 	return s.operatorMutate(ctx, id, "account.set_credit_limit", func(a *Account, changes map[string]any) error {
 		if a.BillingAccountID() != a.ID {
@@ -280,6 +280,18 @@ func (s *Service) SetCreditLimit(ctx context.Context, id string, amount *string)
 		}
 		return nil
 	})
+}
+
+// checkCreditLimit refuses a credit limit below zero or above MaxAmount,
+// which keeps the available credit (balance + credit limit) in range.
+func checkCreditLimit(m Money) error {
+	if m < 0 {
+		return InvalidField("/credit_limit", "credit_limit must not be negative.")
+	}
+	if m > MaxAmount {
+		return InvalidField("/credit_limit", "credit_limit must be at most %s.", MaxAmount)
+	}
+	return nil
 }
 
 // CancelAccount cancels an account: its keys stop working and, for a managed
@@ -335,6 +347,9 @@ func (s *Service) PostAdjustment(ctx context.Context, id string, amount *string,
 	if m == 0 {
 		return nil, nil, InvalidField("/amount", "amount must not be zero.")
 	}
+	if !m.WithinMaxAmount() {
+		return nil, nil, InvalidField("/amount", "amount must be from -%s to %s.", MaxAmount, MaxAmount)
+	}
 	if len(description) > 1000 {
 		return nil, nil, InvalidField("/description", "description must be at most 1000 characters.")
 	}
@@ -360,9 +375,9 @@ func (s *Service) PostAdjustment(ctx context.Context, id string, amount *string,
 		}
 		// A negative adjustment is a charge: it may fire auto-recharge.
 		if m < 0 {
-			err = s.postCharge(ctx, tx, a, entry)
+			err = s.postCharge(ctx, tx, a, entry, "/amount")
 		} else {
-			err = s.postEntry(ctx, tx, entry)
+			err = s.postEntry(ctx, tx, entry, "/amount")
 		}
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -926,5 +927,79 @@ func TestAuditNeverCarriesTheCard(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), `"last4":"0005"`) {
 		t.Errorf("the audit log lacks the card's last four digits: %s", raw)
+	}
+}
+
+// seedTurnover writes ledger entries straight to the store, standing for a
+// long history of the account: each amount settles at once.
+func (p *payEnv) seedTurnover(accountID string, amounts ...backend.Money) {
+	p.t.Helper()
+	now := p.clock.Now()
+	err := p.db.WriteTx(p.ctx, func(tx backend.Tx) error {
+		for i, m := range amounts {
+			e := &backend.LedgerEntry{ID: fmt.Sprintf("%s-seed-%d", accountID, i), AccountID: accountID, SubjectID: accountID,
+				Kind: backend.LedgerAdjustment, Amount: m, Currency: backend.Currency, CreatedAt: now, SettlesAt: now}
+			if err := tx.InsertLedgerEntry(p.ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestLedgerTurnoverBound: a ledger takes entries while the absolute amounts
+// of all of them add up to MaxLedgerTurnover at most, whatever their signs
+// (charges and credits that cancel out still count), and refuses the write
+// that would take it past, at the field of the amount, writing nothing.
+func TestLedgerTurnoverBound(t *testing.T) {
+	p := newPayEnv(t)
+	_, _, c := p.manager(backend.CreateManagerInput{})
+	id := c.Account.ID
+	half := (backend.MaxLedgerTurnover - 30*backend.MicrosPerUnit) / 2
+	p.seedTurnover(id, half, -half) // balance 0.00, 30.00 of room left
+	p.addCard(c, visaCard, true)
+
+	p.adjust(id, "10.00")
+	p.adjust(id, "-10.00") // 10.00 of room left
+	for _, amount := range []string{"-10.000001", "10.000001"} {
+		_, _, err := p.svc.PostAdjustment(p.ctx, id, ptr(amount), "past the bound")
+		wantInvalid(t, err, "/amount", "")
+	}
+	if _, err := p.svc.TopUp(p.ctx, c, ptr("10.01")); err != nil {
+		wantInvalid(t, err, "/amount", "")
+	} else {
+		t.Fatal("a top-up past the turnover bound was accepted")
+	}
+	if n := len(p.transactions(id)); n != 0 {
+		t.Fatalf("a refused top-up left %d transactions", n)
+	}
+	p.wantBalance(c, "0.00", "0.00")
+	p.adjust(id, "-10.00") // exactly at the bound
+	p.wantBalance(c, "-10.00", "0.00")
+	_, _, err := p.svc.PostAdjustment(p.ctx, id, ptr("0.000001"), "past the bound")
+	wantInvalid(t, err, "/amount", "")
+	p.wantBalance(c, "-10.00", "0.00")
+}
+
+// TestAutoRechargeWithoutRoomInTheLedger: a charge that leaves the ledger
+// no room for the recharge it calls for stands, and the recharge is not
+// made but audited as failed.
+func TestAutoRechargeWithoutRoomInTheLedger(t *testing.T) {
+	p := newPayEnv(t)
+	_, _, c := p.manager(backend.CreateManagerInput{})
+	id := c.Account.ID
+	half := (backend.MaxLedgerTurnover - 50*backend.MicrosPerUnit) / 2
+	p.seedTurnover(id, half, -half) // 50.00 of room left
+	p.enableAutoRecharge(c, visaCard, "10.00", "10.00")
+	p.adjust(id, "-30.00") // 20.00 of room left; the recharge would be 50.00
+	p.wantBalance(c, "-30.00", "0.00")
+	if n := len(p.transactions(id)); n != 0 {
+		t.Fatalf("a recharge past the turnover bound made %d transactions", n)
+	}
+	if e := p.onlyEvent(id, "auto_recharge.failed"); e.Changes["reason"] != "amount_out_of_range" {
+		t.Fatalf("audit event %+v, want auto_recharge.failed for amount_out_of_range", e)
 	}
 }

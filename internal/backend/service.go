@@ -205,15 +205,15 @@ func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, e
 		}
 		billing = m
 	}
-	settled, pending, err := tx.LedgerTotals(ctx, billing.ID, s.now())
+	sums, err := tx.LedgerTotals(ctx, billing.ID, s.now())
 	if err != nil {
 		return nil, err
 	}
-	avail, err := settled.Add(billing.CreditLimit)
+	avail, err := sums.Settled.Add(billing.CreditLimit)
 	if err != nil {
 		return nil, Errorf(EINTERNAL, "balance overflow")
 	}
-	return &Balance{Balance: settled, Pending: pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
+	return &Balance{Balance: sums.Settled, Pending: sums.Pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
 }
 
 // Balance returns the caller's balance. Any authenticated caller may read its

@@ -594,7 +594,8 @@ func TestAdjustmentsAreExact(t *testing.T) {
 		{ptr("1e5"), backend.CodeInvalidAmount, "decimal"},
 		{ptr("12."), backend.CodeInvalidAmount, "decimal"},
 		{ptr("1.0000001"), backend.CodeInvalidAmount, "six decimal"},
-		{ptr("9223372036854.775807"), "", "overflow"},
+		{ptr("9223372036854.775807"), "", "from -1000000000.00 to 1000000000.00"},
+		{ptr("-1000000000.000001"), "", "from -1000000000.00 to 1000000000.00"},
 	} {
 		_, _, err := e.svc.PostAdjustment(e.ctx, mgr.ID, tc.amount, "")
 		if de := wantErr(t, err, backend.EINVALID, tc.detail); de.Code != tc.code || de.Pointer != "/amount" {

@@ -66,10 +66,8 @@ type Tx interface {
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
 
 	InsertLedgerEntry(ctx context.Context, e *LedgerEntry) error
-	// LedgerTotals adds up the account's ledger as of at: settled is the sum
-	// of the entries whose SettlesAt is at or before at, pending the sum of
-	// those that settle after it (top-ups waiting out the settlement delay).
-	LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending Money, err error)
+	// LedgerTotals adds up the account's ledger as of at (see LedgerSums).
+	LedgerTotals(ctx context.Context, accountID string, at time.Time) (LedgerSums, error)
 
 	InsertPaymentMethod(ctx context.Context, pm *PaymentMethod) error
 	// GetPaymentMethod returns a payment method that is not deleted.
@@ -130,6 +128,10 @@ type Tx interface {
 	// AddUsageRollups adds each rollup's counts to the stored rollup of its
 	// key (UsageRollupKey), creating it when missing. Keys are distinct.
 	AddUsageRollups(ctx context.Context, rollups []*UsageRollup) error
+	// UsageDayTotals adds up, for each key, the account's rollups of that
+	// product and day (across their other dimensions); keys without usage
+	// are absent from the answer.
+	UsageDayTotals(ctx context.Context, keys []UsageDayKey) (map[UsageDayKey]UsageTotals, error)
 	// ListUsageRollups returns an account's rollups of the days from..to
 	// (inclusive, "2006-01-02"), ordered by key.
 	ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*UsageRollup, error)
@@ -293,6 +295,17 @@ type AuditEvent struct {
 	Action         string
 	Changes        map[string]any
 	CreatedAt      time.Time
+}
+
+// LedgerSums are the sums of an account's ledger as of an instant.
+type LedgerSums struct {
+	// Settled is the sum of the entries whose SettlesAt is at or before the
+	// instant, Pending the sum of those that settle after it (top-ups
+	// waiting out the settlement delay).
+	Settled, Pending Money
+	// Turnover is the sum of every entry's absolute amount, settled or not:
+	// it bounds every other sum of the ledger (MaxLedgerTurnover).
+	Turnover Money
 }
 
 // LedgerSummary is an account's ledger summed per calendar month (UTC), the

@@ -105,6 +105,76 @@ const (
 	maxEventFuture = 5 * time.Minute
 )
 
+// MaxUsageDayTotal bounds the usage of one account, of one product, on one
+// UTC day, in every metric: events, parts, billed seconds, bytes, and cost
+// in micro-units (100,000,000,000.00). Money does not bound usage (free
+// usage charges nothing), so the quantities need a bound of their own. A
+// usage report adds up at most maxReportSpanDays days of one account in a
+// group (a report over a manager's managed accounts is broken out by
+// user_id), and so do the rollups and their blocks: no sum of usage can
+// pass 32 × 10^17, a third of an int64.
+const MaxUsageDayTotal = 100_000_000_000_000_000
+
+// UsageDayKey is one account's usage of one product on one UTC day.
+type UsageDayKey struct {
+	AccountID, Product string
+	Day                string // "2006-01-02"
+}
+
+func (e *UsageEvent) dayKey() UsageDayKey {
+	return UsageDayKey{AccountID: e.AccountID, Product: e.Product, Day: e.Day()}
+}
+
+// addWithin returns t + o, and false when a metric of it would pass limit.
+// No metric is ever below zero.
+func (t UsageTotals) addWithin(o UsageTotals, limit int64) (UsageTotals, bool) {
+	ok := true
+	add := func(a, b int64) int64 {
+		if a > limit || b > limit-a {
+			ok = false
+			return a
+		}
+		return a + b
+	}
+	sum := UsageTotals{
+		Count: add(t.Count, o.Count), Parts: add(t.Parts, o.Parts), BilledSec: add(t.BilledSec, o.BilledSec),
+		Bytes: add(t.Bytes, o.Bytes), Cost: Money(add(int64(t.Cost), int64(o.Cost))),
+	}
+	return sum, ok
+}
+
+// checkUsageDays refuses a batch that would take the usage of an account,
+// of a product, on a day past MaxUsageDayTotal in any metric, pointing at
+// the first event that would (at holds each event's index in the body).
+func checkUsageDays(ctx context.Context, tx Tx, events []*UsageEvent, at []int) error {
+	eventKeys := make([]UsageDayKey, len(events))
+	keys := make([]UsageDayKey, 0, 16)
+	seen := map[UsageDayKey]bool{}
+	for i, e := range events {
+		k := e.dayKey()
+		eventKeys[i] = k
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	totals, err := tx.UsageDayTotals(ctx, keys)
+	if err != nil {
+		return err
+	}
+	for i, e := range events {
+		k := eventKeys[i]
+		sum, ok := totals[k].addWithin(UsageTotals{Count: 1, Parts: e.Parts, BilledSec: e.BilledSec, Bytes: e.Bytes, Cost: e.Cost}, MaxUsageDayTotal)
+		if !ok {
+			return InvalidField("/events/"+strconv.Itoa(at[i]),
+				"This event would take the %s usage of account %s on %s past %d in one of its metrics (events, parts, billed seconds, bytes, "+
+					"or cost in micro-units), the most one account may use of a product in a day.", e.Product, e.AccountID, k.Day, MaxUsageDayTotal)
+		}
+		totals[k] = sum
+	}
+	return nil
+}
+
 // maxQuantity bounds each metric of one event: far above a real message,
 // call or data session, low enough that its cost fits in Money.
 var maxQuantity = map[string]int64{
@@ -298,6 +368,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, events []*UsageEvent, produ
 	ingestedAt := s.timestamp()
 	cache := newRateCache()
 	fresh := make([]*UsageEvent, 0, len(events))
+	freshAt := make([]int, 0, len(events)) // the body index of each of fresh
 	rollups := map[UsageRollupKey]*UsageRollup{}
 	charges := map[chargeKey]*charge{}
 	for i, e := range events {
@@ -326,7 +397,7 @@ func (s *Service) ingest(ctx context.Context, tx Tx, events []*UsageEvent, produ
 			return nil, InvalidField(pointer(""), "The cost of this event is out of range.")
 		}
 		e.ManagerID, e.Cost, e.RateSource, e.IngestedAt = a.ManagerID, cost, source, ingestedAt
-		fresh = append(fresh, e)
+		fresh, freshAt = append(fresh, e), append(freshAt, index[i])
 
 		rk := UsageRollupKey{AccountID: e.AccountID, Product: e.Product, Day: e.Day(), Direction: e.Direction,
 			CountryISO: e.CountryISO, MessageType: e.MessageType, ProductName: e.ProductName}
@@ -354,6 +425,9 @@ func (s *Service) ingest(ctx context.Context, tx Tx, events []*UsageEvent, produ
 		}
 	}
 	if len(fresh) > 0 {
+		if err := checkUsageDays(ctx, tx, fresh, freshAt); err != nil {
+			return nil, err
+		}
 		if err := tx.InsertUsageEvents(ctx, fresh); err != nil {
 			return nil, err
 		}
@@ -418,7 +492,7 @@ func (s *Service) postUsageCharges(ctx context.Context, tx Tx, charges map[charg
 				Reference:   UsageReference(k.product), CreatedAt: now, SettlesAt: now,
 			})
 		}
-		if err := s.postCharges(ctx, tx, ledger, entries); err != nil {
+		if err := s.postCharges(ctx, tx, ledger, entries, "/events"); err != nil {
 			return err
 		}
 		start = end

@@ -20,6 +20,9 @@ const (
 	MaxUsageReportDays = 31
 	// MaxUsageReportPageSize is the largest page of rows.
 	MaxUsageReportPageSize = 5000
+	// maxReportSpanDays is the most days a report adds up: last_31_days
+	// covers today too. No stored block spans more (UsageBlockSpans).
+	maxReportSpanDays = MaxUsageReportDays + 1
 )
 
 // Telnyx's code and titles for usage report parameters that name nothing

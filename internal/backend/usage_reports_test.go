@@ -68,3 +68,41 @@ func TestReportDays(t *testing.T) {
 		}
 	}
 }
+
+// TestReportSumsFitInRange: no report adds up more days than
+// maxReportSpanDays, whatever its dates, nor does any block; and that many
+// days of one account's usage at MaxUsageDayTotal fit in an int64, which
+// is what keeps every sum of a report in range.
+func TestReportSumsFitInRange(t *testing.T) {
+	now := time.Date(2024, 3, 31, 23, 59, 0, 0, time.UTC)
+	var ranges [][2]string
+	for _, r := range []string{"today", "yesterday", "month_to_date", "last_31_days"} {
+		from, to, err := ReportDays("", "", r, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ranges = append(ranges, [2]string{from, to})
+	}
+	for days := 1; days <= MaxUsageReportDays+1; days++ {
+		end := now.Truncate(24 * time.Hour)
+		from, to, err := ReportDays(end.AddDate(0, 0, -days).Format(time.RFC3339), end.Format(time.RFC3339), "", now)
+		if err == nil {
+			ranges = append(ranges, [2]string{from, to})
+		}
+	}
+	for _, r := range ranges {
+		from, _ := time.Parse(time.DateOnly, r[0])
+		to, _ := time.Parse(time.DateOnly, r[1])
+		if days := int(to.Sub(from) / (24 * time.Hour)); days > maxReportSpanDays {
+			t.Errorf("a report of %s..%s adds up %d days, more than %d", r[0], r[1], days, maxReportSpanDays)
+		}
+	}
+	for _, span := range UsageBlockSpans {
+		if span > maxReportSpanDays {
+			t.Errorf("a block spans %d days, more than %d", span, maxReportSpanDays)
+		}
+	}
+	if MaxUsageDayTotal > math.MaxInt64/maxReportSpanDays {
+		t.Errorf("%d days at MaxUsageDayTotal overflow", maxReportSpanDays)
+	}
+}

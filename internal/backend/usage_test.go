@@ -138,8 +138,8 @@ func (u *usageEnv) ledgerTotal(accountID string) backend.Money {
 	u.t.Helper()
 	var total backend.Money
 	if err := u.db.ReadTx(u.ctx, func(tx backend.Tx) error {
-		settled, pending, err := tx.LedgerTotals(u.ctx, accountID, u.clock.Now())
-		total = settled + pending
+		sums, err := tx.LedgerTotals(u.ctx, accountID, u.clock.Now())
+		total = sums.Settled + sums.Pending
 		return err
 	}); err != nil {
 		u.t.Fatal(err)

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -52,6 +53,21 @@ func pricingEndpoints(endpoints map[string]endpoint) {
 	endpoints["operator: put committed rates"] = endpoint{
 		method: http.MethodPut, path: func(w *tenancyWorld) string { return "/reference/accounts/" + w.accountIDs[asManager] + "/rates" },
 		body: map[string]any{"rates": []map[string]any{smsRateBody("US", "0.003")}}, want: operatorOnly(200),
+	}
+	endpoints["operator: committed rates"] = endpoint{
+		method: http.MethodGet, path: func(w *tenancyWorld) string { return "/reference/accounts/" + w.accountIDs[asManager] + "/rates" },
+		want: operatorOnly(200),
+		setup: func(t *testing.T, w *tenancyWorld) {
+			if status, body := w.srv.Operator(t, http.MethodPut, "/reference/accounts/"+w.accountIDs[asManager]+"/rates",
+				map[string]any{"rates": []map[string]any{smsRateBody("US", "0.003")}}); status != http.StatusOK {
+				t.Fatalf("set committed rates: %d %s", status, body)
+			}
+		},
+		check: func(t *testing.T, _ *tenancyWorld, _ caller, r *apiResponse) {
+			if !strings.Contains(string(r.body), `"0.003"`) {
+				t.Fatalf("%s; want the manager's committed rate", r)
+			}
+		},
 	}
 	usageEvent := map[string]any{
 		"id": "matrix-1", "product": "messaging", "occurred_at": "2026-01-01T00:00:00Z",

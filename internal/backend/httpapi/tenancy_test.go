@@ -234,6 +234,9 @@ type endpoint struct {
 	link func(t *testing.T, w *tenancyWorld) string
 	// setup, when set, prepares the row's world before the first call.
 	setup func(t *testing.T, w *tenancyWorld)
+	// contentType, when set, is the type of a successful answer instead of
+	// JSON (the OpenAPI document).
+	contentType string
 }
 
 func targetPath(suffix string) func(w *tenancyWorld) string {
@@ -290,14 +293,10 @@ func orderedCallers(want expectation) []caller {
 	return append(refused, allowed...)
 }
 
-// TestTenancyMatrix calls every endpoint as every kind of caller: a manager
-// reaches only its own managed accounts, a managed account cannot use the
-// managed-accounts endpoints or the audit log, an API key reaches only its
-// own account's keys, disabled and cancelled accounts' keys and revoked,
-// expired and disabled keys are refused with a detail saying why, and the
-// operator API takes only the operator key. Each endpoint gets a fresh
-// backend, so that rows cannot affect each other.
-func TestTenancyMatrix(t *testing.T) {
+// tenancyEndpoints are the rows of the tenancy matrix, by name: at least one
+// for every operation of the OpenAPI document the backend serves
+// (TestTenancyMatrixCoversEveryRoute).
+func tenancyEndpoints() map[string]endpoint {
 	endpoints := map[string]endpoint{
 		"list managed accounts": {
 			method: http.MethodGet, path: fixedPath("/v2/managed_accounts?include_cancelled_accounts=true"), want: managerOnly,
@@ -437,6 +436,13 @@ func TestTenancyMatrix(t *testing.T) {
 		"invoice document signed for another invoice": {
 			method: http.MethodGet, link: documentLinkSwapped(asManager, asManaged), want: everyCaller(403),
 		},
+		// The probes and the document answer anyone, whatever key it sends
+		// or fails to send.
+		"health probe":    {method: http.MethodGet, path: fixedPath("/healthz"), want: everyCaller(200)},
+		"readiness probe": {method: http.MethodGet, path: fixedPath("/readyz"), want: everyCaller(200)},
+		"OpenAPI document": {
+			method: http.MethodGet, path: fixedPath("/openapi.yaml"), want: everyCaller(200), contentType: "application/yaml",
+		},
 		"operator: create account": {
 			method: http.MethodPost, path: fixedPath("/reference/accounts"),
 			body: map[string]any{"email": "matrix-manager@example.com"}, want: operatorOnly(201),
@@ -506,8 +512,18 @@ func TestTenancyMatrix(t *testing.T) {
 	billingEndpoints(endpoints)
 	pricingEndpoints(endpoints)
 	usageReportEndpoints(endpoints)
+	return endpoints
+}
 
-	for name, ep := range endpoints {
+// TestTenancyMatrix calls every endpoint as every kind of caller: a manager
+// reaches only its own managed accounts, a managed account cannot use the
+// managed-accounts endpoints or the audit log, an API key reaches only its
+// own account's keys, disabled and cancelled accounts' keys and revoked,
+// expired and disabled keys are refused with a detail saying why, and the
+// operator API takes only the operator key. Each endpoint gets a fresh
+// backend, so that rows cannot affect each other.
+func TestTenancyMatrix(t *testing.T) {
+	for name, ep := range tenancyEndpoints() {
 		t.Run(name, func(t *testing.T) {
 			w := newTenancyWorld(t)
 			if ep.setup != nil {
@@ -528,6 +544,15 @@ func TestTenancyMatrix(t *testing.T) {
 				case ep.link != nil:
 					path = ep.link(t, w)
 					r = fetchDocument(t, w.srv, path, authorizationOf(w, who))
+				case ep.contentType != "":
+					path = ep.path(w)
+					status, header, body := w.srv.DoAuthorization(t, ep.method, path, authorizationOf(w, who), ep.body)
+					r = &apiResponse{method: ep.method, path: path, status: status, header: header, body: body}
+					if status >= 400 {
+						checkAnswer(t, r)
+					} else if ct := header.Get("Content-Type"); ct != ep.contentType {
+						t.Fatalf("%s; Content-Type %q, want %q", r, ct, ep.contentType)
+					}
 				case who == asMalformedHeader:
 					path = ep.path(w)
 					r = callAuthorization(t, w.srv, ep.method, path, "Token "+w.keys[who], ep.body)

@@ -560,10 +560,11 @@ func (l *load) verifyMoney(ctx context.Context, a *account, usageCost backend.Mo
 		transactions     []*backend.Transaction
 	)
 	err = l.srv.Store.ReadTx(ctx, func(tx backend.Tx) error {
-		var err error
-		if settled, pending, err = tx.LedgerTotals(ctx, a.id, l.srv.Now()); err != nil {
+		sums, err := tx.LedgerTotals(ctx, a.id, l.srv.Now())
+		if err != nil {
 			return err
 		}
+		settled, pending = sums.Settled, sums.Pending
 		if summary, err = tx.SummarizeLedger(ctx, a.id); err != nil {
 			return err
 		}

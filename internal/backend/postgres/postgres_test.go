@@ -83,8 +83,8 @@ func entry(accountID string, amount backend.Money) *backend.LedgerEntry {
 }
 
 func balance(ctx context.Context, tx backend.Tx, accountID string) (backend.Money, error) {
-	settled, pending, err := tx.LedgerTotals(ctx, accountID, time.Now().Add(time.Hour))
-	return settled + pending, err
+	sums, err := tx.LedgerTotals(ctx, accountID, time.Now().Add(time.Hour))
+	return sums.Settled + sums.Pending, err
 }
 
 // creditIfEmpty is a read-then-write rule (a first top-up bonus, say): it

@@ -536,20 +536,21 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	return nil
 }
 
-func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending backend.Money, err error) {
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
 	if err := checkTime("at", at); err != nil {
-		return 0, 0, err
+		return backend.LedgerSums{}, err
 	}
 	// SUM over bigint is numeric, exact; the cast back fails on overflow
 	// instead of losing precision.
-	var s, p int64
+	var s, p, turnover int64
 	if err := t.conn.QueryRow(ctx, `SELECT
 		COALESCE(SUM(amount) FILTER (WHERE settles_at <= $1), 0)::bigint,
-		COALESCE(SUM(amount) FILTER (WHERE settles_at > $1), 0)::bigint
-		FROM ledger_entries WHERE account_id = $2`, at, accountID).Scan(&s, &p); err != nil {
-		return 0, 0, t.fail(ctx, "sum ledger", err)
+		COALESCE(SUM(amount) FILTER (WHERE settles_at > $1), 0)::bigint,
+		COALESCE(SUM(abs(amount)), 0)::bigint
+		FROM ledger_entries WHERE account_id = $2`, at, accountID).Scan(&s, &p, &turnover); err != nil {
+		return backend.LedgerSums{}, t.fail(ctx, "sum ledger", err)
 	}
-	return backend.Money(s), backend.Money(p), nil
+	return backend.LedgerSums{Settled: backend.Money(s), Pending: backend.Money(p), Turnover: backend.Money(turnover)}, nil
 }
 
 // ---------------------------------------------------------------- audit log

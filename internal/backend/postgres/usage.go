@@ -186,6 +186,45 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 	return err
 }
 
+func (t *tx) UsageDayTotals(ctx context.Context, keys []backend.UsageDayKey) (map[backend.UsageDayKey]backend.UsageTotals, error) {
+	out := make(map[backend.UsageDayKey]backend.UsageTotals, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	accounts, products, days := make([]string, len(keys)), make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		accounts[i], products[i], days[i] = k.AccountID, k.Product, k.Day
+	}
+	type dayTotal struct {
+		key    backend.UsageDayKey
+		totals backend.UsageTotals
+	}
+	// SUM over bigint is numeric, exact; the cast back fails on overflow
+	// instead of losing precision. Each key finds its rollups through their
+	// primary key.
+	rows, err := queryAll(ctx, t, "sum usage days", func(row pgx.Row) (dayTotal, error) {
+		var (
+			d    dayTotal
+			cost int64
+		)
+		err := row.Scan(&d.key.AccountID, &d.key.Product, &d.key.Day,
+			&d.totals.Count, &d.totals.Parts, &d.totals.BilledSec, &d.totals.Bytes, &cost)
+		d.totals.Cost = backend.Money(cost)
+		return d, err
+	}, `SELECT r.account_id, r.product, r.day, SUM(r.count)::bigint, SUM(r.parts)::bigint, SUM(r.billed_sec)::bigint,
+			SUM(r.bytes)::bigint, SUM(r.cost_micros)::bigint
+		FROM unnest($1::text[], $2::text[], $3::text[]) AS k (account_id, product, day)
+		JOIN usage_rollups AS r ON r.account_id = k.account_id AND r.product = k.product AND r.day = k.day
+		GROUP BY r.account_id, r.product, r.day`, accounts, products, days)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range rows {
+		out[d.key] = d.totals
+	}
+	return out, nil
+}
+
 func (t *tx) ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*backend.UsageRollup, error) {
 	return queryAll(ctx, t, "list usage rollups", func(row pgx.Row) (*backend.UsageRollup, error) {
 		var (

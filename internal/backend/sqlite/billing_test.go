@@ -83,9 +83,9 @@ func TestBillingMigrationKeepsTheLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.ReadTx(ctx, func(tx backend.Tx) error {
-		settled, pending, err := tx.LedgerTotals(ctx, "acc-1", at)
-		if err == nil && (settled != 11_999_999 || pending != 0) {
-			t.Errorf("totals after the migration = %s settled, %s pending; want 11.999999, 0.00", settled, pending)
+		sums, err := tx.LedgerTotals(ctx, "acc-1", at)
+		if err == nil && (sums.Settled != 11_999_999 || sums.Pending != 0) {
+			t.Errorf("totals after the migration = %s settled, %s pending; want 11.999999, 0.00", sums.Settled, sums.Pending)
 		}
 		return err
 	})

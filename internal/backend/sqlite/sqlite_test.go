@@ -300,9 +300,9 @@ func TestReopenedFileKeepsData(t *testing.T) {
 		if *got != *a {
 			t.Errorf("account after reopen = %+v, want %+v", got, a)
 		}
-		sum, _, err := tx.LedgerTotals(ctx, a.ID, created)
-		if err == nil && sum != 42_000_001 {
-			t.Errorf("ledger after reopen = %s, want 42.000001", sum)
+		sums, err := tx.LedgerTotals(ctx, a.ID, created)
+		if err == nil && sums.Settled != 42_000_001 {
+			t.Errorf("ledger after reopen = %s, want 42.000001", sums.Settled)
 		}
 		return err
 	})
@@ -458,7 +458,7 @@ func TestLockedDatabaseIsUnavailable(t *testing.T) {
 		t.Errorf("holder: %v", err)
 	}
 	// Readers are not blocked by a writer in WAL mode.
-	if err := other.ReadTx(t.Context(), func(tx backend.Tx) error { _, _, err := tx.LedgerTotals(t.Context(), "x", time.Now()); return err }); err != nil {
+	if err := other.ReadTx(t.Context(), func(tx backend.Tx) error { _, err := tx.LedgerTotals(t.Context(), "x", time.Now()); return err }); err != nil {
 		t.Errorf("read: %v", err)
 	}
 }
@@ -588,7 +588,7 @@ func TestTwoProcessesWritingLoseNothing(t *testing.T) {
 		wg.Go(func() {
 			for range perWorker {
 				errs <- db.WriteTx(ctx, func(tx backend.Tx) error {
-					if _, _, err := tx.LedgerTotals(ctx, acct.ID, now); err != nil {
+					if _, err := tx.LedgerTotals(ctx, acct.ID, now); err != nil {
 						return err
 					}
 					return tx.InsertLedgerEntry(ctx, &backend.LedgerEntry{ID: uuid.NewString(), AccountID: acct.ID,
@@ -605,9 +605,9 @@ func TestTwoProcessesWritingLoseNothing(t *testing.T) {
 		}
 	}
 	err := handles[1].ReadTx(ctx, func(tx backend.Tx) error {
-		sum, _, err := tx.LedgerTotals(ctx, acct.ID, time.Now())
-		if err == nil && sum != 3*4*perWorker {
-			t.Errorf("sum = %d, want %d", sum, 3*4*perWorker)
+		sums, err := tx.LedgerTotals(ctx, acct.ID, time.Now())
+		if err == nil && sums.Settled != 3*4*perWorker {
+			t.Errorf("sum = %d, want %d", sums.Settled, 3*4*perWorker)
 		}
 		return err
 	})

@@ -512,21 +512,22 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	return nil
 }
 
-func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (settled, pending backend.Money, err error) {
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
 	if err := checkTime("at", at); err != nil {
-		return 0, 0, err
+		return backend.LedgerSums{}, err
 	}
 	// SUM over INTEGER is exact, and fails on overflow instead of going float
 	// (TOTAL would return a REAL). Fixed-width times compare as text.
-	var s, p int64
+	var s, p, turnover int64
 	if err := t.tx.QueryRowContext(ctx, `SELECT
 		COALESCE(SUM(CASE WHEN settles_at <= ?1 THEN amount END), 0),
-		COALESCE(SUM(CASE WHEN settles_at > ?1 THEN amount END), 0)
+		COALESCE(SUM(CASE WHEN settles_at > ?1 THEN amount END), 0),
+		COALESCE(SUM(abs(amount)), 0)
 		FROM ledger_entries WHERE account_id = ?2`,
-		formatTime(at), accountID).Scan(&s, &p); err != nil {
-		return 0, 0, dbError("sum ledger", err)
+		formatTime(at), accountID).Scan(&s, &p, &turnover); err != nil {
+		return backend.LedgerSums{}, dbError("sum ledger", err)
 	}
-	return backend.Money(s), backend.Money(p), nil
+	return backend.LedgerSums{Settled: backend.Money(s), Pending: backend.Money(p), Turnover: backend.Money(turnover)}, nil
 }
 
 // ---------------------------------------------------------------- audit log

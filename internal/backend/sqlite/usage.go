@@ -43,19 +43,30 @@ const maxBulkRows = 512
 func (t *tx) bulkInsert(ctx context.Context, op, table, columns, suffix string, n int, row func(args []any, i int) []any) error {
 	cols := strings.Count(columns, ",") + 1
 	prefix := "INSERT OR FAIL INTO " + table + " (" + columns + ") VALUES "
-	chunk := min(maxBulkRows, maxBulkVariables/cols)
-	args := make([]any, 0, min(n, chunk)*cols)
-	for start := 0; start < n; {
-		rows := chunk
-		for rows > n-start {
-			rows /= 2 // reaches 1 at the latest
-		}
+	args := make([]any, 0, min(n, maxBulkRows)*cols)
+	return bulkChunks(n, cols, func(start, rows int) error {
 		args = args[:0]
 		for i := start; i < start+rows; i++ {
 			args = row(args, i)
 		}
 		if _, err := t.tx.ExecContext(ctx, bulkStatement(prefix, suffix, cols, rows), args...); err != nil {
 			return dbError(op, err) // wraps: callers still see a unique violation
+		}
+		return nil
+	})
+}
+
+// bulkChunks cuts n rows of cols values each into the chunks bulkInsert
+// sends, and calls run for each, in order, until one fails.
+func bulkChunks(n, cols int, run func(start, rows int) error) error {
+	chunk := min(maxBulkRows, maxBulkVariables/cols)
+	for start := 0; start < n; {
+		rows := chunk
+		for rows > n-start {
+			rows /= 2 // reaches 1 at the latest
+		}
+		if err := run(start, rows); err != nil {
+			return err
 		}
 		start += rows
 	}
@@ -305,6 +316,53 @@ func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup
 
 const usageBlockColumns = `manager_id, product, span, block_start, account_id, direction, country_iso, message_type,
 	product_name, count, parts, billed_sec, bytes, cost_micros`
+
+// The day totals of a chunk of keys: the keys as a VALUES list (in
+// bulkStatement's chunks), each joined to its rollups through their primary
+// key. SUM over INTEGER fails on overflow rather than lose precision.
+const (
+	usageDayPrefix = `WITH k (account_id, product, day) AS (VALUES `
+	usageDaySuffix = `) SELECT r.account_id, r.product, r.day,
+		SUM(r.count), SUM(r.parts), SUM(r.billed_sec), SUM(r.bytes), SUM(r.cost_micros)
+		FROM k JOIN usage_rollups AS r ON r.account_id = k.account_id AND r.product = k.product AND r.day = k.day
+		GROUP BY r.account_id, r.product, r.day`
+)
+
+func (t *tx) UsageDayTotals(ctx context.Context, keys []backend.UsageDayKey) (map[backend.UsageDayKey]backend.UsageTotals, error) {
+	out := make(map[backend.UsageDayKey]backend.UsageTotals, len(keys))
+	args := make([]any, 0, min(len(keys), maxBulkRows)*3)
+	err := bulkChunks(len(keys), 3, func(start, rows int) error {
+		args = args[:0]
+		for _, k := range keys[start : start+rows] {
+			args = append(args, k.AccountID, k.Product, k.Day)
+		}
+		res, err := t.tx.QueryContext(ctx, bulkStatement(usageDayPrefix, usageDaySuffix, 3, rows), args...)
+		if err != nil {
+			return dbError("sum usage days", err)
+		}
+		defer func() { _ = res.Close() }()
+		for res.Next() {
+			var (
+				k    backend.UsageDayKey
+				u    backend.UsageTotals
+				cost int64
+			)
+			if err := res.Scan(&k.AccountID, &k.Product, &k.Day, &u.Count, &u.Parts, &u.BilledSec, &u.Bytes, &cost); err != nil {
+				return dbError("sum usage days", err)
+			}
+			u.Cost = backend.Money(cost)
+			out[k] = u
+		}
+		if err := res.Err(); err != nil {
+			return dbError("sum usage days", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
 
 func (t *tx) ListUsageRollups(ctx context.Context, accountID, from, to string) ([]*backend.UsageRollup, error) {
 	rows, err := t.tx.QueryContext(ctx, `SELECT `+usageRollupColumns+` FROM usage_rollups

@@ -14,14 +14,15 @@ import (
 // Conformance of the billing part of Tx: settled and pending ledger totals,
 // payment methods, card transactions and auto-recharge preferences.
 
-func (f *fixture) totals(accountID string, at time.Time) (settled, pending backend.Money) {
+func (f *fixture) totals(accountID string, at time.Time) backend.LedgerSums {
 	f.t.Helper()
+	var sums backend.LedgerSums
 	f.read(func(tx backend.Tx) error {
 		var err error
-		settled, pending, err = tx.LedgerTotals(f.ctx, accountID, at)
+		sums, err = tx.LedgerTotals(f.ctx, accountID, at)
 		return err
 	})
-	return settled, pending
+	return sums
 }
 
 func testLedgerTotalsSplitSettledAndPending(t *testing.T, s backend.Store) {
@@ -47,6 +48,8 @@ func testLedgerTotalsSplitSettledAndPending(t *testing.T, s backend.Store) {
 		}
 		return nil
 	})
+	// The turnover adds up every entry's absolute amount, whenever it settles.
+	const turnover = 100_000_000 + 1_000_001 + 50_000_000 + 7_000_000
 	for _, tc := range []struct {
 		name             string
 		at               time.Time
@@ -59,14 +62,14 @@ func testLedgerTotalsSplitSettledAndPending(t *testing.T, s backend.Store) {
 		{"after every settlement", t0.Add(2 * time.Hour), 155_999_999, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			settled, pending := f.totals(m.ID, tc.at)
-			if settled != tc.settled || pending != tc.pending {
-				t.Errorf("totals at %s = %s settled, %s pending; want %s, %s", tc.at, settled, pending, tc.settled, tc.pending)
+			want := backend.LedgerSums{Settled: tc.settled, Pending: tc.pending, Turnover: turnover}
+			if got := f.totals(m.ID, tc.at); got != want {
+				t.Errorf("totals at %s = %+v; want %+v", tc.at, got, want)
 			}
 		})
 	}
-	if settled, pending := f.totals(uuid.NewString(), t0); settled != 0 || pending != 0 {
-		t.Errorf("an account without entries totals %s, %s; want 0, 0", settled, pending)
+	if got := f.totals(uuid.NewString(), t0); got != (backend.LedgerSums{}) {
+		t.Errorf("an account without entries totals %+v; want zeros", got)
 	}
 	// A zero SettlesAt is a bug of the caller, never "settled at once".
 	bad := entry(m.ID, backend.LedgerAdjustment, 1, t0, 0)

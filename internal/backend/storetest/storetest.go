@@ -98,6 +98,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"RateSetWithSameStartReplaces", testRateSetWithSameStartReplaces},
 		{"UsageEventsRoundTripAndRefuseDuplicates", testUsageEventsRoundTripAndRefuseDuplicates},
 		{"UsageRollupsAdd", testUsageRollupsAdd},
+		{"UsageDayTotals", testUsageDayTotals},
 		{"UsageReportMatchesTheRollups", testUsageReportMatchesTheRollups},
 		{"UsageReportPaging", testUsageReportPaging},
 		{"IdempotencyRecordRoundTrip", testIdempotencyRecordRoundTrip},
@@ -253,8 +254,8 @@ func (f *fixture) entry(accountID string, amount backend.Money) *backend.LedgerE
 
 // ledgerSum adds up every entry of an account's ledger, settled or pending.
 func ledgerSum(ctx context.Context, tx backend.Tx, accountID string) (backend.Money, error) {
-	settled, pending, err := tx.LedgerTotals(ctx, accountID, base)
-	return settled + pending, err
+	sums, err := tx.LedgerTotals(ctx, accountID, base)
+	return sums.Settled + sums.Pending, err
 }
 
 func emails(list []*backend.Account) []string {

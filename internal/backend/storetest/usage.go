@@ -308,3 +308,61 @@ func testUsageRollupsAdd(t *testing.T, s backend.Store) {
 		t.Fatalf("the manager's own rollups = %#v, want an empty non-nil slice", got)
 	}
 }
+
+// testUsageDayTotals: an account's usage of a product on a day adds up its
+// rollups of that day across their other dimensions, exactly, for as many
+// keys as asked (more than one statement takes); keys without usage are
+// absent from the answer.
+func testUsageDayTotals(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("day-totals@example.com")
+	a := f.managed(m, "day-totals-a@example.com", "Day totals A")
+	b := f.managed(m, "day-totals-b@example.com", "Day totals B")
+	roll := func(accountID, product, day, country string, n int64) *backend.UsageRollup {
+		k := backend.UsageRollupKey{AccountID: accountID, Product: product, Day: day, CountryISO: country, ProductName: "sim"}
+		return &backend.UsageRollup{UsageRollupKey: k, ManagerID: m.ID, Count: n, Parts: 2 * n, BilledSec: 3 * n, Bytes: n << 40, Cost: backend.Money(1_000_001 * n)}
+	}
+	totals := func(n int64) backend.UsageTotals {
+		return backend.UsageTotals{Count: n, Parts: 2 * n, BilledSec: 3 * n, Bytes: n << 40, Cost: backend.Money(1_000_001 * n)}
+	}
+	var rollups []*backend.UsageRollup
+	var keys []backend.UsageDayKey
+	want := map[backend.UsageDayKey]backend.UsageTotals{}
+	// 1200 days of A's wireless usage, each in two countries.
+	start := time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1200 {
+		day := start.AddDate(0, 0, i).Format(time.DateOnly)
+		rollups = append(rollups, roll(a.ID, backend.ProductWireless, day, "US", 1), roll(a.ID, backend.ProductWireless, day, "MX", int64(i)))
+		k := backend.UsageDayKey{AccountID: a.ID, Product: backend.ProductWireless, Day: day}
+		keys = append(keys, k)
+		want[k] = totals(1 + int64(i))
+	}
+	// Other accounts, products and days do not count.
+	rollups = append(rollups, roll(b.ID, backend.ProductWireless, "2022-01-01", "US", 7), roll(a.ID, backend.ProductVoice, "2022-01-01", "US", 9))
+	f.write(func(tx backend.Tx) error { return tx.AddUsageRollups(f.ctx, rollups) })
+	keys = append(keys,
+		backend.UsageDayKey{AccountID: b.ID, Product: backend.ProductWireless, Day: "2021-12-31"},
+		backend.UsageDayKey{AccountID: uuid.NewString(), Product: backend.ProductWireless, Day: "2022-01-01"})
+	var got map[backend.UsageDayKey]backend.UsageTotals
+	f.read(func(tx backend.Tx) error {
+		var err error
+		got, err = tx.UsageDayTotals(f.ctx, keys)
+		return err
+	})
+	if len(got) != len(want) {
+		t.Fatalf("%d day totals, want %d", len(got), len(want))
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Fatalf("day totals of %+v = %+v, want %+v", k, got[k], w)
+		}
+	}
+	f.read(func(tx backend.Tx) error {
+		var err error
+		got, err = tx.UsageDayTotals(f.ctx, nil)
+		return err
+	})
+	if got == nil || len(got) != 0 {
+		t.Fatalf("day totals of no keys = %#v, want an empty map", got)
+	}
+}
