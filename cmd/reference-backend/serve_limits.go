@@ -66,7 +66,7 @@ func addServerLimitFlags(add func(dst *string, name, env, def, help string), f *
 	add(&f.shutdownTimeout, "shutdown-timeout", "REFERENCE_BACKEND_SHUTDOWN_TIMEOUT", defaultShutdownTimeout.String(),
 		"how long in-flight requests may take to finish after SIGTERM")
 	add(&f.maxHeaderBytes, "max-header-bytes", "REFERENCE_BACKEND_MAX_HEADER_BYTES", strconv.Itoa(defaultMaxHeaderBytes),
-		"the largest request header block accepted, in bytes (a larger one is answered 431)")
+		"the largest request line and headers accepted, in bytes (a larger block is answered 431)")
 	add(&f.rateLimit, "rate-limit", "REFERENCE_BACKEND_RATE_LIMIT", strconv.Itoa(defaultRateLimit),
 		"requests per second each API key (and the operator key) may make on average, per replica; 0 disables")
 	add(&f.rateBurst, "rate-burst", "REFERENCE_BACKEND_RATE_BURST", strconv.Itoa(defaultRateBurst),
@@ -144,7 +144,9 @@ func (l serverLimits) httpServer(handler http.Handler) *http.Server {
 		ReadTimeout:       l.readTimeout,
 		WriteTimeout:      l.writeTimeout,
 		IdleTimeout:       l.idleTimeout,
-		MaxHeaderBytes:    l.maxHeaderBytes,
+		// Above the limit the handler enforces, so that a header block a
+		// little too long is refused in the error envelope.
+		MaxHeaderBytes: httpapi.ServerMaxHeaderBytes(l.maxHeaderBytes),
 	}
 }
 
@@ -153,4 +155,5 @@ func (l serverLimits) apply(opts *httpapi.Options) {
 	opts.RateLimit, opts.RateBurst = l.rateLimit, l.rateBurst
 	opts.AuthFailureRateLimit, opts.AuthFailureBurst = l.authFailureRateLimit, l.authFailureBurst
 	opts.MaxConcurrentRequests = l.maxConcurrentRequests
+	opts.MaxHeaderBytes = l.maxHeaderBytes
 }

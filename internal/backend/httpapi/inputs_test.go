@@ -34,6 +34,15 @@ func TestCreateRefusesBadInput(t *testing.T) {
 		{"rollup_billing of the wrong type", `{"business_name":"Acme","rollup_billing":"yes"}`, errWant{status: 422, code: "10004", pointer: "/rollup_billing"}},
 		// The unknown name is reported, not the type error before it.
 		{"wrong type, then an unknown field", `{"business_name":42,"colour":"red"}`, errWant{status: 422, code: "10004", pointer: "/colour"}},
+		// A member given twice is refused, not resolved (the last one won).
+		{"a member given twice", `{"business_name":"Acme","business_name":"Acme"}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
+		{"a member given twice, once escaped", `{"business_name":"a","business\u005fname":"b"}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
+		{"a member given twice, then an unknown one", `{"business_name":"a","business_name":"b","colour":1}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
+		{"an unknown member, then one given twice", `{"colour":1,"business_name":"a","business_name":"b"}`, errWant{status: 422, code: "10004", pointer: "/colour"}},
+		{"wrong type, then a lone surrogate", `{"rollup_billing":"yes","business_name":"\ud800"}`, errWant{status: 422, code: "10004", pointer: "/business_name"}},
+		// Malformed JSON is a 400 whatever else is wrong with it.
+		{"a member given twice, then malformed", `{"business_name":"a","business_name":"b"`, errWant{status: 400, code: "10015", pointer: "/"}},
+		{"invalid UTF-8, then malformed", "{\"business_name\":\"\xff\",}", errWant{status: 400, code: "10015", pointer: "/"}},
 		{"body of 1 MiB + 1 byte", sized(1<<20 + 1), errWant{status: 413, code: "10015"}},
 		{"body of exactly 1 MiB", sized(1 << 20), errWant{status: 422, code: "10004", pointer: "/business_name"}},
 		{"missing business_name", map[string]any{"email": "new@example.com"}, errWant{status: 422, code: "10004", pointer: "/business_name"}},

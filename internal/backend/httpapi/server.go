@@ -40,6 +40,11 @@ type Options struct {
 	// MaxConcurrentRequests caps the requests served at once; the others are
 	// answered 503 at once. 0 means no cap.
 	MaxConcurrentRequests int
+	// MaxHeaderBytes is the largest header block (request line and header
+	// fields) served; a larger one is answered 431 in the error envelope.
+	// Serve with an http.Server whose MaxHeaderBytes is
+	// ServerMaxHeaderBytes(MaxHeaderBytes). 0 leaves the limit to net/http.
+	MaxHeaderBytes int
 	// Now is the rate limiters' clock (nil: time.Now), for tests. It is not
 	// the service's clock, which tests may stop.
 	Now func() time.Time
@@ -81,8 +86,8 @@ func New(svc *backend.Service, opts Options) http.Handler {
 		s.operatorKeyDigest = digest[:]
 	}
 	s.routes()
-	return withRequestID(s.withAccessLog(s.withRecovery(withNoStore(
-		s.withConcurrencyLimit(opts.MaxConcurrentRequests, s.withRateLimitHeaders(http.HandlerFunc(s.route)))))))
+	return withRequestID(s.withAccessLog(s.withRecovery(withNoStore(s.withHeaderLimit(opts.MaxHeaderBytes,
+		s.withConcurrencyLimit(opts.MaxConcurrentRequests, s.withRateLimitHeaders(http.HandlerFunc(s.route))))))))
 }
 
 func (s *server) routes() {

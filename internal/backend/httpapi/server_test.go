@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -189,5 +190,40 @@ func TestAccessLog(t *testing.T) {
 	}
 	if _, ok := lines[2]["account_id"]; ok || lines[2]["status"] != float64(401) {
 		t.Fatalf("an unauthenticated request must log no account: %v", lines[2])
+	}
+}
+
+// TestHeaderLimit: with MaxHeaderBytes set, a header block over it is a 431
+// in the error envelope on every route, authenticated or not, before the
+// body is read or the key checked; a header block within it is served.
+func TestHeaderLimit(t *testing.T) {
+	const limit = 4096
+	srv := backendtest.StartWith(t, backendtest.Options{HTTP: httpapi.Options{MaxHeaderBytes: limit}})
+	send := func(method, path, padding string, body any) *apiResponse {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, srv.RootURL+path, strings.NewReader(fmt.Sprint(body)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+srv.ManagerKey)
+		req.Header.Set("X-Padding", padding)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkAnswer(t, readResponse(t, resp))
+	}
+	tooLong := strings.Repeat("p", limit)
+	for _, r := range []*apiResponse{
+		send(http.MethodGet, "/v2/balance", tooLong, ""),
+		send(http.MethodPost, "/v2/managed_accounts", tooLong, `{"business_name":"Never created"}`),
+		send(http.MethodGet, "/healthz", tooLong, ""),
+		send(http.MethodGet, "/no/such/route", tooLong, ""),
+	} {
+		r.wantError(t, errWant{status: http.StatusRequestHeaderFieldsTooLarge, code: "10015"})
+	}
+	send(http.MethodGet, "/v2/balance", strings.Repeat("p", limit/2), "").wantStatus(t, http.StatusOK)
+	if got := listManaged(t, srv, srv.ManagerKey, ""); got.Meta.TotalResults != 0 {
+		t.Fatalf("a refused request created %d managed accounts", got.Meta.TotalResults)
 	}
 }
