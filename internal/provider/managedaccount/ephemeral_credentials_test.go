@@ -161,6 +161,22 @@ data "telnyx_balance" "new" {
 				ExpectError: acctest.ErrorMatching("Unknown provider setting", "api_key must be known during plan"),
 			},
 			{
+				// The attribute that held the key until schema version 1 is
+				// gone: a configuration that still reads it fails loudly
+				// instead of configuring a provider with a null key (which
+				// would fall back to TELNYX_API_KEY, the manager's).
+				Config: acctest.ProviderConfig(srv, srv.ManagerKey) + `
+resource "telnyx_managed_account" "new" {
+  business_name = "New Co"
+}
+` + acctest.AliasProviderConfig(srv, "telnyx_managed_account.new.api_key", "") + `
+data "telnyx_balance" "new" {
+  provider = telnyxalias
+}
+`,
+				ExpectError: acctest.ErrorMatching("Unsupported attribute", `This object has no argument, nested block, or exported attribute named "api_key"`),
+			},
+			{
 				Config:      acctest.ProviderConfig(srv, srv.ManagerKey) + credentials(""),
 				ExpectError: acctest.ErrorMatching("managed_account_id", "string length must be at least 1"),
 			},
