@@ -273,6 +273,7 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 func (p *telnyxProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
 	return []func() ephemeral.EphemeralResource{
 		apikey.NewEphemeralResource,
+		managedaccount.NewCredentialsEphemeralResource,
 	}
 }
 

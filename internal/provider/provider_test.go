@@ -15,7 +15,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -126,9 +128,67 @@ func TestProviderSchemasAreValidAndDocumented(t *testing.T) {
 			t.Errorf("ephemeral resource %s schema: %v", meta.TypeName, d)
 		}
 		checkDocumented(t, "ephemeral resource "+meta.TypeName, s.Schema.MarkdownDescription, s.Schema.Attributes)
-		if _, ok := e.(ephemeral.EphemeralResourceWithClose); !ok {
+		if _, ok := e.(ephemeral.EphemeralResourceWithClose); !ok && !readsOnly[meta.TypeName] {
 			t.Errorf("ephemeral resource %s has no Close: what it opens would outlive the run", meta.TypeName)
 		}
+	}
+}
+
+// readsOnly lists the ephemeral resources that create nothing when opened,
+// so that there is nothing for a Close to undo.
+var readsOnly = map[string]bool{
+	"telnyx_managed_account_credentials": true, // reads the account's credentials
+}
+
+// storedSecrets lists the sensitive attributes that the state may hold, as
+// "resource TYPE: PATH": the secret of a telnyx_api_key, which a user creates
+// in order to hand it to another system (its documentation says so).
+var storedSecrets = map[string]bool{
+	"resource telnyx_api_key: secret": true,
+}
+
+// TestProviderSchemas_noSecretInState fails when a resource or data source
+// has a sensitive attribute that Terraform would store in the state (any but
+// a write-only one), at any depth, unless storedSecrets allows it: a
+// credential belongs in an ephemeral resource or a write-only argument. New
+// types join the check by being served.
+func TestProviderSchemas_noSecretInState(t *testing.T) {
+	ctx := context.Background()
+	server, err := providerserver.NewProtocol6WithError(provider.New("test")())()
+	if err != nil {
+		t.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walkAttrs func(where, prefix string, attrs []*tfprotov6.SchemaAttribute)
+	walkAttrs = func(where, prefix string, attrs []*tfprotov6.SchemaAttribute) {
+		for _, a := range attrs {
+			name := prefix + a.Name
+			if a.Sensitive && !a.WriteOnly && !storedSecrets[where+": "+name] {
+				t.Errorf("%s: the sensitive attribute %s would be stored in the state", where, name)
+			}
+			if a.NestedType != nil {
+				walkAttrs(where, name+".", a.NestedType.Attributes)
+			}
+		}
+	}
+	var walkBlock func(where, prefix string, b *tfprotov6.SchemaBlock)
+	walkBlock = func(where, prefix string, b *tfprotov6.SchemaBlock) {
+		walkAttrs(where, prefix, b.Attributes)
+		for _, nested := range b.BlockTypes {
+			walkBlock(where, prefix+nested.TypeName+".", nested.Block)
+		}
+	}
+	for name, s := range schemas.ResourceSchemas {
+		walkBlock("resource "+name, "", s.Block)
+	}
+	for name, s := range schemas.DataSourceSchemas {
+		walkBlock("data source "+name, "", s.Block)
+	}
+	if len(schemas.ResourceSchemas) == 0 || len(schemas.DataSourceSchemas) == 0 {
+		t.Fatal("the provider served no schemas")
 	}
 }
 
@@ -219,14 +279,14 @@ func TestAccProvider_unknownValueAtPlan(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []tfresource.TestStep{{
 			Config: acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
-resource "telnyx_managed_account" "test" {
-  business_name = "Unknown Key Co"
+resource "telnyx_api_key" "test" {
+  description = "Unknown Key Co"
 }
 
 provider "telnyx" {
   alias       = "as_account"
   base_url    = %q
-  api_key     = telnyx_managed_account.test.api_key
+  api_key     = telnyx_api_key.test.secret
   max_retries = 0
 }
 

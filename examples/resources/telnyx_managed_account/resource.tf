@@ -27,8 +27,8 @@ resource "telnyx_managed_account" "rollup" {
   deletion_policy = "abandon"
 }
 
-# Act as the managed account through its own key.
-output "example_api_key" {
-  value     = telnyx_managed_account.example.api_key
-  sensitive = true
+# Act as the managed account through the manager's key: the provider fetches
+# the account's own key in memory, and the state never holds it.
+data "telnyx_balance" "example" {
+  managed_account_id = telnyx_managed_account.example.id
 }

@@ -1,13 +1,8 @@
 package apikey_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -22,37 +17,7 @@ import (
 // account through managed_account_id and creates a key for it; another is
 // configured with an ephemeral key of that account.
 func TestAccAPIKey_realAliasedProviders(t *testing.T) {
-	if os.Getenv("TF_ACC") == "" {
-		t.Skip("acceptance test: set TF_ACC=1")
-	}
-	acctest.PreCheck(t)
-	terraformPath := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if terraformPath == "" {
-		terraformPath = "terraform"
-	}
-	goPath, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("this test builds the provider and needs the go command")
-	}
-
-	pluginDir := t.TempDir()
-	build := exec.Command(goPath, "build", "-o", filepath.Join(pluginDir, "terraform-provider-telnyx"),
-		"github.com/managedaccounts/terraform-provider-telnyx")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the provider: %v\n%s", err, out)
-	}
-	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
-	rc := fmt.Sprintf(`provider_installation {
-  dev_overrides {
-    "registry.terraform.io/managedaccounts/telnyx" = %q
-  }
-  direct {}
-}
-`, pluginDir)
-	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
+	tf := acctest.NewTerraform(t)
 	srv := backendtest.Start(t)
 	account := newManagedAccount(t, srv, "Real Alias Co")
 	srv.Adjust(t, srv.ManagerID, "1.11")
@@ -60,7 +25,6 @@ func TestAccAPIKey_realAliasedProviders(t *testing.T) {
 	asAccount := srv.Client(t, account.APIKey)
 	manager := srv.Client(t, srv.ManagerKey)
 
-	dir := t.TempDir()
 	config := fmt.Sprintf(`
 terraform {
   required_providers {
@@ -118,37 +82,18 @@ output "key_id" {
   value = telnyx_api_key.customer.id
 }
 `, srv.URL, srv.ManagerKey, account.ID)
-	if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	terraform := func(args ...string) ([]byte, error) {
-		cmd := exec.Command(terraformPath, args...)
-		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1")
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return out, fmt.Errorf("terraform %v: %w\n%s%s", args, err, out, stderr.Bytes())
-		}
-		return out, nil
-	}
+	tf.WriteFile("main.tf", config)
 	destroyed := false
 	t.Cleanup(func() {
 		if !destroyed {
-			if _, err := terraform("destroy", "-auto-approve", "-no-color"); err != nil {
+			if _, err := tf.Run("destroy", "-auto-approve"); err != nil {
 				t.Errorf("cleanup: %v", err)
 			}
 		}
 	})
 
-	if _, err := terraform("apply", "-auto-approve", "-no-color"); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := terraform("output", "-json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tf.Must("apply", "-auto-approve")
+	raw := tf.Must("output", "-json")
 	var outputs struct {
 		Balances struct{ Value []string } `json:"balances"`
 		KeyID    struct{ Value string }   `json:"key_id"`
@@ -168,16 +113,10 @@ output "key_id" {
 	if mine := activeKeys(t, manager); len(mine) != 0 {
 		t.Fatalf("the manager has keys %+v, want none", mine)
 	}
-	// A second plan changes nothing (exit code 2 would mean changes).
-	if _, err := terraform("plan", "-detailed-exitcode", "-no-color"); err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() == 2 {
-			t.Fatalf("the second plan is not empty: %v", err)
-		}
-		t.Fatal(err)
-	}
+	// A second plan changes nothing.
+	tf.ExpectEmptyPlan()
 
-	if _, err := terraform("destroy", "-auto-approve", "-no-color"); err != nil {
+	if _, err := tf.Run("destroy", "-auto-approve"); err != nil {
 		t.Fatal(err)
 	}
 	destroyed = true

@@ -102,7 +102,12 @@ data "telnyx_api_keys" "bad" {
 					list("disabled", entry(second, "disabled")),
 					list("account", entry(accountKey, "active")),
 					statecheck.ExpectKnownValue("data.telnyx_api_keys.all", tfjsonpath.New("id"), knownvalue.NotNull()),
-					secretsAbsent{[]string{first.APIKey, second.APIKey, third.APIKey, accountKey.APIKey}},
+					acctest.SecretsAbsent(func() []acctest.Secret {
+						return []acctest.Secret{
+							{Name: "the first key", Value: first.APIKey}, {Name: "the second key", Value: second.APIKey},
+							{Name: "the third key", Value: third.APIKey}, {Name: "the account's key", Value: accountKey.APIKey},
+						}
+					}),
 				},
 			},
 			emptyPlan(config),

@@ -2,7 +2,6 @@ package apikey_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -233,26 +232,6 @@ func (c captured) CheckValue(v any) error {
 }
 
 func (c captured) String() string { return "any string (captured)" }
-
-// secretsAbsent fails when any of the secrets appears anywhere in the state,
-// sensitive values included.
-type secretsAbsent struct{ secrets []string }
-
-var _ statecheck.StateCheck = secretsAbsent{}
-
-func (c secretsAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	raw, err := json.Marshal(req.State)
-	if err != nil {
-		resp.Error = err
-		return
-	}
-	for _, s := range c.secrets {
-		if strings.Contains(string(raw), s) {
-			resp.Error = fmt.Errorf("a key's secret (%s…) appears in the state", s[:7])
-			return
-		}
-	}
-}
 
 // requestLog records the method and path of every request a proxy passes on.
 type requestLog struct {

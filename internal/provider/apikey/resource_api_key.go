@@ -79,7 +79,7 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"(for example to a date or a version number); with `lifecycle { create_before_destroy = true }` the new key " +
 			"exists before the old one is revoked, so that whatever reads `secret` can switch over without a gap.\n\n" +
 			"A key revoked or expired outside Terraform is removed from the state with a warning, and planned for creation again. " +
-			"An account's primary key (the `api_key` of `telnyx_managed_account`) is not managed here.",
+			"An account's primary key (which the ephemeral `telnyx_managed_account_credentials` reads) is not managed here.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{

@@ -69,7 +69,7 @@ data "telnyx_payment_methods" "manager" {}
 	checks = append(checks,
 		statecheck.ExpectKnownValue(manager, tfjsonpath.New("payment_methods"), knownvalue.ListSizeExact(0)),
 		statecheck.ExpectKnownValue(manager, tfjsonpath.New("default_payment_method_id"), knownvalue.Null()),
-		secretsAbsent{secrets: []string{testCard, "5555555555554444"}},
+		secretsAbsent(testCard, "5555555555554444"),
 	)
 
 	resource.ParallelTest(t, resource.TestCase{

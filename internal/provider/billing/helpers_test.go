@@ -2,11 +2,9 @@ package billing_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
 // Public test cards: testCard succeeds on charge, declinedCard is declined.
@@ -193,52 +192,18 @@ func orNoError(err error) error {
 	return err
 }
 
-// secretsAbsent fails when any of the secrets appears anywhere in the state
-// (terraform show -json, sensitive values included) or in the values of a
-// plan. A plan echoes the configuration's literals, where the secrets are
-// written on purpose: only what Terraform plans or records is searched.
-type secretsAbsent struct{ secrets []string }
-
-var (
-	_ statecheck.StateCheck = secretsAbsent{}
-	_ plancheck.PlanCheck   = secretsAbsent{}
-)
-
-func (c secretsAbsent) find(what string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", what, err)
+// secretsAbsent is a state and plan check that no card secret appears, in
+// any derived form, in the state or in the values of a plan (see
+// acctest.SecretsAbsent). Messages number the secrets rather than quote them.
+func secretsAbsent(values ...string) interface {
+	statecheck.StateCheck
+	plancheck.PlanCheck
+} {
+	secrets := make([]acctest.Secret, len(values))
+	for i, v := range values {
+		secrets[i] = acctest.Secret{Name: fmt.Sprintf("card secret #%d (%d characters)", i+1, len(v)), Value: v}
 	}
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return fmt.Errorf("decode %s: %w", what, err)
-	}
-	delete(doc, "configuration")
-	if raw, err = json.Marshal(doc); err != nil {
-		return fmt.Errorf("encode %s: %w", what, err)
-	}
-	for _, s := range c.secrets {
-		if strings.Contains(string(raw), s) {
-			return fmt.Errorf("a card secret (%d characters) appears in the %s", len(s), what)
-		}
-	}
-	return nil
-}
-
-func (c secretsAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	if req.State == nil {
-		resp.Error = errors.New("no state to check")
-		return
-	}
-	resp.Error = c.find("state", req.State)
-}
-
-func (c secretsAbsent) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	if req.Plan == nil {
-		resp.Error = errors.New("no plan to check")
-		return
-	}
-	resp.Error = c.find("plan", req.Plan)
+	return acctest.SecretsAbsent(func() []acctest.Secret { return secrets })
 }
 
 // sumAmounts adds decimal strings exactly.

@@ -42,7 +42,7 @@ func TestAccPaymentMethod_cardNeverStoredOrLogged(t *testing.T) {
 		managed.extra = fmt.Sprintf("  managed_account_id = %q", account.ID)
 		return acctest.ProviderConfig(srv, srv.ManagerKey) + own.hcl("test") + managed.hcl("managed")
 	}
-	noSecrets := secretsAbsent{secrets: secrets}
+	noSecrets := secretsAbsent(secrets...)
 	step := func(config string, action plancheck.ResourceActionType) resource.TestStep {
 		return resource.TestStep{
 			Config: config,

@@ -44,8 +44,6 @@ type managedAccountDataModel struct {
 	GlobalChannelLimit types.Int64   `tfsdk:"global_channel_limit"`
 	CreatedAt          types.String  `tfsdk:"created_at"`
 	UpdatedAt          types.String  `tfsdk:"updated_at"`
-	APIKey             types.String  `tfsdk:"api_key"`
-	APIToken           types.String  `tfsdk:"api_token"`
 	Balance            *balanceModel `tfsdk:"balance"`
 }
 
@@ -63,7 +61,8 @@ func (d *managedAccountDataSource) Metadata(_ context.Context, req datasource.Me
 func (d *managedAccountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Looks up one managed account of the manager, by `id` or by `email` (exactly one of them), " +
-			"with its credentials and balance.",
+			"with its balance. Its credentials are not kept in the state; when another system must have them, use the " +
+			"ephemeral `telnyx_managed_account_credentials`.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the managed account. Exactly one of `id` and `email` must be set.",
@@ -112,16 +111,6 @@ func (d *managedAccountDataSource) Schema(_ context.Context, _ datasource.Schema
 			"updated_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was last changed (RFC 3339).",
 				Computed:            true,
-			},
-			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Primary API key of the managed account.",
-				Computed:            true,
-				Sensitive:           true,
-			},
-			"api_token": schema.StringAttribute{
-				MarkdownDescription: "API v1 token of the managed account.",
-				Computed:            true,
-				Sensitive:           true,
 			},
 			"balance": schema.SingleNestedAttribute{
 				MarkdownDescription: "Balance of the account. Amounts are decimal strings, exactly as the API gives them.",
@@ -193,8 +182,6 @@ func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.Read
 		GlobalChannelLimit: types.Int64PointerValue(a.GlobalChannelLimit),
 		CreatedAt:          types.StringValue(a.CreatedAt),
 		UpdatedAt:          types.StringValue(a.UpdatedAt),
-		APIKey:             types.StringValue(a.APIKey),
-		APIToken:           types.StringValue(a.APIToken),
 	}
 	if a.Balance != nil {
 		out.Balance = &balanceModel{

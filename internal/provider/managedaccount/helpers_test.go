@@ -14,7 +14,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
 const resourceType = "telnyx_managed_account"
@@ -106,49 +108,40 @@ func expectAction(addr string, action plancheck.ResourceActionType) resource.Con
 	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
 }
 
-// secretAbsent fails when secret appears anywhere in the state or in the
-// plan's values, sensitive values included (terraform show -json reveals
-// those).
-type secretAbsent struct{ secret string }
-
-var (
-	_ statecheck.StateCheck = secretAbsent{}
-	_ plancheck.PlanCheck   = secretAbsent{}
-)
-
-func (c secretAbsent) find(what string, v any) error {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", what, err)
-	}
-	// A plan echoes the configuration's literals, where the password is
-	// written; what matters is every value Terraform plans or records.
-	var doc map[string]any
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return fmt.Errorf("decode %s: %w", what, err)
-	}
-	delete(doc, "configuration")
-	if raw, err = json.Marshal(doc); err != nil {
-		return fmt.Errorf("encode %s: %w", what, err)
-	}
-	if strings.Contains(string(raw), c.secret) {
-		return fmt.Errorf("the write-only password appears in the %s", what)
-	}
-	return nil
+// passwordAbsent is a state and plan check that the write-only password
+// appears nowhere, in any derived form.
+func passwordAbsent(password string) interface {
+	statecheck.StateCheck
+	plancheck.PlanCheck
+} {
+	return acctest.SecretsAbsent(func() []acctest.Secret {
+		return []acctest.Secret{{Name: "the write-only password", Value: password}}
+	})
 }
 
-func (c secretAbsent) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	if req.State == nil {
-		resp.Error = fmt.Errorf("no state to check")
-		return
-	}
-	resp.Error = c.find("state", req.State)
+// credentialsAbsent is a state and plan check that no key or token of srv's
+// accounts appears, in any derived form (see accountSecrets).
+func credentialsAbsent(t *testing.T, srv *backendtest.Server) interface {
+	statecheck.StateCheck
+	plancheck.PlanCheck
+} {
+	return acctest.SecretsAbsent(func() []acctest.Secret { return accountSecrets(t, srv) })
 }
 
-func (c secretAbsent) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
-	if req.Plan == nil {
-		resp.Error = fmt.Errorf("no plan to check")
-		return
+// importHoldsNoCredentials checks what an import step read: no key or token
+// of srv's accounts in any imported object.
+func importHoldsNoCredentials(t *testing.T, srv *backendtest.Server) resource.ImportStateCheckFunc {
+	return func(states []*terraform.InstanceState) error {
+		if len(states) == 0 {
+			return fmt.Errorf("nothing was imported")
+		}
+		raw, err := json.Marshal(states)
+		if err != nil {
+			return err
+		}
+		if found := acctest.FindSecrets(raw, accountSecrets(t, srv)); len(found) != 0 {
+			return fmt.Errorf("the imported state holds %s", strings.Join(found, ", "))
+		}
+		return nil
 	}
-	resp.Error = c.find("plan", req.Plan)
 }

@@ -41,9 +41,10 @@ const (
 )
 
 var (
-	_ resource.Resource                = &managedAccountResource{}
-	_ resource.ResourceWithConfigure   = &managedAccountResource{}
-	_ resource.ResourceWithImportState = &managedAccountResource{}
+	_ resource.Resource                 = &managedAccountResource{}
+	_ resource.ResourceWithConfigure    = &managedAccountResource{}
+	_ resource.ResourceWithImportState  = &managedAccountResource{}
+	_ resource.ResourceWithUpgradeState = &managedAccountResource{}
 )
 
 // NewResource returns the telnyx_managed_account resource.
@@ -71,8 +72,6 @@ type managedAccountModel struct {
 	APIUser            types.String   `tfsdk:"api_user"`
 	Status             types.String   `tfsdk:"status"`
 	CreatedAt          types.String   `tfsdk:"created_at"`
-	APIKey             types.String   `tfsdk:"api_key"`
-	APIToken           types.String   `tfsdk:"api_token"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
@@ -82,8 +81,12 @@ func (r *managedAccountResource) Metadata(_ context.Context, req resource.Metada
 
 func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
+		// Version 1 dropped api_key and api_token (see UpgradeState).
+		Version: 1,
 		MarkdownDescription: "A Telnyx managed account: a sub-account of the manager account whose key configures the provider. " +
-			"The manager can act as it through its `api_key`.\n\n" +
+			"The account's credentials (its primary API key and API v1 token) are never stored in the state: the provider " +
+			"acts as the account through `managed_account_id`, and the ephemeral `telnyx_managed_account_credentials` hands " +
+			"them to another system when one must have them.\n\n" +
 			"Telnyx accounts cannot be deleted through the API: destroying this resource disables the account " +
 			"(`deletion_policy = \"disable\"`, the default) or leaves it untouched (`\"abandon\"`). " +
 			"The old account keeps its email, which stays taken: when a change of `business_name` or `rollup_billing` " +
@@ -188,18 +191,6 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was created (RFC 3339).",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"api_key": schema.StringAttribute{
-				MarkdownDescription: "Primary API key of the managed account, to act as it (for example in an aliased provider block).",
-				Computed:            true,
-				Sensitive:           true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"api_token": schema.StringAttribute{
-				MarkdownDescription: "API v1 token of the managed account.",
-				Computed:            true,
-				Sensitive:           true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
@@ -436,12 +427,6 @@ func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 	m.CreatedAt = types.StringValue(a.CreatedAt)
 	m.RollupBilling = types.BoolValue(a.RollupBilling)
 	m.AllowCustomPricing = types.BoolValue(a.ManagedAccountAllowCustomPricing)
-	if a.APIKey != "" {
-		m.APIKey = types.StringValue(a.APIKey)
-	}
-	if a.APIToken != "" {
-		m.APIToken = types.StringValue(a.APIToken)
-	}
 	if a.Status != nil {
 		m.Status = types.StringValue(*a.Status)
 		m.Enabled = types.BoolValue(*a.Status == statusEnabled)
@@ -454,7 +439,7 @@ func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 // settle replaces what is still unknown after a write (because the API did
 // not report it) with null, as Terraform requires after apply.
 func settle(m *managedAccountModel) {
-	for _, s := range []*types.String{&m.Email, &m.Status, &m.APIKey, &m.APIToken} {
+	for _, s := range []*types.String{&m.Email, &m.Status} {
 		if s.IsUnknown() {
 			*s = types.StringNull()
 		}

@@ -3,7 +3,6 @@ package managedaccount_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"regexp"
 	"testing"
 
@@ -83,14 +82,12 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					known("deletion_policy", knownvalue.StringExact("disable")),
 					known("created_at", knownvalue.NotNull()),
 					known("password_wo_version", knownvalue.Null()),
-					statecheck.ExpectSensitiveValue(testAddr, tfjsonpath.New("api_key")),
-					statecheck.ExpectSensitiveValue(testAddr, tfjsonpath.New("api_token")),
+					credentialsAbsent(t, srv),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					captureAttr(testAddr, "id", &firstID),
 					resource.TestCheckResourceAttrPair(testAddr, "api_user", testAddr, "email"),
 					checkAccount(c, &firstID, statusIs("enabled")),
-					checkKeyActsAsAccount(c),
 				),
 			},
 			emptyPlan(created),
@@ -99,6 +96,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ImportState:             true,
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"password_wo_version"},
+				ImportStateCheck:        importHoldsNoCredentials(t, srv),
 			},
 			{
 				Config:           updated,
@@ -148,9 +146,13 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 			},
 			emptyPlan(updated),
 			{
-				Config:           renamed,
-				ConfigPlanChecks: expectAction(testAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				Config: renamed,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(testAddr, plancheck.ResourceActionDestroyBeforeCreate),
+					credentialsAbsent(t, srv),
+				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					credentialsAbsent(t, srv),
 					ids.AddStateValue(testAddr, tfjsonpath.New("id")),
 					known("organization_name", knownvalue.StringExact("Acme Corporation")),
 					known("global_channel_limit", knownvalue.Int64Exact(10)),
@@ -165,33 +167,6 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 			emptyPlan(renamed),
 		},
 	})
-}
-
-// checkKeyActsAsAccount checks that the api_key in state is the managed
-// account's own key: the API answers with that account's balance.
-func checkKeyActsAsAccount(c *client.Client) resource.TestCheckFunc {
-	return func(s *terraform.State) error {
-		rs, ok := s.RootModule().Resources[testAddr]
-		if !ok {
-			return fmt.Errorf("%s not in state", testAddr)
-		}
-		key := rs.Primary.Attributes["api_key"]
-		if key == "" {
-			return fmt.Errorf("api_key is empty")
-		}
-		if _, err := c.WithAPIKey(key).GetBalance(context.Background()); err != nil {
-			return fmt.Errorf("the account's api_key does not authenticate: %w", err)
-		}
-		// A managed account may not list managed accounts: the key is not the manager's.
-		_, _, err := c.WithAPIKey(key).ListManagedAccounts(context.Background(), client.ListManagedAccountsOptions{})
-		if err == nil {
-			return fmt.Errorf("the account's key listed managed accounts, want a 403")
-		}
-		if client.StatusCode(err) != http.StatusForbidden {
-			return fmt.Errorf("listing managed accounts with the account's key, want a 403: %w", err)
-		}
-		return nil
-	}
 }
 
 // TestAccManagedAccount_createWithSettings sets everything at creation: an
@@ -248,6 +223,7 @@ func TestAccManagedAccount_createWithSettings(t *testing.T) {
 				ImportState:             true,
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"password_wo_version"},
+				ImportStateCheck:        importHoldsNoCredentials(t, srv),
 			},
 		},
 	})
@@ -319,12 +295,12 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 			{
 				Config: config(firstPassword, 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
-					PreApply: []plancheck.PlanCheck{secretAbsent{firstPassword}},
+					PreApply: []plancheck.PlanCheck{passwordAbsent(firstPassword)},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("password_wo", knownvalue.Null()),
 					known("password_wo_version", knownvalue.Int64Exact(1)),
-					secretAbsent{firstPassword},
+					passwordAbsent(firstPassword),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					captureAttr(testAddr, "id", &id),
@@ -339,13 +315,13 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(testAddr, plancheck.ResourceActionUpdate),
-						secretAbsent{secondPassword},
+						passwordAbsent(secondPassword),
 					},
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("password_wo", knownvalue.Null()),
 					known("password_wo_version", knownvalue.Int64Exact(2)),
-					secretAbsent{secondPassword},
+					passwordAbsent(secondPassword),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(testAddr, "id", &id),
@@ -358,6 +334,7 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 				ImportState:             true,
 				ImportStateVerify:       true,
 				ImportStateVerifyIgnore: []string{"password_wo_version"},
+				ImportStateCheck:        importHoldsNoCredentials(t, srv),
 			},
 		},
 	})
