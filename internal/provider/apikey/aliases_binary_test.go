@@ -42,9 +42,13 @@ func TestAccAPIKey_realAliasedProviders(t *testing.T) {
 		t.Fatalf("build the provider: %v\n%s", err, out)
 	}
 	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
+	// Both registries' addresses: the short source expands to
+	// registry.terraform.io under Terraform and registry.opentofu.org under
+	// OpenTofu, and an override of the other address is never used.
 	rc := fmt.Sprintf(`provider_installation {
   dev_overrides {
-    "registry.terraform.io/managedaccounts/telnyx" = %q
+    "registry.terraform.io/managedaccounts/telnyx" = %[1]q
+    "registry.opentofu.org/managedaccounts/telnyx" = %[1]q
   }
   direct {}
 }
