@@ -51,8 +51,11 @@ func NewTerraform(t *testing.T) *Terraform {
 		t.Fatalf("build the provider: %v\n%s", err, out)
 	}
 	cliConfig := filepath.Join(t.TempDir(), "terraform.rc")
-	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"registry.terraform.io/managedaccounts/telnyx", pluginDir)
+	// Both registries' addresses: the short source expands to
+	// registry.terraform.io under Terraform and registry.opentofu.org under
+	// OpenTofu, and an override of the other address is never used.
+	rc := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %[1]q = %[3]q\n    %[2]q = %[3]q\n  }\n  direct {}\n}\n",
+		"registry.terraform.io/managedaccounts/telnyx", "registry.opentofu.org/managedaccounts/telnyx", pluginDir)
 	if err := os.WriteFile(cliConfig, []byte(rc), 0o600); err != nil {
 		t.Fatal(err)
 	}
