@@ -28,6 +28,8 @@ type Secrets struct {
 	fingerprintKey []byte
 	// requestKey keys the fingerprints of idempotent requests.
 	requestKey []byte
+	// sessionKey keys the stored IDs of portal sessions.
+	sessionKey []byte
 	// PasswordCost is the bcrypt cost for account passwords.
 	PasswordCost int
 }
@@ -50,7 +52,7 @@ func NewSecrets(serverSecret []byte) (*Secrets, error) {
 	}
 	return &Secrets{hashKey: derive(serverSecret, "api-key-hash"), aead: aead, linkKey: derive(serverSecret, "signed-link"),
 		fingerprintKey: derive(serverSecret, "card-fingerprint"), requestKey: derive(serverSecret, "idempotency-request"),
-		PasswordCost: bcrypt.DefaultCost}, nil
+		sessionKey: derive(serverSecret, "portal-session"), PasswordCost: bcrypt.DefaultCost}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -84,6 +86,16 @@ func (s *Secrets) CardFingerprint(number string) string {
 func (s *Secrets) RequestFingerprint(request []byte) string {
 	m := hmac.New(sha256.New, s.requestKey)
 	m.Write(request)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// PortalSessionID is the stored ID of a portal session token: its
+// HMAC-SHA-256 under a key of its own, in hex. A token carries 256 random
+// bits, so a plain hash would hide it as well; keyed, the sessions table
+// holds no digest of a credential at all, as every other table.
+func (s *Secrets) PortalSessionID(token string) string {
+	m := hmac.New(sha256.New, s.sessionKey)
+	m.Write([]byte(token))
 	return hex.EncodeToString(m.Sum(nil))
 }
 
