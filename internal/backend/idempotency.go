@@ -117,7 +117,12 @@ func CheckIdempotencyKey(key string) error {
 // Inside one write transaction it reads the record of req's id. A record
 // younger than IdempotencyWindow is replayed (replayed is true, and run is
 // not called) when its request body is the same, and refused with EINVALID
-// (422) when it is not.
+// (422) when it is not. Otherwise Idempotent records the request, calls run
+// with a context in which every transaction of the service joins this one,
+// and keeps the record when run answers 2xx (the record then commits with
+// what the request wrote). A non-2xx answer is not recorded, but the
+// request's own transactions that succeeded before it failed commit, as they
+// would without a key; those that failed roll back alone.
 //
 // "The same" is judged on a fingerprint that is kept for the window, so it
 // must not be a way to the secrets a body carries: it is an HMAC under the
@@ -129,12 +134,7 @@ func CheckIdempotencyKey(key string) error {
 // derived from the secret, which a copy of the database would then hold.
 // The replayed answer shows which card or account the key made (its last
 // four digits, its email), so a client that reused a key by mistake can see
-// it. Otherwise Idempotent records the request, calls run
-// with a context in which every transaction of the service joins this one,
-// and keeps the record when run answers 2xx (the record then commits with
-// what the request wrote). A non-2xx answer is not recorded, but the
-// request's own transactions that succeeded before it failed commit, as they
-// would without a key; those that failed roll back alone.
+// it.
 //
 // run may be called more than once when the store reruns a transaction (a
 // serialization failure): it must start afresh each time. The returned
