@@ -1,10 +1,13 @@
 package backend
 
 import (
+	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"io"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -47,7 +50,10 @@ type IdempotencyID struct {
 // committed record is always complete (Status is set).
 type IdempotencyRecord struct {
 	IdempotencyID
-	// RequestHash is the hex SHA-256 of the raw request body.
+	// RequestHash is the request's fingerprint (Secrets.RequestFingerprint
+	// of its body without its secrets); empty for a record written before
+	// fingerprints were keyed (migration 0013 erased those hashes), which
+	// replays its answer to any body until it expires.
 	RequestHash string
 	Status      int
 	ContentType string
@@ -63,6 +69,10 @@ type IdempotencyRecord struct {
 type IdempotentRequest struct {
 	IdempotencyID
 	Body []byte // the raw request body
+	// SecretMembers are the JSON pointers (RFC 6901) of the body's
+	// write-only secrets: a card number, a CVC, a password. The fingerprint
+	// leaves their values out (see Idempotent).
+	SecretMembers []string
 }
 
 // IdempotentResponse is an answer as it is recorded and replayed.
@@ -114,6 +124,18 @@ func CheckIdempotencyKey(key string) error {
 // request's own transactions that succeeded before it failed commit, as they
 // would without a key; those that failed roll back alone.
 //
+// "The same" is judged on a fingerprint that is kept for the window, so it
+// must not be a way to the secrets a body carries: it is an HMAC under the
+// server secret (Secrets.RequestFingerprint) of the body with the values of
+// req.SecretMembers cut out, every other byte kept. A body that differs in
+// any other byte is refused; one that differs only in a secret (another card
+// number, CVC or password under the same key) is replayed the first answer,
+// and never runs again: telling it apart would take keeping something
+// derived from the secret, which a copy of the database would then hold.
+// The replayed answer shows which card or account the key made (its last
+// four digits, its email), so a client that reused a key by mistake can see
+// it.
+//
 // run may be called more than once when the store reruns a transaction (a
 // serialization failure): it must start afresh each time. The returned
 // answer is run's last one, available only once the transaction committed.
@@ -121,8 +143,7 @@ func (s *Service) Idempotent(ctx context.Context, req IdempotentRequest, run fun
 	if err := CheckIdempotencyKey(req.Key); err != nil {
 		return nil, false, err
 	}
-	sum := sha256.Sum256(req.Body)
-	hash := hex.EncodeToString(sum[:])
+	hash := s.secrets.RequestFingerprint(withoutSecrets(req.Body, req.SecretMembers))
 	for attempt := 1; ; attempt++ {
 		resp, replayed, err = s.idempotentOnce(ctx, req.IdempotencyID, hash, run)
 		if !errors.Is(err, errIdempotencyRace) || attempt == idempotencyAttempts {
@@ -145,7 +166,7 @@ func (s *Service) idempotentOnce(ctx context.Context, id IdempotencyID, hash str
 		rec, err := tx.GetIdempotencyRecord(ctx, id)
 		switch {
 		case err == nil && now.Before(rec.CreatedAt.Add(IdempotencyWindow)):
-			if rec.RequestHash != hash {
+			if rec.RequestHash != "" && rec.RequestHash != hash {
 				return &Error{Kind: EINVALID, Parameter: IdempotencyKeyParameter,
 					Detail: "This Idempotency-Key was already used for " + id.Method + " " + id.Path +
 						" with a different request body in the last 24 hours; send a new key with a new request."}
@@ -194,6 +215,94 @@ func (s *Service) idempotentOnce(ctx context.Context, id IdempotencyID, hash str
 		return nil, false, err
 	}
 	return resp, replayed, nil
+}
+
+// unreadableBody stands for a body that is not one JSON value, when it may
+// hold secrets: nothing of it is fingerprinted. Such a body is refused by its
+// handler (400) and never recorded, and it cannot match a recorded body,
+// which was JSON. A NUL byte cannot begin valid JSON, so no body stands for it.
+var unreadableBody = []byte("\x00unreadable")
+
+// withoutSecrets returns what the fingerprint of body is taken over: body
+// itself when it has no secret members, otherwise body with the value of
+// every member at one of the pointers (and the colon before it) replaced by
+// a NUL byte, which valid JSON cannot hold, every other byte kept. Names
+// match without regard to case and escapes, as loosely as any JSON decoder
+// might, so that no spelling of a secret's name gets its value fingerprinted.
+func withoutSecrets(body []byte, pointers []string) []byte {
+	if len(pointers) == 0 {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // any number decodes, however long
+	var out []byte
+	var last int64 // body[:last] is in out
+	var value func(pointer string) error
+	value = func(pointer string) error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				tok, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				name, _ := tok.(string) // a member name is always a string
+				member := pointer + "/" + escapePointer(name)
+				if !matchesPointer(member, pointers) {
+					if err := value(member); err != nil {
+						return err
+					}
+					continue
+				}
+				start := dec.InputOffset()
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return err
+				}
+				out = append(append(out, body[last:start]...), 0)
+				last = dec.InputOffset()
+			}
+			_, err = dec.Token()
+			return err
+		case json.Delim('['):
+			for i := 0; dec.More(); i++ {
+				if err := value(pointer + "/" + strconv.Itoa(i)); err != nil {
+					return err
+				}
+			}
+			_, err = dec.Token()
+			return err
+		}
+		return nil
+	}
+	if err := value(""); err != nil {
+		if errors.Is(err, io.EOF) && len(bytes.TrimSpace(body)) == 0 {
+			return body // no body at all
+		}
+		return unreadableBody
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return unreadableBody // more after the value
+	}
+	return append(out, body[last:]...)
+}
+
+// escapePointer escapes a member name as a JSON pointer's reference token.
+func escapePointer(name string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(name, "~", "~0"), "/", "~1")
+}
+
+func matchesPointer(pointer string, pointers []string) bool {
+	for _, p := range pointers {
+		if strings.EqualFold(pointer, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // purgeIdempotencyRecords deletes a bounded batch of expired records. It runs

@@ -2,6 +2,8 @@ package backend_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlite"
 )
 
 // idempotencyEnv is a service over a SQLite store the test can also read
@@ -251,5 +254,115 @@ func TestALostSavepointRollsBackTheWholeRequest(t *testing.T) {
 	}
 	if got := e.balance(m.ID); got != "0.00" {
 		t.Fatalf("balance %s, want 0.00", got)
+	}
+}
+
+// keyedService is a service on a fresh SQLite store, with the secrets it
+// keys with, for the tests that check what is stored.
+func keyedService(t *testing.T) (*backend.Secrets, *sqlite.DB, *backend.Service) {
+	t.Helper()
+	secrets, err := backend.NewSecrets(backend.NewServerSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := openStore(t)
+	return secrets, db, backend.NewService(db, secrets)
+}
+
+// TestIdempotencyFingerprintIsKeyedAndLeavesSecretsOut: what a record keeps
+// of its request is the HMAC, under the server secret, of the body with its
+// secrets cut out; never an unkeyed digest of it. A body that differs only
+// in a secret replays the first answer without running; one that differs in
+// anything else is refused.
+func TestIdempotencyFingerprintIsKeyedAndLeavesSecretsOut(t *testing.T) {
+	secrets, db, svc := keyedService(t)
+	ctx := t.Context()
+	request := func(key, body string) backend.IdempotentRequest {
+		return backend.IdempotentRequest{
+			IdempotencyID: backend.IdempotencyID{Scope: backend.OperatorScope, Key: key, Method: http.MethodPost, Path: "/reference/accounts"},
+			Body:          []byte(body), SecretMembers: []string{"/password"},
+		}
+	}
+	runs := 0
+	run := func(context.Context) (*backend.IdempotentResponse, error) {
+		runs++
+		return answer(http.StatusCreated, fmt.Sprintf(`{"run":%d}`, runs)), nil
+	}
+	key := uuid.NewString()
+	const body = `{"email":"a@example.com","password":"correct horse battery staple"}`
+	if _, _, err := svc.Idempotent(ctx, request(key, body), run); err != nil {
+		t.Fatal(err)
+	}
+	var rec *backend.IdempotencyRecord
+	if err := db.ReadTx(ctx, func(tx backend.Tx) error {
+		var err error
+		rec, err = tx.GetIdempotencyRecord(ctx, request(key, "").IdempotencyID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	without := "{\"email\":\"a@example.com\",\"password\"\x00}"
+	if want := secrets.RequestFingerprint([]byte(without)); rec.RequestHash != want {
+		t.Fatalf("the record keeps %q, want the keyed fingerprint of the body without its password %q", rec.RequestHash, want)
+	}
+	for _, unkeyed := range []string{body, without} {
+		sum := sha256.Sum256([]byte(unkeyed))
+		if rec.RequestHash == hex.EncodeToString(sum[:]) {
+			t.Fatalf("the record keeps an unkeyed SHA-256")
+		}
+	}
+	other, err := backend.NewSecrets(backend.NewServerSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.RequestFingerprint([]byte(without)) == rec.RequestHash {
+		t.Fatal("another server secret gives the same fingerprint: it is not keyed")
+	}
+
+	again, replayed, err := svc.Idempotent(ctx, request(key, `{"email":"a@example.com","password":"another password"}`), run)
+	if err != nil || !replayed || runs != 1 || string(again.Body) != `{"run":1}` {
+		t.Fatalf("another password under the key: %+v, replayed %v, runs %d, %v; want the first answer replayed", again, replayed, runs, err)
+	}
+	_, _, err = svc.Idempotent(ctx, request(key, `{"email":"b@example.com","password":"correct horse battery staple"}`), run)
+	if backend.ErrorKind(err) != backend.EINVALID || runs != 1 {
+		t.Fatalf("another email under the key: %v, runs %d; want EINVALID without a run", err, runs)
+	}
+}
+
+// TestIdempotencyRecordWithoutFingerprintReplays: a record whose hash
+// migration 0013 erased still replays its answer (to any body) until it
+// expires, so that a retry across the upgrade never runs twice.
+func TestIdempotencyRecordWithoutFingerprintReplays(t *testing.T) {
+	secrets, db, svc := keyedService(t)
+	now := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
+	svc.SetClock(func() time.Time { return now })
+	ctx := t.Context()
+	req := backend.IdempotentRequest{
+		IdempotencyID: backend.IdempotencyID{Scope: backend.OperatorScope, Key: uuid.NewString(), Method: http.MethodPost, Path: "/reference/accounts"},
+		Body:          []byte(`{"email":"a@example.com"}`),
+	}
+	if err := db.WriteTx(ctx, func(tx backend.Tx) error {
+		rec := &backend.IdempotencyRecord{IdempotencyID: req.IdempotencyID, CreatedAt: now.Add(-time.Hour)}
+		if err := tx.InsertIdempotencyRecord(ctx, rec); err != nil {
+			return err
+		}
+		rec.Status, rec.ContentType, rec.BodySealed = http.StatusCreated, "application/json", secrets.Seal(`{"first":true}`)
+		return tx.CompleteIdempotencyRecord(ctx, rec)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got, replayed, err := svc.Idempotent(ctx, req, func(context.Context) (*backend.IdempotentResponse, error) {
+		t.Fatal("a request under an erased record ran")
+		return nil, nil
+	})
+	if err != nil || !replayed || string(got.Body) != `{"first":true}` {
+		t.Fatalf("%+v, replayed %v, %v; want the recorded answer", got, replayed, err)
+	}
+	now = now.Add(backend.IdempotencyWindow)
+	ok := func(context.Context) (*backend.IdempotentResponse, error) {
+		return answer(http.StatusCreated, `{}`), nil
+	}
+	if _, replayed, err := svc.Idempotent(ctx, req, ok); err != nil || replayed {
+		t.Fatalf("after the window: replayed %v, %v; want a fresh run", replayed, err)
 	}
 }

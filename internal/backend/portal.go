@@ -3,9 +3,7 @@ package backend
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"sync"
 	"time"
@@ -38,7 +36,7 @@ const (
 
 // PortalSession is a signed-in browser session as stored.
 type PortalSession struct {
-	// ID is the hex SHA-256 of the session's token (PortalSessionID).
+	// ID is the keyed hash of the session's token (Secrets.PortalSessionID).
 	ID        string
 	AccountID string // the account that signed in
 	// ActingAsID is the managed account its manager acts as; empty when the
@@ -49,13 +47,6 @@ type PortalSession struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // CreatedAt + PortalSessionMaxAge
-}
-
-// PortalSessionID is the stored ID of a session token: its SHA-256, in hex.
-// Tokens carry 256 random bits, so a plain hash hides them.
-func PortalSessionID(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 func newPortalToken() string {
@@ -172,7 +163,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (string, *
 	}
 	token := newPortalToken()
 	now := s.timestamp()
-	sess := &PortalSession{ID: PortalSessionID(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(PortalSessionMaxAge)}
+	sess := &PortalSession{ID: s.secrets.PortalSessionID(token), AccountID: a.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(PortalSessionMaxAge)}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
 		if _, err := tx.PurgePortalSessions(ctx, now, now.Add(-PortalSessionIdleTimeout), portalPurgeBatch); err != nil {
 			return err
@@ -200,7 +191,7 @@ func (s *Service) loadPortalUser(ctx context.Context, tx Tx, token string) (*Por
 	if token == "" {
 		return nil, errSessionEnded()
 	}
-	sess, err := tx.GetPortalSession(ctx, PortalSessionID(token))
+	sess, err := tx.GetPortalSession(ctx, s.secrets.PortalSessionID(token))
 	if ErrorKind(err) == ENOTFOUND {
 		return nil, errSessionEnded()
 	} else if err != nil {
@@ -263,7 +254,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 		return nil
 	}
 	return s.store.WriteTx(ctx, func(tx Tx) error {
-		if err := tx.DeletePortalSession(ctx, PortalSessionID(token)); err != nil && ErrorKind(err) != ENOTFOUND {
+		if err := tx.DeletePortalSession(ctx, s.secrets.PortalSessionID(token)); err != nil && ErrorKind(err) != ENOTFOUND {
 			return err
 		}
 		return nil
@@ -277,7 +268,7 @@ func (s *Service) replaceSession(ctx context.Context, tx Tx, u *PortalUser, acti
 	token := newPortalToken()
 	old := u.Session
 	next := &PortalSession{
-		ID: PortalSessionID(token), AccountID: old.AccountID, ActingAsID: actingAsID,
+		ID: s.secrets.PortalSessionID(token), AccountID: old.AccountID, ActingAsID: actingAsID,
 		CreatedAt: old.CreatedAt, LastSeenAt: s.timestamp(), ExpiresAt: old.ExpiresAt,
 	}
 	if err := tx.InsertPortalSession(ctx, next); err != nil {

@@ -1,6 +1,8 @@
 package backend_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"testing"
 	"time"
 
@@ -74,8 +76,9 @@ func TestSignInChecksEmailAndPassword(t *testing.T) {
 	if token == "" || u.Account.ID != e.manager.ID || u.ActingAs != nil {
 		t.Fatalf("signed in as %+v (acting %v), want the manager", u.Account, u.ActingAs)
 	}
-	if u.Session.ID == token || u.Session.ID != backend.PortalSessionID(token) {
-		t.Errorf("session id %q: want the hash of the token, never the token", u.Session.ID)
+	plain := sha256.Sum256([]byte(token))
+	if id, err := hex.DecodeString(u.Session.ID); err != nil || len(id) != sha256.Size || u.Session.ID == hex.EncodeToString(plain[:]) {
+		t.Errorf("session id %q: want the keyed hash of the token, never the token nor its plain SHA-256", u.Session.ID)
 	}
 	if got := e.user(token); got.Account.ID != e.manager.ID {
 		t.Errorf("PortalUser = %s, want the manager", got.Account.ID)

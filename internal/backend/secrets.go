@@ -26,6 +26,10 @@ type Secrets struct {
 	// fingerprintKey keys card fingerprints; a purpose of its own, so that a
 	// fingerprint can never be matched against an API-key hash.
 	fingerprintKey []byte
+	// requestKey keys the fingerprints of idempotent requests.
+	requestKey []byte
+	// sessionKey keys the stored IDs of portal sessions.
+	sessionKey []byte
 	// PasswordCost is the bcrypt cost for account passwords.
 	PasswordCost int
 }
@@ -47,7 +51,8 @@ func NewSecrets(serverSecret []byte) (*Secrets, error) {
 		return nil, err
 	}
 	return &Secrets{hashKey: derive(serverSecret, "api-key-hash"), aead: aead, linkKey: derive(serverSecret, "signed-link"),
-		fingerprintKey: derive(serverSecret, "card-fingerprint"), PasswordCost: bcrypt.DefaultCost}, nil
+		fingerprintKey: derive(serverSecret, "card-fingerprint"), requestKey: derive(serverSecret, "idempotency-request"),
+		sessionKey: derive(serverSecret, "portal-session"), PasswordCost: bcrypt.DefaultCost}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {
@@ -72,6 +77,26 @@ func (s *Secrets) CardFingerprint(number string) string {
 	m := hmac.New(sha256.New, s.fingerprintKey)
 	m.Write([]byte(number))
 	return hex.EncodeToString(m.Sum(nil))[:32]
+}
+
+// RequestFingerprint tells idempotent requests apart (see
+// Service.Idempotent, which leaves the secrets out of what it passes here):
+// HMAC-SHA-256 under a key of its own, in hex, so that a stored fingerprint
+// cannot be tested against guesses without the server secret.
+func (s *Secrets) RequestFingerprint(request []byte) string {
+	m := hmac.New(sha256.New, s.requestKey)
+	m.Write(request)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// PortalSessionID is the stored ID of a portal session token: its
+// HMAC-SHA-256 under a key of its own, in hex. A token carries 256 random
+// bits, so a plain hash would hide it as well; keyed, the sessions table
+// holds no digest of a credential at all, as every other table.
+func (s *Secrets) PortalSessionID(token string) string {
+	m := hmac.New(sha256.New, s.sessionKey)
+	m.Write([]byte(token))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // Seal encrypts a secret that must be readable back later.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -17,6 +18,28 @@ const idempotencyKeyHeader = "Idempotency-Key"
 
 // replayedHeader marks an answer replayed from an earlier request.
 const replayedHeader = "Idempotent-Replayed"
+
+// secretRequestMembers are, by route, the JSON pointers of the request
+// body's write-only secrets: the members openapi.yaml marks writeOnly
+// (TestSecretRequestMembersAreTheDocumentsWriteOnlyMembers keeps the two
+// equal). The idempotency fingerprint leaves their values out, so that
+// nothing derived from a card number, a CVC or a password is stored.
+var secretRequestMembers = map[string][]string{
+	"POST /v2/payment_methods":        {"/card/number", "/card/cvc"},
+	"POST /v2/managed_accounts":       {"/password"},
+	"PATCH /v2/managed_accounts/{id}": {"/password"},
+	"POST /reference/accounts":        {"/password"},
+}
+
+// SecretRequestMembers returns the JSON pointers of the write-only secrets
+// of each route's request body, by route pattern.
+func SecretRequestMembers() map[string][]string {
+	out := make(map[string][]string, len(secretRequestMembers))
+	for route, pointers := range secretRequestMembers {
+		out[route] = slices.Clone(pointers)
+	}
+	return out
+}
 
 // idempotent serves a POST that carries an Idempotency-Key through
 // backend.Service.Idempotent, scoped to scope (the caller's account, or the
@@ -51,6 +74,7 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, scope string
 	req := backend.IdempotentRequest{
 		IdempotencyID: backend.IdempotencyID{Scope: scope, Key: key, Method: r.Method, Path: r.URL.Path},
 		Body:          body,
+		SecretMembers: secretRequestMembers[r.Pattern],
 	}
 	answer, replayed, err := s.svc.Idempotent(r.Context(), req, func(ctx context.Context) (*backend.IdempotentResponse, error) {
 		// A fresh buffer and body for every run: the store may rerun it.

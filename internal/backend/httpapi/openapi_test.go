@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -205,6 +206,105 @@ func TestOpenAPIExtensionsAreMarked(t *testing.T) {
 			}
 		}
 	}
+}
+
+// secretMemberName names the request members that hold a secret: a
+// password, a card number or security code, a key, token or secret.
+var secretMemberName = regexp.MustCompile(`(?i)password|passphrase|secret|token|api_?key|cvc|cvv|^card/number$`)
+
+// TestOpenAPISecretRequestMembersAreWriteOnly: every request member whose
+// name says it holds a secret is writeOnly, the mark that the idempotency
+// fingerprint leaves it out (secretRequestMembers) and that makes the
+// secret-canary suite (cmd/reference-backend) send canaries through it.
+func TestOpenAPISecretRequestMembersAreWriteOnly(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	checked := 0
+	forEachRequestMember(doc, func(route, pointer string, s *openapi3.Schema) {
+		name := pointer[strings.LastIndex(pointer, "/")+1:]
+		if parent := strings.TrimSuffix(pointer, "/"+name); strings.HasSuffix(parent, "/card") {
+			name = "card/" + name
+		}
+		if !secretMemberName.MatchString(name) {
+			return
+		}
+		checked++
+		if !s.WriteOnly {
+			t.Errorf("%s: the request member %s holds a secret but is not writeOnly: true", route, pointer)
+		}
+	})
+	if checked == 0 {
+		t.Fatal("no request member is named like a secret: the walk does not see the schemas")
+	}
+}
+
+// TestSecretRequestMembersAreTheDocumentsWriteOnlyMembers: the members the
+// idempotency fingerprint leaves out are exactly the writeOnly members of
+// the request bodies in openapi.yaml, route by route, and every route named
+// is served.
+func TestSecretRequestMembersAreTheDocumentsWriteOnlyMembers(t *testing.T) {
+	doc, _ := loadOpenAPI(t)
+	documented := map[string][]string{}
+	forEachRequestMember(doc, func(route, pointer string, s *openapi3.Schema) {
+		if s.WriteOnly {
+			documented[route] = append(documented[route], pointer)
+		}
+	})
+	table := httpapi.SecretRequestMembers()
+	for _, m := range []map[string][]string{documented, table} {
+		for route := range m {
+			slices.Sort(m[route])
+			m[route] = slices.Compact(m[route])
+		}
+	}
+	for route, pointers := range documented {
+		if !slices.Equal(table[route], pointers) {
+			t.Errorf("%s: openapi.yaml marks %v writeOnly, SecretRequestMembers has %v", route, pointers, table[route])
+		}
+	}
+	for route, pointers := range table {
+		if _, ok := documented[route]; !ok {
+			t.Errorf("%s: SecretRequestMembers has %v, which openapi.yaml does not mark writeOnly", route, pointers)
+		}
+		if !slices.Contains(httpapi.Routes(), route) {
+			t.Errorf("SecretRequestMembers names %s, which is not served", route)
+		}
+	}
+}
+
+// forEachRequestMember calls fn for every member of every request body of
+// doc, with its route ("POST /v2/payment_methods") and JSON pointer.
+func forEachRequestMember(doc *openapi3.T, fn func(route, pointer string, s *openapi3.Schema)) {
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.RequestBody == nil || op.RequestBody.Value == nil {
+				continue
+			}
+			for _, media := range op.RequestBody.Value.Content {
+				walkRequestMembers(media.Schema, "", func(pointer string, s *openapi3.Schema) { fn(method+" "+path, pointer, s) })
+			}
+		}
+	}
+}
+
+// walkRequestMembers calls fn for every property of schema (through $ref,
+// allOf, oneOf, anyOf and array items), with its JSON pointer.
+func walkRequestMembers(ref *openapi3.SchemaRef, pointer string, fn func(pointer string, s *openapi3.Schema)) {
+	if ref == nil || ref.Value == nil || strings.Count(pointer, "/") > 16 {
+		return
+	}
+	s := ref.Value
+	for _, group := range []openapi3.SchemaRefs{s.AllOf, s.OneOf, s.AnyOf} {
+		for _, sub := range group {
+			walkRequestMembers(sub, pointer, fn)
+		}
+	}
+	for name, prop := range s.Properties {
+		if prop.Value != nil {
+			fn(pointer+"/"+name, prop.Value)
+		}
+		walkRequestMembers(prop, pointer+"/"+name, fn)
+	}
+	walkRequestMembers(s.Items, pointer+"/*", fn)
 }
 
 // openAPICall is one request of the walk below and the status it must get.

@@ -3,11 +3,14 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"testing/fstest"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/migrations"
 )
 
 // What the tests of package postgres_test reach inside.
@@ -55,3 +58,23 @@ func OpenLazy(url string, opts Options) (*DB, error) {
 
 // MigrationLockKey is the advisory lock the migrations run under.
 const MigrationLockKey = migrationLockKey
+
+// MigrateUpTo applies the embedded migrations up to version to the database
+// of url, as the release that shipped version left it.
+func MigrateUpTo(ctx context.Context, url string, version int) error {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return err
+	}
+	known, err := migrations.Load(migrationFiles)
+	if err != nil {
+		return err
+	}
+	files := fstest.MapFS{}
+	for _, m := range known {
+		if m.Version <= version {
+			files[m.Name] = &fstest.MapFile{Data: []byte(m.SQL)}
+		}
+	}
+	return migrate(ctx, cfg, files)
+}

@@ -2,6 +2,8 @@ package postgres_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -617,5 +619,88 @@ func TestAppendOnlyTables(t *testing.T) {
 		if _, err := conn.Exec(ctx, stmt); err == nil || !strings.Contains(err.Error(), "immutable") && !strings.Contains(err.Error(), "only added to") {
 			t.Errorf("%s: %v, want refused", stmt, err)
 		}
+	}
+}
+
+// TestMigration0013ErasesUnkeyedHashes: a database that release 0012 wrote
+// keeps the unkeyed SHA-256 of request bodies (live rows, and dead versions
+// of purged ones) and of session tokens. After the upgrade no row holds one,
+// the tables live in new files (so no dead version of a row is left on
+// disk), the records still replay (an empty fingerprint, their answers
+// kept), and the sessions are gone.
+func TestMigration0013ErasesUnkeyedHashes(t *testing.T) {
+	url := pgtest.NewEmptyDatabase(t)
+	ctx := t.Context()
+	if err := postgres.MigrateUpTo(ctx, url, 12); err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, url)
+	// The session's account need not exist: as the store's own emptying
+	// does, replica mode skips the foreign keys.
+	if _, err := conn.Exec(ctx, `SET session_replication_role = replica`); err != nil {
+		t.Fatal(err)
+	}
+	const records = 100
+	var hashes []string
+	for i := range records {
+		sum := sha256.Sum256(fmt.Appendf(nil, `{"card":{"number":"4242424242424242","cvc":"%03d"}}`, i))
+		hashes = append(hashes, hex.EncodeToString(sum[:]))
+		if _, err := conn.Exec(ctx, `INSERT INTO idempotency_records
+			(scope, idem_key, method, path, request_hash, status, content_type, location, body_sealed, created_at)
+			VALUES ('scope', $1, 'POST', '/v2/payment_methods', $2, 200, 'application/json', '', $3, now())`,
+			fmt.Appendf(nil, "key-%03d", i), hashes[i], fmt.Sprintf("sealed-%03d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM idempotency_records WHERE right(convert_from(idem_key, 'UTF8'), 1)::int % 2 = 1`); err != nil {
+		t.Fatal(err)
+	}
+	session := sha256.Sum256([]byte("a session token"))
+	if _, err := conn.Exec(ctx, `INSERT INTO portal_sessions (id, account_id, created_at, last_seen_at, expires_at)
+		VALUES ($1, gen_random_uuid()::text, now(), now(), now())`, hex.EncodeToString(session[:])); err != nil {
+		t.Fatal(err)
+	}
+	files := func() (records, sessions uint32) {
+		t.Helper()
+		if err := conn.QueryRow(ctx, `SELECT pg_relation_filenode('idempotency_records'), pg_relation_filenode('portal_sessions')`).
+			Scan(&records, &sessions); err != nil {
+			t.Fatal(err)
+		}
+		return records, sessions
+	}
+	oldRecords, oldSessions := files()
+
+	db, err := postgres.Open(ctx, url, postgres.Options{MaxConns: 2})
+	if err != nil {
+		t.Fatalf("Open (migrating to 0013): %v", err)
+	}
+	defer func() { _ = db.Close() }()
+	if newRecords, newSessions := files(); newRecords == oldRecords || newSessions == oldSessions {
+		t.Errorf("the tables are in the files they were in (%d, %d): dead row versions with the old hashes remain on disk", newRecords, newSessions)
+	}
+	rows, err := conn.Query(ctx, `SELECT convert_from(idem_key, 'UTF8'), request_hash, body_sealed FROM idempotency_records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for rows.Next() {
+		var key, hash, sealed string
+		if err := rows.Scan(&key, &hash, &sealed); err != nil {
+			t.Fatal(err)
+		}
+		if hash != "" || sealed != "sealed-"+key[len("key-"):] {
+			t.Errorf("record %s after the upgrade: hash %q, answer %q; want no hash and the answer kept", key, hash, sealed)
+		}
+		kept++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var sessions int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM portal_sessions`).Scan(&sessions); err != nil {
+		t.Fatal(err)
+	}
+	if kept != records/2 || sessions != 0 {
+		t.Errorf("after the upgrade: %d records (want %d), %d sessions (want 0)", kept, records/2, sessions)
 	}
 }

@@ -41,40 +41,101 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS) error {
 		return err
 	}
 	for _, m := range known {
-		if err := applyMigration(ctx, db, m); err != nil {
+		// A scrubbing migration is recorded only once the file is scrubbed,
+		// so that a start that fails in between applies it again (its SQL
+		// can run twice) and scrubs. A new file has nothing to scrub.
+		scrub := scrubbingMigrations[m.Version] && latest > 0
+		applied, err := applyMigration(ctx, db, m, !scrub)
+		if err != nil {
 			return fmt.Errorf("%s: %w", m.Name, err)
+		}
+		if applied && scrub {
+			if err := scrubFile(ctx, db); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT OR IGNORE INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+				m.Version, formatTime(time.Now())); err != nil {
+				return fmt.Errorf("%s: record: %w", m.Name, err)
+			}
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migrations.Migration) (err error) {
+// scrubbingMigrations erase data that must not outlive them anywhere in the
+// file: SQLite leaves deleted and overwritten content in free pages and in
+// the unused space of pages, where a copy of the file would still show it.
+// After one of them, on a database that had data, the file is rewritten
+// whole, once.
+var scrubbingMigrations = map[int]bool{
+	13: true, // unkeyed hashes of request bodies and session tokens
+}
+
+// scrubFile rewrites the database (VACUUM builds a fresh copy of every live
+// row and truncates the file) and empties the write-ahead log, which still
+// holds the pages as they were. It takes time and temporary disk space in
+// proportion to the database's size, once.
+func scrubFile(ctx context.Context, db *sql.DB) (err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, conn.Close()) }()
+	// The copy goes to a temporary file, not to memory (temp_store(MEMORY)
+	// on every connection), whatever the database's size.
+	if _, err := conn.ExecContext(ctx, "PRAGMA temp_store = FILE"); err != nil {
+		return fmt.Errorf("scrub: %w", err)
+	}
+	defer func() {
+		_, resetErr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA temp_store = MEMORY")
+		err = errors.Join(err, resetErr)
+	}()
+	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
+		return fmt.Errorf("scrub: vacuum: %w", err)
+	}
+	var busy, frames, copied int
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil {
+		return fmt.Errorf("scrub: checkpoint: %w", err)
+	}
+	if busy != 0 {
+		// Another process reads the database. The migration is not
+		// recorded yet: the next start scrubs again.
+		return errors.New("scrub: the write-ahead log could not be emptied while another process reads the database; stop it and start again")
+	}
+	return nil
+}
+
+// applyMigration applies m unless the database has it recorded, records it
+// with it when record is set, and reports whether it applied it.
+func applyMigration(ctx context.Context, db *sql.DB, m migrations.Migration, record bool) (applied bool, err error) {
 	// The writer's transactions begin IMMEDIATE: a second process migrating
 	// the same file at the same time waits here, then sees the version recorded.
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, ignoreDone(tx.Rollback()))
 		}
 	}()
-	var applied bool
-	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&applied); err != nil {
-		return err
+	var recorded bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, m.Version).Scan(&recorded); err != nil {
+		return false, err
 	}
-	if applied {
-		return tx.Commit()
+	if recorded {
+		return false, tx.Commit()
 	}
 	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-		return err
+		return false, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.Version, formatTime(time.Now())); err != nil {
-		return err
+	if record {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
+			m.Version, formatTime(time.Now())); err != nil {
+			return false, err
+		}
 	}
-	return tx.Commit()
+	return true, tx.Commit()
 }
 
 func ignoreDone(err error) error {

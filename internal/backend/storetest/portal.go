@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -11,10 +12,13 @@ import (
 
 // The portal's sessions, stored by the hash of their token.
 
+// sessionID is a fresh session ID, 64 hex digits as the service makes them.
+func sessionID() string { return strings.ReplaceAll(uuid.NewString()+uuid.NewString(), "-", "") }
+
 func (f *fixture) portalSession(accountID, actingAsID string) *backend.PortalSession {
 	now := f.tick()
 	return &backend.PortalSession{
-		ID: backend.PortalSessionID(uuid.NewString()), AccountID: accountID, ActingAsID: actingAsID,
+		ID: sessionID(), AccountID: accountID, ActingAsID: actingAsID,
 		CreatedAt: now, LastSeenAt: now.Add(time.Microsecond), ExpiresAt: now.Add(backend.PortalSessionMaxAge),
 	}
 }
@@ -88,7 +92,7 @@ func testPortalSessionIdentity(t *testing.T, s backend.Store) {
 
 func testPortalSessionNotFound(t *testing.T, s backend.Store) {
 	f := newFixture(t, s)
-	missing := backend.PortalSessionID("never issued")
+	missing := sessionID()
 	_, err := f.getPortalSession(missing)
 	wantKind(t, err, backend.ENOTFOUND)
 	wantKind(t, s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.TouchPortalSession(f.ctx, missing, f.tick()) }), backend.ENOTFOUND)
