@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Billing of an account that pays its own charges (DESIGN 2.2, 3): payment
+// Billing of an account that pays its own charges (DESIGN 2.2, 3.3, 3.4): payment
 // methods, top-ups and auto-recharge. Every method acts on the caller's own
 // account; a manager reaches a managed account's billing with its key. A
 // managed account under rollup billing has none of it: its manager pays.

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Idempotency (DESIGN 2.1): a POST that carries an Idempotency-Key runs at most
+// Idempotency (DESIGN 2.6): a POST that carries an Idempotency-Key runs at most
 // once per key, account, method and path within IdempotencyWindow; a repeat
 // gets the first successful answer again, byte for byte.
 //

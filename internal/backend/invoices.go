@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Invoices are derived from the ledger, never stored (DESIGN 3): an account
+// Invoices are derived from the ledger, never stored (DESIGN 3.4): an account
 // has one invoice per calendar month (UTC) in which at least one entry was
 // created on its ledger. The month is the entry's created_at month, whatever
 // its settlement time: settling later does not change what was charged.

@@ -11,7 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// The Mission Control portal's rules (DESIGN 1, 2.3): an account's user signs
+// The Mission Control portal's rules (DESIGN 2.3, 2.5): an account's user signs
 // in with its email and password, and a manager may then act as one of its
 // managed accounts ("log in as"). Sessions are kept in the database, so that
 // they survive a restart and work on every replica, under the SHA-256 of a

@@ -11,7 +11,7 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/pricebook"
 )
 
-// Pricing (DESIGN 2.1): the list price book, a manager's committed rates and
+// Pricing (DESIGN 3.2): the list price book, a manager's committed rates and
 // a managed account's custom rates, each a series of rate sets that start at
 // an effective_from time. Usage is rated at ingestion with the rates in force
 // at its occurred_at, and keeps that cost: a new set never re-prices it.

@@ -12,7 +12,7 @@ import (
 	"unicode"
 )
 
-// Usage ingestion (DESIGN 2.1, 3): the operator, standing in for Telnyx's
+// Usage ingestion (DESIGN 2.4, 3.2, 3.3): the operator, standing in for Telnyx's
 // usage producers, posts batches of usage events. Each new event is rated at
 // ingestion with the rate in force at its occurred_at (resolveRate), stored
 // with its cost, added to its daily rollup, and charged to the ledger that

@@ -11,7 +11,7 @@ import (
 
 // Usage reports (GET /usage_reports) add up usage from the daily rollups,
 // never from the raw events, broken out by the dimensions a caller asks
-// for. A managed-account caller never sees cost (DESIGN 3): its prices are
+// for. A managed-account caller never sees cost (DESIGN 3.2): its prices are
 // its manager's business.
 
 // Limits of usage reports.

@@ -18,7 +18,9 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 )
 
-// contractFile is a verbatim copy of ../shared/contracts/telnyx-openapi-subset.yaml.
+// contractFile is the Telnyx contract, a file of this repository: a verbatim
+// subset of Telnyx's public OpenAPI document (its provenance is in the
+// file's info.description and in DESIGN 2.1).
 const contractFile = "testdata/telnyx-openapi-subset.yaml"
 
 // contract validates the backend's answers against the Telnyx OpenAPI subset.
@@ -65,7 +67,7 @@ func loadContract(t *testing.T) *contract {
 
 // contractPathsWithPrefix are the paths the contract writes with a /v2
 // prefix although its server URL already ends in /v2 (a quirk of the
-// document, see ../shared/contracts/README.md): the real endpoint is under
+// document, see DESIGN 2.1): the real endpoint is under
 // /v2 once, so these are routed on the request's whole path.
 var contractPathsWithPrefix = []string{"/v2/payment/stored_payment_transactions"}
 

@@ -16,7 +16,7 @@ import (
 )
 
 // priceKeys are the keys that would tell a managed account what it pays per
-// unit, or what its usage cost its manager (DESIGN 3: never shown to it).
+// unit, or what its usage cost its manager (DESIGN 3.2: never shown to it).
 var priceKeys = []string{"cost", "rate", "rates", "price", "prices", "unit_price"}
 
 // registeredRoutes is every route the package registers.
