@@ -125,10 +125,14 @@ func (s *Secrets) Open(sealed string) (string, error) {
 // the only way to test a password is the portal's throttled sign-in. Sealed
 // rather than peppered (bcrypt over a keyed digest of the password) because
 // sealing converts the plain bcrypt hashes of earlier releases without their
-// passwords, into the one form every hash then has.
+// passwords, into the one form every hash then has (Service.SealPasswordHashes).
 const (
 	// SealedPasswordPrefix begins every stored password hash.
 	SealedPasswordPrefix = "sealed-bcrypt:" //nolint:gosec // G101: a format's name, not a credential
+	// UnscrubbedPasswordPrefix begins a hash that the upgrade sealed while
+	// its plain form may still be in the database's free space; it becomes
+	// SealedPasswordPrefix once the store is scrubbed.
+	UnscrubbedPasswordPrefix = "sealed-bcrypt-unscrubbed:" //nolint:gosec // G101: a format's name, not a credential
 )
 
 // HashPassword returns what is stored of an account password: its bcrypt
@@ -146,6 +150,9 @@ func (s *Secrets) HashPassword(password string) (string, error) {
 // malformed value, a hash in the clear, or one sealed with another secret.
 func (s *Secrets) openPasswordHash(stored string) (string, bool) {
 	sealed, ok := strings.CutPrefix(stored, SealedPasswordPrefix)
+	if !ok {
+		sealed, ok = strings.CutPrefix(stored, UnscrubbedPasswordPrefix)
+	}
 	if !ok {
 		return "", false
 	}
