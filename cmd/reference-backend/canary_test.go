@@ -30,6 +30,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres/pgtest"
 )
 
@@ -707,6 +708,11 @@ func (c *canaryBackend) scan(t *testing.T) {
 		t.Helper()
 		for _, what := range s.find(data) {
 			t.Errorf("%s holds %s", where, what)
+		}
+		// A bcrypt hash in the clear is a password open to guessing
+		// offline; stored hashes are sealed with the server secret.
+		if found := backendtest.BcryptHash.FindAll(data, 3); found != nil {
+			t.Errorf("%s holds bcrypt hashes in the clear, such as %q", where, found)
 		}
 	}
 	positive := func(where string, data []byte, inClear []string) {

@@ -310,6 +310,12 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		}
 	}()
 	svc := backend.NewService(store, secrets)
+	// Before serving: the portal signs in with sealed hashes only.
+	if n, err := svc.SealPasswordHashes(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("password hashes sealed with the server secret", slog.Int("accounts", n))
+	}
 	if err := svc.SetTopUpSettlementDelay(cfg.topUpSettlementDelay); err != nil {
 		return err
 	}

@@ -44,6 +44,14 @@ func TestServeGivesTheBootstrapManagerAPortalPassword(t *testing.T) {
 // answer redirects (empty when it does not).
 func portalSignIn(t *testing.T, root, email, password string) string {
 	t.Helper()
+	_, location := portalSignInAnswer(t, root, email, password)
+	return location
+}
+
+// portalSignInAnswer signs in through the portal's form and returns the
+// answer's status and where it redirects.
+func portalSignInAnswer(t *testing.T, root, email, password string) (status int, location string) {
+	t.Helper()
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -69,5 +77,5 @@ func portalSignIn(t *testing.T, root, email, password string) string {
 		t.Fatal(err)
 	}
 	_ = resp.Body.Close()
-	return resp.Header.Get("Location")
+	return resp.StatusCode, resp.Header.Get("Location")
 }

@@ -26,7 +26,7 @@ type Account struct {
 	ManagerID        string // empty for a manager account
 	Email            string
 	OrganizationName string
-	PasswordHash     string // bcrypt; empty when the account has no password
+	PasswordHash     string // Secrets.HashPassword: a sealed bcrypt hash; empty when the account has no password
 	Status           AccountStatus
 
 	AllowCustomPricing bool

@@ -89,8 +89,9 @@ func (u *PortalUser) CallerFor(accountID string) (*Caller, error) {
 }
 
 // dummyPasswordHashes holds, per bcrypt cost, a hash that a sign-in checks
-// when the email has no password to check, so that the answer takes as long
-// as for a real account and does not tell which emails exist.
+// when there is no password to check (an unknown email, or a hash that does
+// not open with this server secret), so that the answer takes as long as for
+// a real account and does not tell which emails exist.
 var dummyPasswordHashes sync.Map
 
 func (s *Service) dummyPasswordHash() string {
@@ -107,10 +108,15 @@ func (s *Service) dummyPasswordHash() string {
 	return hash
 }
 
-// checkPassword is CheckPassword, counted (PasswordChecks).
-func (s *Service) checkPassword(hash, password string) bool {
+// checkPassword is Secrets.CheckPassword, counted (PasswordChecks), and as
+// slow when stored holds no hash to check.
+func (s *Service) checkPassword(stored, password string) bool {
 	s.passwordChecks.Add(1)
-	return CheckPassword(hash, password)
+	hash, ok := s.secrets.openPasswordHash(stored)
+	if !ok {
+		hash = s.dummyPasswordHash()
+	}
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil && ok
 }
 
 // PasswordChecks is how many passwords the service has compared with a
@@ -152,7 +158,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string) (string, *
 		return "", nil, err
 	}
 	if a == nil || a.Status == StatusCancelled || a.PasswordHash == "" {
-		s.checkPassword(s.dummyPasswordHash(), password) // the same work as for a real account
+		s.checkPassword("", password) // the same work as for a real account
 		return "", nil, errSignInFailed()
 	}
 	if len(password) > maxPasswordLen || !s.checkPassword(a.PasswordHash, password) {

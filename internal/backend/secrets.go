@@ -120,15 +120,51 @@ func (s *Secrets) Open(sealed string) (string, error) {
 	return string(plain), nil
 }
 
-// HashPassword hashes an account password with bcrypt.
+// Stored passwords are bcrypt hashes sealed with the server secret, so that a
+// copy of the database cannot be guessed against offline: without the secret
+// the only way to test a password is the portal's throttled sign-in. Sealed
+// rather than peppered (bcrypt over a keyed digest of the password) because
+// sealing converts the plain bcrypt hashes of earlier releases without their
+// passwords, into the one form every hash then has (Service.SealPasswordHashes).
+const (
+	// SealedPasswordPrefix begins every stored password hash.
+	SealedPasswordPrefix = "sealed-bcrypt:" //nolint:gosec // G101: a format's name, not a credential
+	// UnscrubbedPasswordPrefix begins a hash that the upgrade sealed while
+	// its plain form may still be in the database's free space; it becomes
+	// SealedPasswordPrefix once the store is scrubbed.
+	UnscrubbedPasswordPrefix = "sealed-bcrypt-unscrubbed:" //nolint:gosec // G101: a format's name, not a credential
+)
+
+// HashPassword returns what is stored of an account password: its bcrypt
+// hash, sealed.
 func (s *Secrets) HashPassword(password string) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), s.PasswordCost)
-	return string(h), err
+	if err != nil {
+		return "", err
+	}
+	return SealedPasswordPrefix + s.Seal(string(h)), nil
 }
 
-// CheckPassword reports whether password matches the bcrypt hash.
-func CheckPassword(hash, password string) bool {
-	return hash != "" && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
+// openPasswordHash returns the bcrypt hash sealed in stored (what
+// HashPassword returned), and false when there is none: an empty or
+// malformed value, a hash in the clear, or one sealed with another secret.
+func (s *Secrets) openPasswordHash(stored string) (string, bool) {
+	sealed, ok := strings.CutPrefix(stored, SealedPasswordPrefix)
+	if !ok {
+		sealed, ok = strings.CutPrefix(stored, UnscrubbedPasswordPrefix)
+	}
+	if !ok {
+		return "", false
+	}
+	hash, err := s.Open(sealed)
+	return hash, err == nil
+}
+
+// CheckPassword reports whether password is the one whose stored hash is
+// stored. A hash that does not open with this server secret matches nothing.
+func (s *Secrets) CheckPassword(stored, password string) bool {
+	hash, ok := s.openPasswordHash(stored)
+	return ok && bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // NewAPIKey returns a fresh API key: "KEY", 32 hex digits (128 random bits) that

@@ -18,10 +18,11 @@ import (
 )
 
 type env struct {
-	t   *testing.T
-	ctx context.Context
-	svc *backend.Service
-	n   atomic.Int64
+	t       *testing.T
+	ctx     context.Context
+	svc     *backend.Service
+	secrets *backend.Secrets
+	n       atomic.Int64
 }
 
 func newEnv(t *testing.T) *env {
@@ -53,7 +54,7 @@ func newEnvOn(t *testing.T, store backend.Store) *env {
 		t.Fatal(err)
 	}
 	secrets.PasswordCost = bcrypt.MinCost
-	return &env{t: t, ctx: t.Context(), svc: backend.NewService(store, secrets)}
+	return &env{t: t, ctx: t.Context(), svc: backend.NewService(store, secrets), secrets: secrets}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -348,7 +349,7 @@ func TestCreateManagedAccountValidation(t *testing.T) {
 	if !a.AllowCustomPricing || !a.RollupBilling || a.ManagerID != caller.Account.ID || a.Status != backend.StatusEnabled {
 		t.Errorf("created account = %+v", a)
 	}
-	if !backend.CheckPassword(a.PasswordHash, "12345678") {
+	if !e.secrets.CheckPassword(a.PasswordHash, "12345678") {
 		t.Error("the password does not check against the stored hash")
 	}
 }
@@ -392,7 +393,7 @@ func TestUpdateManagedAccount(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !backend.CheckPassword(stored.PasswordHash, "second-password") || backend.CheckPassword(stored.PasswordHash, "first-password") {
+	if !e.secrets.CheckPassword(stored.PasswordHash, "second-password") || e.secrets.CheckPassword(stored.PasswordHash, "first-password") {
 		t.Error("the stored password hash is not the new password's")
 	}
 	if !stored.AllowCustomPricing || !stored.UpdatedAt.Equal(before.Add(time.Minute)) {

@@ -28,6 +28,13 @@ type Store interface {
 	ReadTx(ctx context.Context, fn func(Tx) error) error
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// ScrubAccounts rewrites where accounts are kept, outside any
+	// transaction, so that no earlier version of an account's row is left
+	// in the database's files (free space, write-ahead log, dead row
+	// versions). It may take the whole database's size in time and
+	// temporary disk (SQLite rewrites the whole file); it runs once, after
+	// the upgrade seals the password hashes (Service.SealPasswordHashes).
+	ScrubAccounts(ctx context.Context) error
 	Close() error
 }
 
@@ -49,6 +56,9 @@ type Tx interface {
 	// SumGlobalChannelLimits adds up the channels allocated to managerID's
 	// managed accounts that are not cancelled.
 	SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error)
+	// ListAccountsByPasswordHashPrefix returns every account whose stored
+	// password hash begins with prefix (compared byte for byte), in no order.
+	ListAccountsByPasswordHashPrefix(ctx context.Context, prefix string) ([]*Account, error)
 
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)

@@ -41,6 +41,8 @@ type Server struct {
 	ManagerKey  string // primary key of a manager created at start
 	ManagerID   string
 	Service     *backend.Service
+	// Secrets are the service's, for tests that check a stored password.
+	Secrets *backend.Secrets
 	// Store is the service's store, for tests that write what no endpoint
 	// writes yet (usage ledger entries, entries dated in the past).
 	Store backend.Store
@@ -124,7 +126,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 	t.Cleanup(ts.Close) // runs before the store closes: cleanups run last-in, first-out
 
 	s := &Server{
-		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, Store: store, DBPath: dbPath, DatabaseURL: dbURL,
+		RootURL: ts.URL, URL: ts.URL + "/v2", OperatorKey: operatorKey, Service: svc, Secrets: secrets, Store: store, DBPath: dbPath, DatabaseURL: dbURL,
 		httpServer: ts, clock: clk,
 	}
 	s.ManagerID, s.ManagerKey = s.NewManager(t)

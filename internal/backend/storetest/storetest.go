@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"SortByEmailIgnoresCase", testSortByEmailIgnoresCase},
 		{"SortByEmailDescendingIsReverseOfAscending", testSortByEmailDescending},
 		{"CountAndSumSkipCancelled", testCountAndSumSkipCancelled},
+		{"ListAccountsByPasswordHashPrefix", testListAccountsByPasswordHashPrefix},
+		{"ScrubAccountsKeepsEveryRow", testScrubAccountsKeepsEveryRow},
 		{"APIKeyRoundTrip", testAPIKeyRoundTrip},
 		{"DuplicateKeyHashIsConflict", testDuplicateKeyHashIsConflict},
 		{"KeyOfMissingAccountIsRefused", testKeyOfMissingAccountIsRefused},

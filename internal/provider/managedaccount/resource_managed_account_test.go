@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
@@ -276,10 +275,10 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if !backend.CheckPassword(a.PasswordHash, want) {
+			if !srv.Secrets.CheckPassword(a.PasswordHash, want) {
 				return fmt.Errorf("the backend does not hold the password %q", want)
 			}
-			if notWant != "" && backend.CheckPassword(a.PasswordHash, notWant) {
+			if notWant != "" && srv.Secrets.CheckPassword(a.PasswordHash, notWant) {
 				return fmt.Errorf("the backend still holds the old password")
 			}
 			return nil
