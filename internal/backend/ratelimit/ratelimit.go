@@ -4,6 +4,22 @@
 // times the rate.
 package ratelimit
 
+// The buckets are written here, not built on golang.org/x/time/rate, which
+// loses on correctness and on speed. A reserved token must come back when
+// the attempt that holds it succeeds, after it ran; rate.Reservation.Cancel
+// restores nothing once the reservation's time has passed (with it,
+// TestRefundAfterTheAttemptRan fails). So a limiter on the library counts
+// its reservations itself and keeps all the rest of this file (buckets by
+// name, their bound and sweep, waiting for running attempts): the library
+// takes over only the refill arithmetic. That contender (xrateLimiter in
+// xrate_internal_test.go) passes every test here, and is slower:
+// BenchmarkLimiter, 6 runs of each interleaved, twice, on a busy 2-core
+// machine (medians, benchstat intervals of ±4 to 28%): a request's Peek,
+// Reserve, Refund and Take 525 and 625 ns here against 814 and 730 ns; a
+// failed authentication 155 and 149 against 191 and 170 ns; a flood of new
+// names 645 and 478 against 1,145 and 670 ns, and 46 bytes allocated a name
+// against 100.
+
 import (
 	"context"
 	"math"
