@@ -2,9 +2,6 @@ package apikey
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -137,9 +134,8 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	accountID := m.ManagedAccountID.ValueString()
-	c, err := d.data.ClientFor(ctx, accountID)
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
+	c := d.data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 	opts := client.ListAPIKeysOptions{Status: m.Status.ValueString(), PageSize: maxPageSize}
@@ -162,7 +158,6 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			CreatedAt:   types.StringValue(k.CreatedAt),
 		})
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%q|%q", accountID, opts.Status))
-	m.ID = types.StringValue(hex.EncodeToString(sum[:16]))
+	m.ID = types.StringValue(providerdata.QueryID("%q|%q", accountID, opts.Status))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -138,9 +138,8 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		m.Description = types.StringValue(defaultDescription)
 	}
 	accountID := m.ManagedAccountID.ValueString()
-	c, err := e.data.ClientFor(ctx, accountID)
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
+	c := e.data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 
@@ -230,12 +229,7 @@ func (e *ephemeralAPIKey) opened(ctx context.Context, private interface {
 				"the key still expires at the end of its ttl. This is a bug in the provider; please report it.")
 		return k, nil
 	}
-	c, err := e.data.ClientFor(ctx, k.ManagedAccountID)
-	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to act as the managed account "+k.ManagedAccountID, err)
-		return k, nil
-	}
-	return k, c
+	return k, e.data.AccountClient(ctx, k.ManagedAccountID, diags)
 }
 
 func (e *ephemeralAPIKey) revoke(ctx context.Context, c *client.Client, id string, diags *diag.Diagnostics) {

@@ -147,7 +147,7 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the key: `active` or `disabled`.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{statusFollowsEnabled{}},
+				PlanModifiers:       []planmodifier.String{providerdata.StatusFollowsEnabled()},
 			},
 			"masked_key": schema.StringAttribute{
 				MarkdownDescription: "The key with all but its prefix and last four characters hidden, to recognise it.",
@@ -176,17 +176,6 @@ func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequ
 	}
 }
 
-// clientFor returns the client that acts as the key's account. A lookup that
-// fails is reported as a diagnostic and yields nil.
-func (r *apiKeyResource) clientFor(ctx context.Context, managedAccountID types.String, diags *diag.Diagnostics) *client.Client {
-	c, err := r.data.ClientFor(ctx, managedAccountID.ValueString())
-	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to act as the managed account "+managedAccountID.ValueString(), err)
-		return nil
-	}
-	return c
-}
-
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -195,11 +184,11 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.clientFor(ctx, plan.ManagedAccountID, &resp.Diagnostics)
+	c := r.data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	tags := setStrings(ctx, plan.Tags, &resp.Diagnostics)
+	tags := providerdata.SetElements[string](ctx, plan.Tags, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -207,7 +196,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if d := plan.Description.ValueString(); d != "" {
 		in.Description = &d
 	}
-	if isKnown(plan.ExpiresAt) {
+	if providerdata.IsKnown(plan.ExpiresAt) {
 		in.ExpiresAt = plan.ExpiresAt.ValueStringPointer()
 	}
 	created, err := c.CreateAPIKey(ctx, in)
@@ -288,7 +277,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.clientFor(ctx, state.ManagedAccountID, &resp.Diagnostics)
+	c := r.data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -298,7 +287,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		patch.Description = plan.Description.ValueStringPointer()
 	}
 	if !plan.Tags.Equal(state.Tags) {
-		tags := setStrings(ctx, plan.Tags, &resp.Diagnostics)
+		tags := providerdata.SetElements[string](ctx, plan.Tags, &resp.Diagnostics)
 		if tags == nil {
 			tags = []string{} // [] removes every tag; a nil slice would be sent as null
 		}
@@ -373,23 +362,13 @@ func applyKey(ctx context.Context, m *apiKeyModel, k *client.APIKey, diags *diag
 	switch {
 	case k.ExpiresAt == nil:
 		m.ExpiresAt = types.StringNull()
-	case !isKnown(m.ExpiresAt) || !sameTime(m.ExpiresAt.ValueString(), *k.ExpiresAt):
+	case !providerdata.IsKnown(m.ExpiresAt) || !sameTime(m.ExpiresAt.ValueString(), *k.ExpiresAt):
 		m.ExpiresAt = types.StringValue(*k.ExpiresAt)
 	}
 	// An imported key has no secret: the API never shows it again.
 	if m.Secret.IsUnknown() {
 		m.Secret = types.StringNull()
 	}
-}
-
-// setStrings returns the strings of a known set, or nil.
-func setStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) []string {
-	if !isKnown(s) {
-		return nil
-	}
-	var out []string
-	diags.Append(s.ElementsAs(ctx, &out, false)...)
-	return out
 }
 
 func nonNil(s []string) []string {
@@ -404,11 +383,4 @@ func deref(p *string) string {
 		return "not set"
 	}
 	return *p
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }

@@ -92,7 +92,7 @@ func (d *balanceDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, cfg.ManagedAccountID, &resp.Diagnostics)
+	c := d.data.AccountClient(ctx, cfg.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}

@@ -183,7 +183,7 @@ func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, m.ManagedAccountID, &resp.Diagnostics)
+	c := d.data.AccountClient(ctx, m.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -218,7 +218,7 @@ func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 		m.Invoices = append(m.Invoices, entry)
 	}
-	m.ID = types.StringValue(queryID(m.ManagedAccountID.ValueString(), opts.Sort))
+	m.ID = types.StringValue(providerdata.QueryID("%q|%q|", m.ManagedAccountID.ValueString(), opts.Sort))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -155,7 +155,7 @@ func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, m.ManagedAccountID, &resp.Diagnostics)
+	c := d.data.AccountClient(ctx, m.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -187,6 +187,6 @@ func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.Read
 			UpdatedAt: types.StringValue(pm.UpdatedAt),
 		})
 	}
-	m.ID = types.StringValue(queryID(m.ManagedAccountID.ValueString()))
+	m.ID = types.StringValue(providerdata.QueryID("%q|", m.ManagedAccountID.ValueString()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

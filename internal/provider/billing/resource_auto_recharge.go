@@ -153,7 +153,7 @@ func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRe
 // them together (an enabled auto-recharge with its recharge amount), and
 // copies the answer into m.
 func (r *autoRechargeResource) write(ctx context.Context, m *autoRechargeModel, diags *diag.Diagnostics, summary string) {
-	c := clientFor(ctx, r.data, m.ManagedAccountID, diags)
+	c := r.data.AccountClient(ctx, m.ManagedAccountID.ValueString(), diags)
 	if c == nil {
 		return
 	}

@@ -244,19 +244,19 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !isKnown(number) || !isKnown(cvc) {
+	if !providerdata.IsKnown(number) || !providerdata.IsKnown(cvc) {
 		resp.Diagnostics.AddError("Missing card number or CVC",
 			"card_number_wo and card_cvc_wo must both be set to create a payment method. Being write-only, they need "+
 				"Terraform 1.11 or later, which sends them to the provider.")
 		return
 	}
 	billing := billingFromObject(ctx, plan.BillingDetails, &resp.Diagnostics)
-	c := clientFor(ctx, r.data, plan.ManagedAccountID, &resp.Diagnostics)
+	c := r.data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil || resp.Diagnostics.HasError() {
 		return
 	}
 
-	wantsNotDefault := isKnown(plan.Default) && !plan.Default.ValueBool()
+	wantsNotDefault := providerdata.IsKnown(plan.Default) && !plan.Default.ValueBool()
 	if wantsNotDefault && r.firstMethod(ctx, c, &resp.Diagnostics) {
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "The first card is always the default",
 			"The account has no payment method yet, and the API makes its first card the default, so default = false "+
@@ -277,7 +277,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 			Name: billing.Name.ValueString(), PostalCode: billing.PostalCode.ValueString(), Country: billing.Country.ValueString(),
 		},
 	}
-	if isKnown(plan.Default) {
+	if providerdata.IsKnown(plan.Default) {
 		in.Default = plan.Default.ValueBoolPointer()
 	}
 	pm, err := c.CreatePaymentMethod(ctx, in)
@@ -364,7 +364,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 			Name: b.Name.ValueString(), PostalCode: b.PostalCode.ValueString(), Country: b.Country.ValueString(),
 		}
 	}
-	if isKnown(plan.Default) && !plan.Default.Equal(state.Default) {
+	if providerdata.IsKnown(plan.Default) && !plan.Default.Equal(state.Default) {
 		patch.Default = plan.Default.ValueBoolPointer()
 	}
 	if resp.Diagnostics.HasError() {
@@ -381,7 +381,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 		return
 	}
-	c := clientFor(ctx, r.data, state.ManagedAccountID, &resp.Diagnostics)
+	c := r.data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -432,12 +432,12 @@ func applyPaymentMethod(ctx context.Context, m *paymentMethodModel, pm *client.P
 	m.CreatedAt = types.StringValue(pm.CreatedAt)
 
 	current := billingDetailsModel{Name: types.StringNull(), PostalCode: types.StringNull(), Country: types.StringNull()}
-	if isKnown(m.BillingDetails) {
+	if providerdata.IsKnown(m.BillingDetails) {
 		current = billingFromObject(ctx, m.BillingDetails, diags)
 	}
 	obj, d := types.ObjectValueFrom(ctx, billingDetailsTypes, billingDetailsModel{
-		Name:       keepIfSame(current.Name, pm.BillingDetails.Name),
-		PostalCode: keepIfSame(current.PostalCode, pm.BillingDetails.PostalCode),
+		Name:       providerdata.KeepIfSame(current.Name, pm.BillingDetails.Name),
+		PostalCode: providerdata.KeepIfSame(current.PostalCode, pm.BillingDetails.PostalCode),
 		Country:    types.StringValue(pm.BillingDetails.Country),
 	})
 	diags.Append(d...)

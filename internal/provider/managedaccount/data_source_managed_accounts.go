@@ -2,8 +2,6 @@ package managedaccount
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -210,7 +208,6 @@ func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 // queryID derives the data source's id from its filters: the same query
 // always has the same id.
 func queryID(o client.ListManagedAccountsOptions) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%q|%q|%q|%q|%q|%t|%q",
-		o.EmailEq, o.EmailContains, o.OrganizationNameEq, o.OrganizationNameContains, o.Status, o.IncludeCancelledAccounts, o.Sort))
-	return hex.EncodeToString(sum[:16])
+	return providerdata.QueryID("%q|%q|%q|%q|%q|%t|%q",
+		o.EmailEq, o.EmailContains, o.OrganizationNameEq, o.OrganizationNameContains, o.Status, o.IncludeCancelledAccounts, o.Sort)
 }

@@ -5,7 +5,6 @@ package managedaccount
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -186,7 +185,7 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the account: `enabled` or `disabled`.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{statusFollowsEnabled{}},
+				PlanModifiers:       []planmodifier.String{providerdata.StatusFollowsEnabled()},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was created (RFC 3339).",
@@ -219,10 +218,10 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		ManagedAccountAllowCustomPricing: plan.AllowCustomPricing.ValueBoolPointer(),
 		RollupBilling:                    plan.RollupBilling.ValueBoolPointer(),
 	}
-	if isKnown(plan.Email) {
+	if providerdata.IsKnown(plan.Email) {
 		in.Email = plan.Email.ValueStringPointer()
 	}
-	if isKnown(password) {
+	if providerdata.IsKnown(password) {
 		in.Password = password.ValueStringPointer()
 	}
 	created, err := r.client.CreateManagedAccount(ctx, in)
@@ -250,7 +249,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		}
 		applyAccount(&state, disabled)
 	}
-	if isKnown(plan.GlobalChannelLimit) {
+	if providerdata.IsKnown(plan.GlobalChannelLimit) {
 		allocated, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
@@ -322,7 +321,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	// A write-only value is not in the state to compare with: its version
 	// says when to send it again.
-	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && isKnown(password) {
+	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && providerdata.IsKnown(password) {
 		patch.Password = password.ValueStringPointer()
 	}
 	// latest is the last answer that carried the whole account, as it then
@@ -355,7 +354,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	}
 
 	var allocated *client.SingleManagedAccountGlobalOutboundChannels
-	if isKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
+	if providerdata.IsKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
 		var err error
 		if allocated, err = r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
@@ -419,8 +418,8 @@ func (r *managedAccountResource) ImportState(ctx context.Context, req resource.I
 // (business_name, email) are kept when the API only normalised them.
 func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 	m.ID = types.StringValue(a.ID)
-	m.BusinessName = keepIfSame(m.BusinessName, a.OrganizationName)
-	m.Email = keepIfSame(m.Email, a.Email)
+	m.BusinessName = providerdata.KeepIfSame(m.BusinessName, a.OrganizationName)
+	m.Email = providerdata.KeepIfSame(m.Email, a.Email)
 	m.OrganizationName = types.StringValue(a.OrganizationName)
 	m.ManagerAccountID = types.StringValue(a.ManagerAccountID)
 	m.APIUser = types.StringValue(a.APIUser)
@@ -452,45 +451,4 @@ func settle(m *managedAccountModel) {
 	}
 	// Write-only values never reach the state.
 	m.PasswordWO = types.StringNull()
-}
-
-// keepIfSame keeps the configured value when the API's differs from it only
-// by surrounding spaces, which the API trims.
-func keepIfSame(current types.String, fromAPI string) types.String {
-	if isKnown(current) && strings.TrimSpace(current.ValueString()) == fromAPI {
-		return current
-	}
-	return types.StringValue(fromAPI)
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
-}
-
-// statusFollowsEnabled plans status: unchanged when enabled does not change,
-// unknown (known after apply) when it does.
-type statusFollowsEnabled struct{}
-
-func (statusFollowsEnabled) Description(_ context.Context) string {
-	return "status is kept from the state unless enabled changes"
-}
-
-func (m statusFollowsEnabled) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (statusFollowsEnabled) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	var planned, prior types.Bool
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("enabled"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("enabled"), &prior)...)
-	if resp.Diagnostics.HasError() || !planned.Equal(prior) {
-		return
-	}
-	resp.PlanValue = req.StateValue
 }

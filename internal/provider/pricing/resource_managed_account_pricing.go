@@ -6,7 +6,6 @@ package pricing
 import (
 	"context"
 	"fmt"
-	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -164,13 +163,13 @@ func (r *managedAccountPricingResource) Configure(_ context.Context, req resourc
 func (r *managedAccountPricingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var rates types.Set
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rates"), &rates)...)
-	if resp.Diagnostics.HasError() || !isKnown(rates) {
+	if resp.Diagnostics.HasError() || !providerdata.IsKnown(rates) {
 		return
 	}
 	seen := map[rateKey]bool{}
 	for _, elem := range rates.Elements() {
 		obj, ok := elem.(types.Object)
-		if !ok || !isKnown(obj) {
+		if !ok || !providerdata.IsKnown(obj) {
 			continue
 		}
 		var m rateModel
@@ -246,7 +245,7 @@ func (r *managedAccountPricingResource) Update(ctx context.Context, req resource
 // put replaces the account's custom rate set with the planned one and
 // returns the state the API's answer makes, or nil when it failed.
 func (r *managedAccountPricingResource) put(ctx context.Context, plan pricingModel, diags *diag.Diagnostics) *pricingModel {
-	planned := rateModels(ctx, plan.Rates, diags)
+	planned := providerdata.SetElements[rateModel](ctx, plan.Rates, diags)
 	if diags.HasError() {
 		return nil
 	}
@@ -290,7 +289,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 	}
 	// An account returned to inheritance behind Terraform's back reads as no
 	// rates: the plan then sets the configured ones again.
-	prior := rateModels(ctx, state.Rates, &resp.Diagnostics)
+	prior := providerdata.SetElements[rateModel](ctx, state.Rates, &resp.Diagnostics)
 	applyPricing(ctx, &state, p, prior, &resp.Diagnostics)
 	if !p.CustomPricingAllowed && len(p.Rates) > 0 {
 		resp.Diagnostics.AddWarning("Custom pricing not allowed",
@@ -343,7 +342,7 @@ func applyPricing(ctx context.Context, m *pricingModel, p *client.ManagedAccount
 	for _, rate := range p.Rates {
 		value := rate.Rate
 		k := rateKey{rate.Product, rate.Direction, rate.MessageType, rate.CountryISO}
-		if s, ok := spelled[k]; ok && sameAmount(s, value) {
+		if s, ok := spelled[k]; ok && providerdata.SameAmount(s, value) {
 			value = s
 		}
 		out = append(out, rateModel{
@@ -359,29 +358,4 @@ func applyPricing(ctx context.Context, m *pricingModel, p *client.ManagedAccount
 	m.Rates = set
 	m.ID = types.StringValue(m.ManagedAccountID.ValueString())
 	m.EffectiveFrom = types.StringPointerValue(p.EffectiveFrom)
-}
-
-// rateModels returns the elements of a known rates set, or nil.
-func rateModels(ctx context.Context, s types.Set, diags *diag.Diagnostics) []rateModel {
-	if !isKnown(s) {
-		return nil
-	}
-	var out []rateModel
-	diags.Append(s.ElementsAs(ctx, &out, false)...)
-	return out
-}
-
-// sameAmount reports whether two decimal strings denote the same amount.
-// big.Rat reads decimals exactly: no float is involved.
-func sameAmount(a, b string) bool {
-	ra, okA := new(big.Rat).SetString(a)
-	rb, okB := new(big.Rat).SetString(b)
-	return okA && okB && ra.Cmp(rb) == 0
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }
