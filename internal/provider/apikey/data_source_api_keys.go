@@ -23,11 +23,11 @@ var (
 
 // NewListDataSource returns the telnyx_api_keys data source.
 func NewListDataSource() datasource.DataSource {
-	return &apiKeysDataSource{}
+	return &apiKeysDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "api_keys"}}
 }
 
 type apiKeysDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type apiKeysModel struct {
@@ -46,10 +46,6 @@ type apiKeysEntry struct {
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	LastUsedAt  types.String `tfsdk:"last_used_at"`
 	CreatedAt   types.String `tfsdk:"created_at"`
-}
-
-func (d *apiKeysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_keys"
 }
 
 func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -121,12 +117,6 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *apiKeysDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m apiKeysModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -134,7 +124,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	accountID := m.ManagedAccountID.ValueString()
-	c := d.data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	c := d.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
 	if c == nil {
 		return
 	}

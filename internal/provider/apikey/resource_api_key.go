@@ -44,11 +44,11 @@ var (
 
 // NewResource returns the telnyx_api_key resource.
 func NewResource() resource.Resource {
-	return &apiKeyResource{}
+	return &apiKeyResource{ResourceBase: providerdata.ResourceBase{Name: "api_key"}}
 }
 
 type apiKeyResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type apiKeyModel struct {
@@ -64,10 +64,6 @@ type apiKeyModel struct {
 	CreatedAt        types.String   `tfsdk:"created_at"`
 	Secret           types.String   `tfsdk:"secret"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
-}
-
-func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
 }
 
 func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -170,12 +166,6 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -184,7 +174,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -233,7 +223,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
+	c, err := r.Data.ClientFor(ctx, state.ManagedAccountID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the API key not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its API key %s "+
@@ -277,7 +267,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -333,7 +323,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	id := state.ID.ValueString()
-	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
 		providerdata.Removal{Object: "API key", Action: "revoke the API key", Done: "Revoked API key"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.RevokeAPIKey(ctx, id)

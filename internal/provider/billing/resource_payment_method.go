@@ -43,11 +43,11 @@ var (
 
 // NewPaymentMethodResource returns the telnyx_payment_method resource.
 func NewPaymentMethodResource() resource.Resource {
-	return &paymentMethodResource{}
+	return &paymentMethodResource{ResourceBase: providerdata.ResourceBase{Name: "payment_method"}}
 }
 
 type paymentMethodResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type paymentMethodModel struct {
@@ -77,10 +77,6 @@ var billingDetailsTypes = map[string]attr.Type{
 	"name":        types.StringType,
 	"postal_code": types.StringType,
 	"country":     types.StringType,
-}
-
-func (r *paymentMethodResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_payment_method"
 }
 
 func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -226,12 +222,6 @@ func versionChanged(_ context.Context, req planmodifier.Int64Request, resp *int6
 	resp.RequiresReplace = !req.StateValue.IsNull()
 }
 
-func (r *paymentMethodResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
 func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan paymentMethodModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -251,7 +241,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 		return
 	}
 	billing := billingFromObject(ctx, plan.BillingDetails, &resp.Diagnostics)
-	c := r.data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil || resp.Diagnostics.HasError() {
 		return
 	}
@@ -315,7 +305,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
+	c, err := r.Data.ClientFor(ctx, state.ManagedAccountID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the payment method not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its payment "+
@@ -381,7 +371,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 		return
 	}
-	c := r.data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -403,7 +393,7 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	id := state.ID.ValueString()
-	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
 		providerdata.Removal{Object: "payment method", Action: "delete the payment method", Done: "Deleted payment method"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.DeletePaymentMethod(ctx, id)

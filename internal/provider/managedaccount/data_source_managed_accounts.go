@@ -28,11 +28,11 @@ var (
 
 // NewListDataSource returns the telnyx_managed_accounts data source.
 func NewListDataSource() datasource.DataSource {
-	return &managedAccountsDataSource{}
+	return &managedAccountsDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "managed_accounts"}}
 }
 
 type managedAccountsDataSource struct {
-	client *client.Client
+	providerdata.DataSourceBase
 }
 
 type managedAccountsModel struct {
@@ -58,10 +58,6 @@ type managedAccountsEntry struct {
 	Status             types.String `tfsdk:"status"`
 	CreatedAt          types.String `tfsdk:"created_at"`
 	UpdatedAt          types.String `tfsdk:"updated_at"`
-}
-
-func (d *managedAccountsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_accounts"
 }
 
 func (d *managedAccountsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -160,12 +156,6 @@ func (d *managedAccountsDataSource) Schema(_ context.Context, _ datasource.Schem
 	}
 }
 
-func (d *managedAccountsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.client = pd.Client
-	}
-}
-
 func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m managedAccountsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -183,7 +173,7 @@ func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 		PageSize:                 maxPageSize,
 	}
 	m.ManagedAccounts = []managedAccountsEntry{}
-	for a, err := range d.client.AllManagedAccounts(ctx, opts) {
+	for a, err := range d.Data.Client.AllManagedAccounts(ctx, opts) {
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list managed accounts", err)
 			return

@@ -48,11 +48,11 @@ var (
 
 // NewResource returns the telnyx_managed_account resource.
 func NewResource() resource.Resource {
-	return &managedAccountResource{}
+	return &managedAccountResource{ResourceBase: providerdata.ResourceBase{Name: "managed_account"}}
 }
 
 type managedAccountResource struct {
-	client *client.Client
+	providerdata.ResourceBase
 }
 
 type managedAccountModel struct {
@@ -72,10 +72,6 @@ type managedAccountModel struct {
 	Status             types.String   `tfsdk:"status"`
 	CreatedAt          types.String   `tfsdk:"created_at"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
-}
-
-func (r *managedAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account"
 }
 
 func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -196,12 +192,6 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 	}
 }
 
-func (r *managedAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.client = d.Client
-	}
-}
-
 func (r *managedAccountResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan managedAccountModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -224,7 +214,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	if providerdata.IsKnown(password) {
 		in.Password = password.ValueStringPointer()
 	}
-	created, err := r.client.CreateManagedAccount(ctx, in)
+	created, err := r.Data.Client.CreateManagedAccount(ctx, in)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the managed account", err)
 		return
@@ -241,7 +231,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	// Each answer is the account, or its channel limit, as it now is: no
 	// read is needed after them (one request per account instead of two).
 	if !plan.Enabled.ValueBool() {
-		disabled, err := r.client.DisableManagedAccount(ctx, created.ID)
+		disabled, err := r.Data.Client.DisableManagedAccount(ctx, created.ID)
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
 			saveState()
@@ -250,7 +240,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		applyAccount(&state, disabled)
 	}
 	if providerdata.IsKnown(plan.GlobalChannelLimit) {
-		allocated, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
+		allocated, err := r.Data.Client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
 			saveState()
@@ -265,7 +255,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 // refresh reads the account into m after a change. The change is made, so on
 // a failure m keeps what is already known and the caller still saves it.
 func (r *managedAccountResource) refresh(ctx context.Context, m *managedAccountModel, diags *diag.Diagnostics, summary string) {
-	a, err := r.client.GetManagedAccount(ctx, m.ID.ValueString())
+	a, err := r.Data.Client.GetManagedAccount(ctx, m.ID.ValueString())
 	if err != nil {
 		providerdata.AddAPIError(diags, summary, err)
 		return
@@ -279,7 +269,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	a, err := r.client.GetManagedAccount(ctx, state.ID.ValueString())
+	a, err := r.Data.Client.GetManagedAccount(ctx, state.ID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager (it may have been "+
@@ -328,7 +318,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	// was; the account is read again only when no call answered it.
 	var latest *client.ManagedAccount
 	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
-		updated, err := r.client.UpdateManagedAccount(ctx, id, patch)
+		updated, err := r.Data.Client.UpdateManagedAccount(ctx, id, patch)
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
 			return
@@ -342,9 +332,9 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 			err     error
 		)
 		if plan.Enabled.ValueBool() {
-			changed, err = r.client.EnableManagedAccount(ctx, id, false)
+			changed, err = r.Data.Client.EnableManagedAccount(ctx, id, false)
 		} else {
-			changed, err = r.client.DisableManagedAccount(ctx, id)
+			changed, err = r.Data.Client.DisableManagedAccount(ctx, id)
 		}
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
@@ -356,7 +346,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	var allocated *client.SingleManagedAccountGlobalOutboundChannels
 	if providerdata.IsKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
 		var err error
-		if allocated, err = r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+		if allocated, err = r.Data.Client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
 			return
 		}
@@ -398,7 +388,7 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 				"it still exists and stays enabled.", id, DeletionPolicyAbandon))
 		return
 	}
-	_, err := r.client.DisableManagedAccount(ctx, id)
+	_, err := r.Data.Client.DisableManagedAccount(ctx, id)
 	if client.IsNotFound(err) {
 		tflog.Info(ctx, "Managed account already gone", map[string]any{"id": id})
 		return

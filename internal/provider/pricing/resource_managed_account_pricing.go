@@ -35,11 +35,11 @@ var (
 
 // NewResource returns the telnyx_managed_account_pricing resource.
 func NewResource() resource.Resource {
-	return &managedAccountPricingResource{}
+	return &managedAccountPricingResource{ResourceBase: providerdata.ResourceBase{Name: "managed_account_pricing"}}
 }
 
 type managedAccountPricingResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type pricingModel struct {
@@ -69,10 +69,6 @@ var rateAttrTypes = map[string]attr.Type{
 	"message_type": types.StringType,
 	"country_iso":  types.StringType,
 	"rate":         types.StringType,
-}
-
-func (r *managedAccountPricingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account_pricing"
 }
 
 func (r *managedAccountPricingResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -148,12 +144,6 @@ func (r *managedAccountPricingResource) Schema(ctx context.Context, _ resource.S
 				Computed: true,
 			},
 		},
-	}
-}
-
-func (r *managedAccountPricingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
 	}
 }
 
@@ -257,7 +247,7 @@ func (r *managedAccountPricingResource) put(ctx context.Context, plan pricingMod
 		}
 	}
 	id := plan.ManagedAccountID.ValueString()
-	p, err := r.data.Client.SetManagedAccountPricing(ctx, id, in)
+	p, err := r.Data.Client.SetManagedAccountPricing(ctx, id, in)
 	if err != nil {
 		providerdata.AddAPIError(diags, "Unable to set the custom rates of managed account "+id, err)
 		return nil
@@ -275,7 +265,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 		return
 	}
 	id := state.ManagedAccountID.ValueString()
-	p, err := r.data.Client.GetManagedAccountPricing(ctx, id)
+	p, err := r.Data.Client.GetManagedAccountPricing(ctx, id)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager; its custom rates "+
@@ -308,7 +298,7 @@ func (r *managedAccountPricingResource) Delete(ctx context.Context, req resource
 		return
 	}
 	id := state.ManagedAccountID.ValueString()
-	_, err := r.data.Client.SetManagedAccountPricing(ctx, id, nil)
+	_, err := r.Data.Client.SetManagedAccountPricing(ctx, id, nil)
 	if client.IsNotFound(err) {
 		tflog.Info(ctx, "Managed account of the custom rates already gone", map[string]any{"managed_account_id": id})
 		return

@@ -46,11 +46,11 @@ var (
 
 // NewDataSource returns the telnyx_usage_report data source.
 func NewDataSource() datasource.DataSource {
-	return &usageReportDataSource{}
+	return &usageReportDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "usage_report"}}
 }
 
 type usageReportDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type usageReportModel struct {
@@ -70,10 +70,6 @@ type usageReportModel struct {
 type usageRow struct {
 	Dimensions types.Map `tfsdk:"dimensions"`
 	Metrics    types.Map `tfsdk:"metrics"`
-}
-
-func (d *usageReportDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_usage_report"
 }
 
 func (d *usageReportDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -173,12 +169,6 @@ func (d *usageReportDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 				},
 			},
 		},
-	}
-}
-
-func (d *usageReportDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
 	}
 }
 
@@ -307,7 +297,7 @@ func (d *usageReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	accountID := m.ManagedAccountID.ValueString()
-	c := d.data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	c := d.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
 	if c == nil {
 		return
 	}
