@@ -13,9 +13,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
-// maxPageSize is the largest page the key list serves: the fewest calls.
-const maxPageSize = 250
-
 var (
 	_ datasource.DataSource              = &apiKeysDataSource{}
 	_ datasource.DataSourceWithConfigure = &apiKeysDataSource{}
@@ -128,7 +125,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if c == nil {
 		return
 	}
-	opts := client.ListAPIKeysOptions{Status: m.Status.ValueString(), PageSize: maxPageSize}
+	opts := client.ListAPIKeysOptions{Status: m.Status.ValueString(), PageSize: client.MaxPageSize}
 	m.APIKeys = []apiKeysEntry{}
 	for k, err := range c.AllAPIKeys(ctx, opts) {
 		if err != nil {

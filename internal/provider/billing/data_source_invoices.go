@@ -177,7 +177,7 @@ func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if c == nil {
 		return
 	}
-	opts := client.ListInvoicesOptions{Sort: m.Sort.ValueString(), PageSize: maxPageSize}
+	opts := client.ListInvoicesOptions{Sort: m.Sort.ValueString(), PageSize: client.MaxPageSize}
 	m.Invoices = []invoiceEntry{}
 	for inv, err := range c.AllInvoices(ctx, opts) {
 		if err != nil {

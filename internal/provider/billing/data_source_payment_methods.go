@@ -151,7 +151,7 @@ func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.Read
 	}
 	m.PaymentMethods = []paymentMethodEntry{}
 	m.DefaultPaymentMethodID = types.StringNull()
-	for pm, err := range c.AllPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: maxPageSize}) {
+	for pm, err := range c.AllPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: client.MaxPageSize}) {
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list payment methods", err)
 			return

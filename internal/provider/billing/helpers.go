@@ -11,9 +11,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
-// maxPageSize is the largest page the billing lists serve: the fewest calls.
-const maxPageSize = 250
-
 // centsPattern is an amount in dollars and cents as the API takes it: no
 // sign, no leading zero, exactly two decimals.
 var centsPattern = regexp.MustCompile(`^(0|[1-9][0-9]*)\.[0-9]{2}$`)

@@ -187,7 +187,7 @@ func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.Read
 // idByEmail finds the id of the manager's account with this exact email.
 func (d *managedAccountDataSource) idByEmail(ctx context.Context, email string, diags *diag.Diagnostics) string {
 	var ids []string
-	for a, err := range d.Data.Client.AllManagedAccounts(ctx, client.ListManagedAccountsOptions{EmailEq: email, PageSize: maxPageSize}) {
+	for a, err := range d.Data.Client.AllManagedAccounts(ctx, client.ListManagedAccountsOptions{EmailEq: email, PageSize: client.MaxPageSize}) {
 		if err != nil {
 			providerdata.AddAPIError(diags, "Unable to look up the managed account by email", err)
 			return ""

@@ -14,10 +14,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
-// maxPageSize is the largest page the managed accounts list serves: the
-// fewest calls to read them all.
-const maxPageSize = 250
-
 // minContainsLen is the API's minimum length of a "contains" filter.
 const minContainsLen = 3
 
@@ -170,7 +166,7 @@ func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 		Status:                   m.Status.ValueString(),
 		IncludeCancelledAccounts: m.IncludeCancelledAccounts.ValueBool(),
 		Sort:                     m.Sort.ValueString(),
-		PageSize:                 maxPageSize,
+		PageSize:                 client.MaxPageSize,
 	}
 	m.ManagedAccounts = []managedAccountsEntry{}
 	for a, err := range d.Data.Client.AllManagedAccounts(ctx, opts) {
