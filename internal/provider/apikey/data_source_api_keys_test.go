@@ -112,7 +112,7 @@ data "telnyx_api_keys" "bad" {
 					}),
 				},
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }

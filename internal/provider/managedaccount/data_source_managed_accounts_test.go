@@ -117,7 +117,7 @@ data "telnyx_managed_accounts" "org_eq" {
 					statecheck.ExpectKnownValue(list("all"), tfjsonpath.New("id"), knownvalue.StringExact("a631cebdb8876743d5b31970b9e0cb88")),
 				},
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }
