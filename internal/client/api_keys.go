@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // API key statuses as the API reports them. Expired is computed by the API
@@ -60,15 +59,9 @@ type ListAPIKeysOptions struct {
 }
 
 func (o ListAPIKeysOptions) values() url.Values {
-	v := url.Values{}
+	v := pageValues(o.PageNumber, o.PageSize)
 	if o.Status != "" {
 		v.Set("filter[status][eq]", o.Status)
-	}
-	if o.PageNumber > 0 {
-		v.Set("page[number]", strconv.Itoa(o.PageNumber))
-	}
-	if o.PageSize > 0 {
-		v.Set("page[size]", strconv.Itoa(o.PageSize))
 	}
 	return v
 }
@@ -100,11 +93,7 @@ func (c *Client) RevokeAPIKey(ctx context.Context, id string) (*APIKey, error) {
 // ListAPIKeys returns one page of the calling account's keys that are not
 // revoked, newest first.
 func (c *Client) ListAPIKeys(ctx context.Context, opts ListAPIKeysOptions) ([]APIKey, PageMeta, error) {
-	var env listEnvelope[APIKey]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/api_keys", query: opts.values()}, &env); err != nil {
-		return nil, PageMeta{}, err
-	}
-	return env.Data, env.Meta, nil
+	return list[APIKey](ctx, c, "/api_keys", opts.values())
 }
 
 // AllAPIKeys iterates over every page of the key list, starting at

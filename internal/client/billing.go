@@ -6,7 +6,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // PaymentMethodTypeCard is the type of a card payment method, the only type.
@@ -106,19 +105,6 @@ func (o ListPaymentMethodsOptions) values() url.Values {
 	return pageValues(o.PageNumber, o.PageSize)
 }
 
-// pageValues is the page[number] and page[size] query of a list, each only
-// when set.
-func pageValues(number, size int) url.Values {
-	v := url.Values{}
-	if number > 0 {
-		v.Set("page[number]", strconv.Itoa(number))
-	}
-	if size > 0 {
-		v.Set("page[size]", strconv.Itoa(size))
-	}
-	return v
-}
-
 // CreatePaymentMethod adds a card to the calling account. The number and CVC
 // are sent once and never shown again.
 func (c *Client) CreatePaymentMethod(ctx context.Context, req CreatePaymentMethodRequest) (*PaymentMethod, error) {
@@ -146,11 +132,7 @@ func (c *Client) DeletePaymentMethod(ctx context.Context, id string) (*PaymentMe
 // ListPaymentMethods returns one page of the calling account's payment
 // methods, newest first.
 func (c *Client) ListPaymentMethods(ctx context.Context, opts ListPaymentMethodsOptions) ([]PaymentMethod, PageMeta, error) {
-	var env listEnvelope[PaymentMethod]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/payment_methods", query: opts.values()}, &env); err != nil {
-		return nil, PageMeta{}, err
-	}
-	return env.Data, env.Meta, nil
+	return list[PaymentMethod](ctx, c, "/payment_methods", opts.values())
 }
 
 // AllPaymentMethods iterates over every page of the payment method list,

@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"iter"
-	"net/http"
 	"net/url"
 )
 
@@ -69,11 +68,7 @@ func (o ListInvoicesOptions) values() url.Values {
 
 // ListInvoices returns one page of the calling account's invoices.
 func (c *Client) ListInvoices(ctx context.Context, opts ListInvoicesOptions) ([]Invoice, PageMeta, error) {
-	var env listEnvelope[Invoice]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/invoices", query: opts.values()}, &env); err != nil {
-		return nil, PageMeta{}, err
-	}
-	return env.Data, env.Meta, nil
+	return list[Invoice](ctx, c, "/invoices", opts.values())
 }
 
 // AllInvoices iterates over every page of the invoice list, starting at

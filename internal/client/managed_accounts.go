@@ -5,7 +5,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // ManagedAccount is the contract's ManagedAccount (single answers) and
@@ -86,7 +85,7 @@ type ListManagedAccountsOptions struct {
 }
 
 func (o ListManagedAccountsOptions) values() url.Values {
-	v := url.Values{}
+	v := pageValues(o.PageNumber, o.PageSize)
 	set := func(k, s string) {
 		if s != "" {
 			v.Set(k, s)
@@ -100,12 +99,6 @@ func (o ListManagedAccountsOptions) values() url.Values {
 	set("sort", o.Sort)
 	if o.IncludeCancelledAccounts {
 		v.Set("include_cancelled_accounts", "true")
-	}
-	if o.PageNumber > 0 {
-		v.Set("page[number]", strconv.Itoa(o.PageNumber))
-	}
-	if o.PageSize > 0 {
-		v.Set("page[size]", strconv.Itoa(o.PageSize))
 	}
 	return v
 }
@@ -138,11 +131,7 @@ func (c *Client) EnableManagedAccount(ctx context.Context, id string, reenableAl
 
 // ListManagedAccounts returns one page of the caller's managed accounts.
 func (c *Client) ListManagedAccounts(ctx context.Context, opts ListManagedAccountsOptions) ([]ManagedAccount, PageMeta, error) {
-	var env listEnvelope[ManagedAccount]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/managed_accounts", query: opts.values()}, &env); err != nil {
-		return nil, PageMeta{}, err
-	}
-	return env.Data, env.Meta, nil
+	return list[ManagedAccount](ctx, c, "/managed_accounts", opts.values())
 }
 
 // AllManagedAccounts iterates over every page of the list, starting at

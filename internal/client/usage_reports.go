@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"iter"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -41,7 +40,7 @@ type UsageReportOptions struct {
 }
 
 func (o UsageReportOptions) values() url.Values {
-	v := url.Values{}
+	v := pageValues(o.PageNumber, o.PageSize)
 	set := func(k, s string) {
 		if s != "" {
 			v.Set(k, s)
@@ -61,12 +60,6 @@ func (o UsageReportOptions) values() url.Values {
 		v.Set("managed_accounts", "true")
 	}
 	set("sort", strings.Join(o.Sort, ","))
-	if o.PageNumber > 0 {
-		v.Set("page[number]", strconv.Itoa(o.PageNumber))
-	}
-	if o.PageSize > 0 {
-		v.Set("page[size]", strconv.Itoa(o.PageSize))
-	}
 	return v
 }
 
@@ -82,19 +75,19 @@ type UsageReportRow struct {
 
 // GetUsageReport returns one page of a usage report.
 func (c *Client) GetUsageReport(ctx context.Context, opts UsageReportOptions) ([]UsageReportRow, PageMeta, error) {
-	var env listEnvelope[json.RawMessage]
-	if err := c.do(ctx, request{method: http.MethodGet, path: "/usage_reports", query: opts.values()}, &env); err != nil {
+	raws, meta, err := list[json.RawMessage](ctx, c, "/usage_reports", opts.values())
+	if err != nil {
 		return nil, PageMeta{}, err
 	}
-	rows := make([]UsageReportRow, 0, len(env.Data))
-	for i, raw := range env.Data {
+	rows := make([]UsageReportRow, 0, len(raws))
+	for i, raw := range raws {
 		row, err := parseUsageReportRow(raw, opts.Metrics)
 		if err != nil {
-			return nil, PageMeta{}, fmt.Errorf("GET /usage_reports: row %d of page %d: %w", i, env.Meta.PageNumber, err)
+			return nil, PageMeta{}, fmt.Errorf("GET /usage_reports: row %d of page %d: %w", i, meta.PageNumber, err)
 		}
 		rows = append(rows, row)
 	}
-	return rows, env.Meta, nil
+	return rows, meta, nil
 }
 
 // UsageReportRows iterates over every row of every page of a usage report,

@@ -2,9 +2,6 @@ package apikey
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -16,9 +13,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
-// maxPageSize is the largest page the key list serves: the fewest calls.
-const maxPageSize = 250
-
 var (
 	_ datasource.DataSource              = &apiKeysDataSource{}
 	_ datasource.DataSourceWithConfigure = &apiKeysDataSource{}
@@ -26,11 +20,11 @@ var (
 
 // NewListDataSource returns the telnyx_api_keys data source.
 func NewListDataSource() datasource.DataSource {
-	return &apiKeysDataSource{}
+	return &apiKeysDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "api_keys"}}
 }
 
 type apiKeysDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type apiKeysModel struct {
@@ -49,10 +43,6 @@ type apiKeysEntry struct {
 	ExpiresAt   types.String `tfsdk:"expires_at"`
 	LastUsedAt  types.String `tfsdk:"last_used_at"`
 	CreatedAt   types.String `tfsdk:"created_at"`
-}
-
-func (d *apiKeysDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_keys"
 }
 
 func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -124,12 +114,6 @@ func (d *apiKeysDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *apiKeysDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m apiKeysModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -137,12 +121,11 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	accountID := m.ManagedAccountID.ValueString()
-	c, err := d.data.ClientFor(ctx, accountID)
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
+	c := d.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
-	opts := client.ListAPIKeysOptions{Status: m.Status.ValueString(), PageSize: maxPageSize}
+	opts := client.ListAPIKeysOptions{Status: m.Status.ValueString(), PageSize: client.MaxPageSize}
 	m.APIKeys = []apiKeysEntry{}
 	for k, err := range c.AllAPIKeys(ctx, opts) {
 		if err != nil {
@@ -162,7 +145,6 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			CreatedAt:   types.StringValue(k.CreatedAt),
 		})
 	}
-	sum := sha256.Sum256(fmt.Appendf(nil, "%q|%q", accountID, opts.Status))
-	m.ID = types.StringValue(hex.EncodeToString(sum[:16]))
+	m.ID = types.StringValue(providerdata.QueryID("%q|%q", accountID, opts.Status))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

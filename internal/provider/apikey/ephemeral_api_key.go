@@ -39,11 +39,11 @@ var (
 
 // NewEphemeralResource returns the telnyx_api_key ephemeral resource.
 func NewEphemeralResource() ephemeral.EphemeralResource {
-	return &ephemeralAPIKey{}
+	return &ephemeralAPIKey{EphemeralBase: providerdata.EphemeralBase{Name: "api_key"}}
 }
 
 type ephemeralAPIKey struct {
-	data *providerdata.Data
+	providerdata.EphemeralBase
 }
 
 type ephemeralAPIKeyModel struct {
@@ -61,10 +61,6 @@ type openedKey struct {
 	ID               string `json:"id"`
 	ManagedAccountID string `json:"managed_account_id,omitempty"`
 	ExpiresAt        string `json:"expires_at"`
-}
-
-func (e *ephemeralAPIKey) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
 }
 
 func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
@@ -114,12 +110,6 @@ func (e *ephemeralAPIKey) Schema(_ context.Context, _ ephemeral.SchemaRequest, r
 	}
 }
 
-func (e *ephemeralAPIKey) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		e.data = d
-	}
-}
-
 func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m ephemeralAPIKeyModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -138,9 +128,8 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 		m.Description = types.StringValue(defaultDescription)
 	}
 	accountID := m.ManagedAccountID.ValueString()
-	c, err := e.data.ClientFor(ctx, accountID)
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
+	c := e.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 
@@ -230,12 +219,7 @@ func (e *ephemeralAPIKey) opened(ctx context.Context, private interface {
 				"the key still expires at the end of its ttl. This is a bug in the provider; please report it.")
 		return k, nil
 	}
-	c, err := e.data.ClientFor(ctx, k.ManagedAccountID)
-	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to act as the managed account "+k.ManagedAccountID, err)
-		return k, nil
-	}
-	return k, c
+	return k, e.Data.AccountClient(ctx, k.ManagedAccountID, diags)
 }
 
 func (e *ephemeralAPIKey) revoke(ctx context.Context, c *client.Client, id string, diags *diag.Diagnostics) {

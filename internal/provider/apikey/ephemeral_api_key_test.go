@@ -83,7 +83,7 @@ resource "echo" "key" {}
 					then(func() error { return refused(t, srv, secret, "revoked") }),
 				},
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 
@@ -145,7 +145,7 @@ ephemeral "telnyx_api_key" "bad" {
 					then(func() error { return refused(t, srv, secret, "revoked") }),
 				},
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
@@ -61,14 +60,6 @@ func createKey(t *testing.T, c *client.Client, req client.CreateAPIKeyRequest) *
 	return k
 }
 
-// captureAttr copies an attribute of a resource in state into *dst.
-func captureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
-	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
-		*dst = v
-		return nil
-	})
-}
-
 // keyActsAs checks that the secret in *secret authenticates, as an account
 // whose balance is wantBalance ("" to skip), and that it may (manager) or may
 // not (a managed account: 403) list managed accounts.
@@ -90,7 +81,7 @@ func keyActsAs(t *testing.T, srv *backendtest.Server, secret *string, wantBalanc
 		case isManager && err != nil:
 			return fmt.Errorf("the key cannot list managed accounts, so it is not the manager's: %w", err)
 		case !isManager && client.StatusCode(err) != http.StatusForbidden:
-			return fmt.Errorf("listing managed accounts with the key: want the 403 of a managed account, got: %w", orNoError(err))
+			return fmt.Errorf("listing managed accounts with the key: want the 403 of a managed account, got: %w", acctest.OrNoError(err))
 		}
 		return nil
 	}
@@ -111,35 +102,12 @@ func refused(t *testing.T, srv *backendtest.Server, secret, why string) error {
 	_, err := srv.Client(t, secret).GetBalance(context.Background())
 	var apiErr *client.Error
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code() != "10009" {
-		return fmt.Errorf("the key was not refused with 401 / 10009: %w", orNoError(err))
+		return fmt.Errorf("the key was not refused with 401 / 10009: %w", acctest.OrNoError(err))
 	}
 	if !strings.Contains(apiErr.Detail(), why) {
 		return fmt.Errorf("the key was refused with %q, want a detail saying %q", apiErr.Detail(), why)
 	}
 	return nil
-}
-
-// orNoError stands in for a nil error in a message that quotes what a call
-// returned.
-func orNoError(err error) error {
-	if err == nil {
-		return errors.New("no error")
-	}
-	return err
-}
-
-// ownerClient returns a client acting as managedAccountID, or as the manager
-// when it is empty.
-func ownerClient(t *testing.T, srv *backendtest.Server, managedAccountID string) (*client.Client, error) {
-	manager := srv.Client(t, srv.ManagerKey)
-	if managedAccountID == "" {
-		return manager, nil
-	}
-	a, err := manager.GetManagedAccount(context.Background(), managedAccountID)
-	if err != nil {
-		return nil, fmt.Errorf("get managed account %s: %w", managedAccountID, err)
-	}
-	return manager.WithAPIKey(a.APIKey), nil
 }
 
 // checkAPIKey fetches a key through the API as its owner and runs check.
@@ -167,7 +135,7 @@ func checkDestroyed(t *testing.T, srv *backendtest.Server, owner *client.Client)
 			c := owner
 			if id := rs.Primary.Attributes["managed_account_id"]; id != "" {
 				var err error
-				if c, err = ownerClient(t, srv, id); err != nil {
+				if c, err = acctest.OwnerClient(t, srv, id); err != nil {
 					return fmt.Errorf("after destroy: %w", err)
 				}
 			}
@@ -203,19 +171,6 @@ func activeKeys(t *testing.T, c *client.Client) []client.APIKey {
 		keys = append(keys, k)
 	}
 	return keys
-}
-
-// emptyPlan is the step that follows every apply: the same configuration
-// must plan nothing.
-func emptyPlan(config string) resource.TestStep {
-	return resource.TestStep{
-		Config:           config,
-		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-	}
-}
-
-func expectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
 }
 
 // captured is a knownvalue.Check that accepts any string and keeps it, for

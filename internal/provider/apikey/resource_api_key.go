@@ -44,11 +44,11 @@ var (
 
 // NewResource returns the telnyx_api_key resource.
 func NewResource() resource.Resource {
-	return &apiKeyResource{}
+	return &apiKeyResource{ResourceBase: providerdata.ResourceBase{Name: "api_key"}}
 }
 
 type apiKeyResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type apiKeyModel struct {
@@ -64,10 +64,6 @@ type apiKeyModel struct {
 	CreatedAt        types.String   `tfsdk:"created_at"`
 	Secret           types.String   `tfsdk:"secret"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
-}
-
-func (r *apiKeyResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_api_key"
 }
 
 func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -147,7 +143,7 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the key: `active` or `disabled`.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{statusFollowsEnabled{}},
+				PlanModifiers:       []planmodifier.String{providerdata.StatusFollowsEnabled()},
 			},
 			"masked_key": schema.StringAttribute{
 				MarkdownDescription: "The key with all but its prefix and last four characters hidden, to recognise it.",
@@ -170,23 +166,6 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
-func (r *apiKeyResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
-// clientFor returns the client that acts as the key's account. A lookup that
-// fails is reported as a diagnostic and yields nil.
-func (r *apiKeyResource) clientFor(ctx context.Context, managedAccountID types.String, diags *diag.Diagnostics) *client.Client {
-	c, err := r.data.ClientFor(ctx, managedAccountID.ValueString())
-	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to act as the managed account "+managedAccountID.ValueString(), err)
-		return nil
-	}
-	return c
-}
-
 func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan apiKeyModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -195,11 +174,11 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.clientFor(ctx, plan.ManagedAccountID, &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	tags := setStrings(ctx, plan.Tags, &resp.Diagnostics)
+	tags := providerdata.SetElements[string](ctx, plan.Tags, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -207,7 +186,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	if d := plan.Description.ValueString(); d != "" {
 		in.Description = &d
 	}
-	if isKnown(plan.ExpiresAt) {
+	if providerdata.IsKnown(plan.ExpiresAt) {
 		in.ExpiresAt = plan.ExpiresAt.ValueStringPointer()
 	}
 	created, err := c.CreateAPIKey(ctx, in)
@@ -244,7 +223,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
+	c, err := r.Data.ClientFor(ctx, state.ManagedAccountID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the API key not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its API key %s "+
@@ -288,7 +267,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := r.clientFor(ctx, state.ManagedAccountID, &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -298,7 +277,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		patch.Description = plan.Description.ValueStringPointer()
 	}
 	if !plan.Tags.Equal(state.Tags) {
-		tags := setStrings(ctx, plan.Tags, &resp.Diagnostics)
+		tags := providerdata.SetElements[string](ctx, plan.Tags, &resp.Diagnostics)
 		if tags == nil {
 			tags = []string{} // [] removes every tag; a nil slice would be sent as null
 		}
@@ -344,7 +323,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		return
 	}
 	id := state.ID.ValueString()
-	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
 		providerdata.Removal{Object: "API key", Action: "revoke the API key", Done: "Revoked API key"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.RevokeAPIKey(ctx, id)
@@ -373,23 +352,13 @@ func applyKey(ctx context.Context, m *apiKeyModel, k *client.APIKey, diags *diag
 	switch {
 	case k.ExpiresAt == nil:
 		m.ExpiresAt = types.StringNull()
-	case !isKnown(m.ExpiresAt) || !sameTime(m.ExpiresAt.ValueString(), *k.ExpiresAt):
+	case !providerdata.IsKnown(m.ExpiresAt) || !sameTime(m.ExpiresAt.ValueString(), *k.ExpiresAt):
 		m.ExpiresAt = types.StringValue(*k.ExpiresAt)
 	}
 	// An imported key has no secret: the API never shows it again.
 	if m.Secret.IsUnknown() {
 		m.Secret = types.StringNull()
 	}
-}
-
-// setStrings returns the strings of a known set, or nil.
-func setStrings(ctx context.Context, s types.Set, diags *diag.Diagnostics) []string {
-	if !isKnown(s) {
-		return nil
-	}
-	var out []string
-	diags.Append(s.ElementsAs(ctx, &out, false)...)
-	return out
 }
 
 func nonNil(s []string) []string {
@@ -404,11 +373,4 @@ func deref(p *string) string {
 		return "not set"
 	}
 	return *p
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }

@@ -61,7 +61,7 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           created,
-				ConfigPlanChecks: expectAction(keyAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks: acctest.ExpectAction(keyAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("description", knownvalue.StringExact("CI deploys")),
 					known("tags", stringSet("ci", "deploy")),
@@ -75,8 +75,8 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 					statecheck.ExpectSensitiveValue(keyAddr, tfjsonpath.New("secret")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &id),
-					captureAttr(keyAddr, "secret", &secret),
+					acctest.CaptureAttr(keyAddr, "id", &id),
+					acctest.CaptureAttr(keyAddr, "secret", &secret),
 					resource.TestCheckResourceAttrWith(keyAddr, "masked_key", func(v string) error {
 						if v != "KEY…"+secret[len(secret)-4:] {
 							return fmt.Errorf("masked_key %q does not end with the secret's last four characters", v)
@@ -93,7 +93,7 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(created),
+			acctest.EmptyPlan(created),
 			{
 				ResourceName:            keyAddr,
 				ImportState:             true,
@@ -115,7 +115,7 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           updated,
-				ConfigPlanChecks: expectAction(keyAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(keyAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("description", knownvalue.StringExact("CI deploys, paused")),
 					known("tags", stringSet("ci")),
@@ -128,10 +128,10 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 					keyRefused(t, srv, &secret, "disabled"),
 				),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				Config:           defaults,
-				ConfigPlanChecks: expectAction(keyAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(keyAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("description", knownvalue.StringExact("")),
 					known("tags", knownvalue.SetSizeExact(0)),
@@ -149,7 +149,7 @@ func TestAccAPIKey_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(defaults),
+			acctest.EmptyPlan(defaults),
 		},
 	})
 }
@@ -206,12 +206,12 @@ resource "telnyx_api_key" "test" {
 					known("rotation_triggers", knownvalue.MapExact(map[string]knownvalue.Check{"rotated": knownvalue.StringExact("2026-01")})),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &oldID),
-					captureAttr(keyAddr, "secret", &oldSecret),
+					acctest.CaptureAttr(keyAddr, "id", &oldID),
+					acctest.CaptureAttr(keyAddr, "secret", &oldSecret),
 					keyActsAs(t, srv, &oldSecret, "", true),
 				),
 			},
-			emptyPlan(config("2026-01")),
+			acctest.EmptyPlan(config("2026-01")),
 			{
 				PreConfig: func() { mark = log.len() },
 				Config:    config("2026-02"),
@@ -225,7 +225,7 @@ resource "telnyx_api_key" "test" {
 					known("description", knownvalue.StringExact("rotated monthly")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "secret", &newSecret),
+					acctest.CaptureAttr(keyAddr, "secret", &newSecret),
 					keyActsAs(t, srv, &newSecret, "", true),
 					keyRefused(t, srv, &oldSecret, "revoked"),
 					func(*terraform.State) error {
@@ -239,7 +239,7 @@ resource "telnyx_api_key" "test" {
 					},
 				),
 			},
-			emptyPlan(config("2026-02")),
+			acctest.EmptyPlan(config("2026-02")),
 		},
 	})
 }
@@ -261,7 +261,7 @@ func TestAccAPIKey_drift(t *testing.T) {
 			{
 				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(keyAddr, tfjsonpath.New("id"))},
-				Check:             captureAttr(keyAddr, "id", &firstID),
+				Check:             acctest.CaptureAttr(keyAddr, "id", &firstID),
 			},
 			{
 				PreConfig: func() {
@@ -270,15 +270,15 @@ func TestAccAPIKey_drift(t *testing.T) {
 					}
 				},
 				Config:            config,
-				ConfigPlanChecks:  expectAction(keyAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks:  acctest.ExpectAction(keyAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(keyAddr, tfjsonpath.New("id"))},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &secondID),
-					captureAttr(keyAddr, "secret", &secret),
+					acctest.CaptureAttr(keyAddr, "id", &secondID),
+					acctest.CaptureAttr(keyAddr, "secret", &secret),
 					keyActsAs(t, srv, &secret, "", true),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				PreConfig: func() {
 					disabled := client.APIKeyStatusDisabled
@@ -297,7 +297,7 @@ func TestAccAPIKey_drift(t *testing.T) {
 					keyActsAs(t, srv, &secret, "", true),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }
@@ -329,7 +329,7 @@ func TestAccAPIKey_expiresAt(t *testing.T) {
 				Config:            config(withOffset),
 				ConfigStateChecks: []statecheck.StateCheck{known("expires_at", knownvalue.StringExact(withOffset))},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &id),
+					acctest.CaptureAttr(keyAddr, "id", &id),
 					checkAPIKey(manager, &id, func(k *client.APIKey) error {
 						if k.ExpiresAt == nil || *k.ExpiresAt != apiForm {
 							return fmt.Errorf("API expires_at = %v, want %s", k.ExpiresAt, apiForm)
@@ -338,28 +338,28 @@ func TestAccAPIKey_expiresAt(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(config(withOffset)),
+			acctest.EmptyPlan(config(withOffset)),
 			{
 				ResourceName:    keyAddr,
 				ImportState:     true,
 				ImportStateKind: resource.ImportBlockWithID,
 			},
-			emptyPlan(config(apiForm)),
+			acctest.EmptyPlan(config(apiForm)),
 			{
 				Config:            config(later),
-				ConfigPlanChecks:  expectAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				ConfigPlanChecks:  acctest.ExpectAction(keyAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				ConfigStateChecks: []statecheck.StateCheck{known("expires_at", knownvalue.StringExact(later))},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					// The first key was revoked by the replacement.
 					func(*terraform.State) error {
 						if _, err := manager.GetAPIKey(context.Background(), id); !client.IsNotFound(err) {
-							return fmt.Errorf("the replaced key: want a 404, got: %w", orNoError(err))
+							return fmt.Errorf("the replaced key: want a 404, got: %w", acctest.OrNoError(err))
 						}
 						return nil
 					},
 				),
 			},
-			emptyPlan(config(later)),
+			acctest.EmptyPlan(config(later)),
 		},
 	})
 }
@@ -381,9 +381,9 @@ func TestAccAPIKey_expiredKeyIsDropped(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: config,
-				Check:  captureAttr(keyAddr, "secret", &secret),
+				Check:  acctest.CaptureAttr(keyAddr, "secret", &secret),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				PreConfig: func() {
 					srv.AdvanceTime(2 * time.Hour)
@@ -440,8 +440,8 @@ data "telnyx_balance" "account" {
 					statecheck.ExpectKnownValue("data.telnyx_balance.account", tfjsonpath.New("balance"), knownvalue.StringExact("4.20")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &id),
-					captureAttr(keyAddr, "secret", &secret),
+					acctest.CaptureAttr(keyAddr, "id", &id),
+					acctest.CaptureAttr(keyAddr, "secret", &secret),
 					keyActsAs(t, srv, &secret, "4.20", false),
 					checkAPIKey(asAccount, &id, func(k *client.APIKey) error {
 						if k.Description != "integration" {
@@ -451,13 +451,13 @@ data "telnyx_balance" "account" {
 					}),
 					func(*terraform.State) error {
 						if _, err := manager.GetAPIKey(context.Background(), id); !client.IsNotFound(err) {
-							return fmt.Errorf("the manager's own keys include the managed account's key: %w", orNoError(err))
+							return fmt.Errorf("the manager's own keys include the managed account's key: %w", acctest.OrNoError(err))
 						}
 						return nil
 					},
 				),
 			},
-			emptyPlan(config("integration")),
+			acctest.EmptyPlan(config("integration")),
 			{
 				ResourceName:            keyAddr,
 				ImportState:             true,
@@ -466,11 +466,11 @@ data "telnyx_balance" "account" {
 			},
 			{
 				Config:            config("integration v2"),
-				ConfigPlanChecks:  expectAction(keyAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks:  acctest.ExpectAction(keyAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{known("description", knownvalue.StringExact("integration v2"))},
 				Check:             resource.TestCheckResourceAttrPtr(keyAddr, "id", &id),
 			},
-			emptyPlan(config("integration v2")),
+			acctest.EmptyPlan(config("integration v2")),
 		},
 	})
 }
@@ -510,16 +510,16 @@ resource "telnyx_api_key" "test" {
 			{
 				Config: config(true),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(keyAddr, "id", &id),
-					captureAttr(keyAddr, "secret", &secret),
-					captureAttr("telnyx_managed_account.customer", "id", &accountID),
+					acctest.CaptureAttr(keyAddr, "id", &id),
+					acctest.CaptureAttr(keyAddr, "secret", &secret),
+					acctest.CaptureAttr("telnyx_managed_account.customer", "id", &accountID),
 					resource.TestCheckResourceAttrPair(keyAddr, "managed_account_id", "telnyx_managed_account.customer", "id"),
 					keyActsAs(t, srv, &secret, "0.00", false),
 					func(*terraform.State) error {
 						if _, err := manager.GetAPIKey(context.Background(), id); !client.IsNotFound(err) {
-							return fmt.Errorf("the manager's own keys include the managed account's key: %w", orNoError(err))
+							return fmt.Errorf("the manager's own keys include the managed account's key: %w", acctest.OrNoError(err))
 						}
-						c, err := ownerClient(t, srv, accountID)
+						c, err := acctest.OwnerClient(t, srv, accountID)
 						if err != nil {
 							return err
 						}
@@ -528,7 +528,7 @@ resource "telnyx_api_key" "test" {
 					},
 				),
 			},
-			emptyPlan(config(true)),
+			acctest.EmptyPlan(config(true)),
 			{
 				ResourceName:            keyAddr,
 				ImportState:             true,
@@ -551,11 +551,11 @@ resource "telnyx_api_key" "test" {
 			},
 			{
 				Config:            config(false),
-				ConfigPlanChecks:  expectAction(keyAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks:  acctest.ExpectAction(keyAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{known("status", knownvalue.StringExact("disabled"))},
 				Check:             keyRefused(t, srv, &secret, "disabled"),
 			},
-			emptyPlan(config(false)),
+			acctest.EmptyPlan(config(false)),
 		},
 	})
 }

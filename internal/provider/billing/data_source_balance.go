@@ -22,11 +22,11 @@ var (
 
 // NewBalanceDataSource returns the telnyx_balance data source.
 func NewBalanceDataSource() datasource.DataSource {
-	return &balanceDataSource{}
+	return &balanceDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "balance"}}
 }
 
 type balanceDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type balanceModel struct {
@@ -36,10 +36,6 @@ type balanceModel struct {
 	CreditLimit      types.String `tfsdk:"credit_limit"`
 	AvailableCredit  types.String `tfsdk:"available_credit"`
 	Currency         types.String `tfsdk:"currency"`
-}
-
-func (d *balanceDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_balance"
 }
 
 func (d *balanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -80,19 +76,13 @@ func (d *balanceDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *balanceDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *balanceDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg balanceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, cfg.ManagedAccountID, &resp.Diagnostics)
+	c := d.Data.AccountClient(ctx, cfg.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}

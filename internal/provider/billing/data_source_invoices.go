@@ -20,11 +20,11 @@ var (
 
 // NewInvoicesDataSource returns the telnyx_invoices data source.
 func NewInvoicesDataSource() datasource.DataSource {
-	return &invoicesDataSource{}
+	return &invoicesDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "invoices"}}
 }
 
 type invoicesDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type invoicesModel struct {
@@ -54,10 +54,6 @@ type invoiceLineEntry struct {
 	ManagedAccountID types.String `tfsdk:"managed_account_id"`
 	Quantity         types.Int64  `tfsdk:"quantity"`
 	Amount           types.String `tfsdk:"amount"`
-}
-
-func (d *invoicesDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_invoices"
 }
 
 func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -171,23 +167,17 @@ func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	}
 }
 
-func (d *invoicesDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m invoicesModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, m.ManagedAccountID, &resp.Diagnostics)
+	c := d.Data.AccountClient(ctx, m.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
-	opts := client.ListInvoicesOptions{Sort: m.Sort.ValueString(), PageSize: maxPageSize}
+	opts := client.ListInvoicesOptions{Sort: m.Sort.ValueString(), PageSize: client.MaxPageSize}
 	m.Invoices = []invoiceEntry{}
 	for inv, err := range c.AllInvoices(ctx, opts) {
 		if err != nil {
@@ -218,7 +208,7 @@ func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 		}
 		m.Invoices = append(m.Invoices, entry)
 	}
-	m.ID = types.StringValue(queryID(m.ManagedAccountID.ValueString(), opts.Sort))
+	m.ID = types.StringValue(providerdata.QueryID("%q|%q|", m.ManagedAccountID.ValueString(), opts.Sort))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

@@ -20,11 +20,11 @@ var (
 
 // NewPaymentMethodsDataSource returns the telnyx_payment_methods data source.
 func NewPaymentMethodsDataSource() datasource.DataSource {
-	return &paymentMethodsDataSource{}
+	return &paymentMethodsDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "payment_methods"}}
 }
 
 type paymentMethodsDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type paymentMethodsModel struct {
@@ -46,10 +46,6 @@ type paymentMethodEntry struct {
 	Default        types.Bool          `tfsdk:"default"`
 	CreatedAt      types.String        `tfsdk:"created_at"`
 	UpdatedAt      types.String        `tfsdk:"updated_at"`
-}
-
-func (d *paymentMethodsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_payment_methods"
 }
 
 func (d *paymentMethodsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -143,25 +139,19 @@ func (d *paymentMethodsDataSource) Schema(_ context.Context, _ datasource.Schema
 	}
 }
 
-func (d *paymentMethodsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m paymentMethodsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	c := clientFor(ctx, d.data, m.ManagedAccountID, &resp.Diagnostics)
+	c := d.Data.AccountClient(ctx, m.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
 	m.PaymentMethods = []paymentMethodEntry{}
 	m.DefaultPaymentMethodID = types.StringNull()
-	for pm, err := range c.AllPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: maxPageSize}) {
+	for pm, err := range c.AllPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: client.MaxPageSize}) {
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list payment methods", err)
 			return
@@ -187,6 +177,6 @@ func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.Read
 			UpdatedAt: types.StringValue(pm.UpdatedAt),
 		})
 	}
-	m.ID = types.StringValue(queryID(m.ManagedAccountID.ValueString()))
+	m.ID = types.StringValue(providerdata.QueryID("%q|", m.ManagedAccountID.ValueString()))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

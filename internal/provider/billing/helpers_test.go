@@ -2,7 +2,6 @@ package billing_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 	"testing"
@@ -51,20 +50,6 @@ func newManagedAccount(t *testing.T, srv *backendtest.Server, name string, rollu
 	return a
 }
 
-// ownerClient returns a client acting as managedAccountID, or as the manager
-// when it is empty.
-func ownerClient(t *testing.T, srv *backendtest.Server, managedAccountID string) (*client.Client, error) {
-	manager := srv.Client(t, srv.ManagerKey)
-	if managedAccountID == "" {
-		return manager, nil
-	}
-	a, err := manager.GetManagedAccount(context.Background(), managedAccountID)
-	if err != nil {
-		return nil, fmt.Errorf("get managed account %s: %w", managedAccountID, err)
-	}
-	return manager.WithAPIKey(a.APIKey), nil
-}
-
 // addCard creates a card through the API as c, failing the test otherwise.
 func addCard(t *testing.T, c *client.Client, number, name string, def *bool) *client.PaymentMethod {
 	t.Helper()
@@ -78,27 +63,6 @@ func addCard(t *testing.T, c *client.Client, number, name string, def *bool) *cl
 		t.Fatalf("create a card: %v", err)
 	}
 	return pm
-}
-
-// captureAttr copies an attribute of a resource in state into *dst.
-func captureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
-	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
-		*dst = v
-		return nil
-	})
-}
-
-// emptyPlan is the step that follows every apply: the same configuration
-// must plan nothing.
-func emptyPlan(config string) resource.TestStep {
-	return resource.TestStep{
-		Config:           config,
-		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-	}
-}
-
-func expectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
 }
 
 // checkPaymentMethod fetches a payment method through the API as c and runs
@@ -117,7 +81,7 @@ func checkPaymentMethod(c *client.Client, id *string, check func(*client.Payment
 func paymentMethodGone(c *client.Client, id *string) resource.TestCheckFunc {
 	return func(*terraform.State) error {
 		if _, err := c.GetPaymentMethod(context.Background(), *id); !client.IsNotFound(err) {
-			return fmt.Errorf("payment method %s: want a 404, got: %w", *id, orNoError(err))
+			return fmt.Errorf("payment method %s: want a 404, got: %w", *id, acctest.OrNoError(err))
 		}
 		return nil
 	}
@@ -134,7 +98,7 @@ func checkPaymentMethodsDestroyed(t *testing.T, srv *backendtest.Server) resourc
 				continue
 			}
 			n++
-			c, err := ownerClient(t, srv, rs.Primary.Attributes["managed_account_id"])
+			c, err := acctest.OwnerClient(t, srv, rs.Primary.Attributes["managed_account_id"])
 			if err != nil {
 				return fmt.Errorf("after destroy: %w", err)
 			}
@@ -164,7 +128,7 @@ func checkAutoRechargeOff(t *testing.T, srv *backendtest.Server, owner *client.C
 			c := owner
 			if id := rs.Primary.Attributes["managed_account_id"]; id != "" {
 				var err error
-				if c, err = ownerClient(t, srv, id); err != nil {
+				if c, err = acctest.OwnerClient(t, srv, id); err != nil {
 					return fmt.Errorf("after destroy: %w", err)
 				}
 			}
@@ -181,15 +145,6 @@ func checkAutoRechargeOff(t *testing.T, srv *backendtest.Server, owner *client.C
 		}
 		return nil
 	}
-}
-
-// orNoError stands in for a nil error in a message that quotes what a call
-// returned.
-func orNoError(err error) error {
-	if err == nil {
-		return errors.New("no error")
-	}
-	return err
 }
 
 // secretsAbsent is a state and plan check that no card secret appears, in

@@ -34,11 +34,11 @@ var (
 
 // NewAutoRechargeResource returns the telnyx_auto_recharge resource.
 func NewAutoRechargeResource() resource.Resource {
-	return &autoRechargeResource{}
+	return &autoRechargeResource{ResourceBase: providerdata.ResourceBase{Name: "auto_recharge"}}
 }
 
 type autoRechargeResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type autoRechargeModel struct {
@@ -50,10 +50,6 @@ type autoRechargeModel struct {
 	Preference       types.String   `tfsdk:"preference"`
 	InvoiceEnabled   types.Bool     `tfsdk:"invoice_enabled"`
 	Timeouts         timeouts.Value `tfsdk:"timeouts"`
-}
-
-func (r *autoRechargeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_auto_recharge"
 }
 
 func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -126,12 +122,6 @@ func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequ
 	}
 }
 
-func (r *autoRechargeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
 func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan autoRechargeModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -153,7 +143,7 @@ func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRe
 // them together (an enabled auto-recharge with its recharge amount), and
 // copies the answer into m.
 func (r *autoRechargeResource) write(ctx context.Context, m *autoRechargeModel, diags *diag.Diagnostics, summary string) {
-	c := clientFor(ctx, r.data, m.ManagedAccountID, diags)
+	c := r.Data.AccountClient(ctx, m.ManagedAccountID.ValueString(), diags)
 	if c == nil {
 		return
 	}
@@ -179,7 +169,7 @@ func (r *autoRechargeResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	accountID := state.ManagedAccountID.ValueString()
-	c, err := r.data.ClientFor(ctx, accountID)
+	c, err := r.Data.ClientFor(ctx, accountID)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the auto-recharge preferences not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its "+
@@ -243,7 +233,7 @@ func (r *autoRechargeResource) Delete(ctx context.Context, req resource.DeleteRe
 		return
 	}
 	accountID := state.ManagedAccountID.ValueString()
-	r.data.RemoveAsAccount(ctx, accountID,
+	r.Data.RemoveAsAccount(ctx, accountID,
 		providerdata.Removal{Object: "auto-recharge preferences", Action: "turn auto-recharge off", Done: "Turned auto-recharge off"},
 		map[string]any{"id": state.ID.ValueString(), "managed_account_id": accountID}, &resp.Diagnostics,
 		func(ctx context.Context, c *client.Client) error {

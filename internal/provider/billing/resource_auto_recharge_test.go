@@ -97,7 +97,7 @@ data "telnyx_balance" "account" {
 		Steps: []resource.TestStep{
 			{
 				Config:           created,
-				ConfigPlanChecks: expectAction(rechargeAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks: acctest.ExpectAction(rechargeAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					rechargeIs("managed_account_id", knownvalue.StringExact(account.ID)),
 					rechargeIs("enabled", knownvalue.Bool(true)),
@@ -107,12 +107,12 @@ data "telnyx_balance" "account" {
 					rechargeIs("invoice_enabled", knownvalue.Bool(false)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(rechargeAddr, "id", &prefsID),
+					acctest.CaptureAttr(rechargeAddr, "id", &prefsID),
 					checkPrefs(asAccount, client.AutoRechargePref{Enabled: true, Preference: "credit_paypal",
 						ThresholdAmount: "20.00", RechargeAmount: "50.00"}),
 				),
 			},
-			emptyPlan(created),
+			acctest.EmptyPlan(created),
 			{
 				ResourceName:      rechargeAddr,
 				ImportState:       true,
@@ -127,7 +127,7 @@ data "telnyx_balance" "account" {
 			},
 			{
 				Config:           updated,
-				ConfigPlanChecks: expectAction(rechargeAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(rechargeAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					rechargeIs("threshold_amount", knownvalue.StringExact("30.00")),
 					rechargeIs("preference", knownvalue.StringExact("ach")),
@@ -139,7 +139,7 @@ data "telnyx_balance" "account" {
 						ThresholdAmount: "30.00", RechargeAmount: "50.00"}),
 				),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				// A charge under the threshold recharges the account: back to
 				// the threshold (30.00) plus the recharge amount (50.00).
@@ -149,7 +149,7 @@ data "telnyx_balance" "account" {
 					statecheck.ExpectKnownValue("data.telnyx_balance.account", tfjsonpath.New("balance"), knownvalue.StringExact("80.00")),
 				},
 			},
-			emptyPlan(withBalance),
+			acctest.EmptyPlan(withBalance),
 		},
 	})
 }
@@ -180,7 +180,7 @@ func TestAccAutoRecharge_ownAccount(t *testing.T) {
 				},
 				Check: checkPrefs(manager, want),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				ResourceName:      rechargeAddr,
 				ImportState:       true,
@@ -217,13 +217,13 @@ func TestAccAutoRecharge_ownAccount(t *testing.T) {
 				}},
 				Check: checkPrefs(manager, want),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				Config: rechargeConfig(srv, `
   enabled          = false
   threshold_amount = "0.00"
   recharge_amount  = "0.00"`),
-				ConfigPlanChecks: expectAction(rechargeAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(rechargeAddr, plancheck.ResourceActionUpdate),
 				Check:            checkPrefs(manager, client.AutoRechargePref{Preference: "credit_paypal", ThresholdAmount: "0.00", RechargeAmount: "0.00"}),
 			},
 		},

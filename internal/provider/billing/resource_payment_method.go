@@ -43,11 +43,11 @@ var (
 
 // NewPaymentMethodResource returns the telnyx_payment_method resource.
 func NewPaymentMethodResource() resource.Resource {
-	return &paymentMethodResource{}
+	return &paymentMethodResource{ResourceBase: providerdata.ResourceBase{Name: "payment_method"}}
 }
 
 type paymentMethodResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type paymentMethodModel struct {
@@ -77,10 +77,6 @@ var billingDetailsTypes = map[string]attr.Type{
 	"name":        types.StringType,
 	"postal_code": types.StringType,
 	"country":     types.StringType,
-}
-
-func (r *paymentMethodResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_payment_method"
 }
 
 func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -226,12 +222,6 @@ func versionChanged(_ context.Context, req planmodifier.Int64Request, resp *int6
 	resp.RequiresReplace = !req.StateValue.IsNull()
 }
 
-func (r *paymentMethodResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
 func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan paymentMethodModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -244,19 +234,19 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if !isKnown(number) || !isKnown(cvc) {
+	if !providerdata.IsKnown(number) || !providerdata.IsKnown(cvc) {
 		resp.Diagnostics.AddError("Missing card number or CVC",
 			"card_number_wo and card_cvc_wo must both be set to create a payment method. Being write-only, they need "+
 				"Terraform 1.11 or later, which sends them to the provider.")
 		return
 	}
 	billing := billingFromObject(ctx, plan.BillingDetails, &resp.Diagnostics)
-	c := clientFor(ctx, r.data, plan.ManagedAccountID, &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, plan.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil || resp.Diagnostics.HasError() {
 		return
 	}
 
-	wantsNotDefault := isKnown(plan.Default) && !plan.Default.ValueBool()
+	wantsNotDefault := providerdata.IsKnown(plan.Default) && !plan.Default.ValueBool()
 	if wantsNotDefault && r.firstMethod(ctx, c, &resp.Diagnostics) {
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "The first card is always the default",
 			"The account has no payment method yet, and the API makes its first card the default, so default = false "+
@@ -277,7 +267,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 			Name: billing.Name.ValueString(), PostalCode: billing.PostalCode.ValueString(), Country: billing.Country.ValueString(),
 		},
 	}
-	if isKnown(plan.Default) {
+	if providerdata.IsKnown(plan.Default) {
 		in.Default = plan.Default.ValueBoolPointer()
 	}
 	pm, err := c.CreatePaymentMethod(ctx, in)
@@ -315,7 +305,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	id := state.ID.ValueString()
-	c, err := r.data.ClientFor(ctx, state.ManagedAccountID.ValueString())
+	c, err := r.Data.ClientFor(ctx, state.ManagedAccountID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the payment method not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its payment "+
@@ -364,7 +354,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 			Name: b.Name.ValueString(), PostalCode: b.PostalCode.ValueString(), Country: b.Country.ValueString(),
 		}
 	}
-	if isKnown(plan.Default) && !plan.Default.Equal(state.Default) {
+	if providerdata.IsKnown(plan.Default) && !plan.Default.Equal(state.Default) {
 		patch.Default = plan.Default.ValueBoolPointer()
 	}
 	if resp.Diagnostics.HasError() {
@@ -381,7 +371,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 		return
 	}
-	c := clientFor(ctx, r.data, state.ManagedAccountID, &resp.Diagnostics)
+	c := r.Data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
 	if c == nil {
 		return
 	}
@@ -403,7 +393,7 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 		return
 	}
 	id := state.ID.ValueString()
-	r.data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
+	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
 		providerdata.Removal{Object: "payment method", Action: "delete the payment method", Done: "Deleted payment method"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.DeletePaymentMethod(ctx, id)
@@ -432,12 +422,12 @@ func applyPaymentMethod(ctx context.Context, m *paymentMethodModel, pm *client.P
 	m.CreatedAt = types.StringValue(pm.CreatedAt)
 
 	current := billingDetailsModel{Name: types.StringNull(), PostalCode: types.StringNull(), Country: types.StringNull()}
-	if isKnown(m.BillingDetails) {
+	if providerdata.IsKnown(m.BillingDetails) {
 		current = billingFromObject(ctx, m.BillingDetails, diags)
 	}
 	obj, d := types.ObjectValueFrom(ctx, billingDetailsTypes, billingDetailsModel{
-		Name:       keepIfSame(current.Name, pm.BillingDetails.Name),
-		PostalCode: keepIfSame(current.PostalCode, pm.BillingDetails.PostalCode),
+		Name:       providerdata.KeepIfSame(current.Name, pm.BillingDetails.Name),
+		PostalCode: providerdata.KeepIfSame(current.PostalCode, pm.BillingDetails.PostalCode),
 		Country:    types.StringValue(pm.BillingDetails.Country),
 	})
 	diags.Append(d...)

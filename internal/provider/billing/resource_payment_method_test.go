@@ -96,7 +96,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           cardConfig(srv, created),
-				ConfigPlanChecks: expectAction(cardAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks: acctest.ExpectAction(cardAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					ids.AddStateValue(cardAddr, tfjsonpath.New("id")),
 					cardIs("brand", knownvalue.StringExact("visa")),
@@ -118,7 +118,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 					cardIs("created_at", knownvalue.NotNull()),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(cardAddr, "id", &id),
+					acctest.CaptureAttr(cardAddr, "id", &id),
 					checkPaymentMethod(manager, &id, func(pm *client.PaymentMethod) error {
 						if pm.Card.Last4 != "4242" || pm.Card.ExpMonth != 12 || !pm.Default || pm.BillingDetails.Name != "Ada Lovelace" {
 							return fmt.Errorf("API payment method = %+v", pm)
@@ -127,7 +127,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(cardConfig(srv, created)),
+			acctest.EmptyPlan(cardConfig(srv, created)),
 			{
 				ResourceName:      cardAddr,
 				ImportState:       true,
@@ -155,7 +155,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           cardConfig(srv, updated),
-				ConfigPlanChecks: expectAction(cardAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(cardAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					cardIs("exp_month", knownvalue.Int64Exact(6)),
 					cardIs("exp_year", knownvalue.Int64Exact(int64(expiryYear+1))),
@@ -176,7 +176,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(cardConfig(srv, updated)),
+			acctest.EmptyPlan(cardConfig(srv, updated)),
 			{
 				// A new number alone changes nothing Terraform can see.
 				Config:           cardConfig(srv, card{number: "5555555555554444", cvc: "654", version: 1, month: 6, year: expiryYear + 1, name: "Ada King", postal: "EC1A 1BB", iso2: "GB"}),
@@ -184,7 +184,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           cardConfig(srv, replaced),
-				ConfigPlanChecks: expectAction(cardAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				ConfigPlanChecks: acctest.ExpectAction(cardAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					ids.AddStateValue(cardAddr, tfjsonpath.New("id")),
 					cardIs("brand", knownvalue.StringExact("mastercard")),
@@ -193,7 +193,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 					cardIs("default", knownvalue.Bool(true)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(cardAddr, "id", &secondID),
+					acctest.CaptureAttr(cardAddr, "id", &secondID),
 					paymentMethodGone(manager, &id),
 					checkPaymentMethod(manager, &secondID, func(pm *client.PaymentMethod) error {
 						if pm.Card.Brand != "mastercard" || pm.Card.ExpMonth != 6 {
@@ -203,7 +203,7 @@ func TestAccPaymentMethod_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(cardConfig(srv, replaced)),
+			acctest.EmptyPlan(cardConfig(srv, replaced)),
 		},
 	})
 }
@@ -245,8 +245,8 @@ func TestAccPaymentMethod_default(t *testing.T) {
 			{
 				Config: config("", "  default = true"),
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(first, "id", &firstID),
-					captureAttr(second, "id", &secondID),
+					acctest.CaptureAttr(first, "id", &firstID),
+					acctest.CaptureAttr(second, "id", &secondID),
 					defaultIs(&firstID, false),
 					defaultIs(&secondID, true),
 				),
@@ -306,7 +306,7 @@ func TestAccPaymentMethod_drift(t *testing.T) {
 			{
 				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(cardAddr, tfjsonpath.New("id"))},
-				Check:             captureAttr(cardAddr, "id", &firstID),
+				Check:             acctest.CaptureAttr(cardAddr, "id", &firstID),
 			},
 			{
 				PreConfig: func() {
@@ -315,10 +315,10 @@ func TestAccPaymentMethod_drift(t *testing.T) {
 					}
 				},
 				Config:            config,
-				ConfigPlanChecks:  expectAction(cardAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks:  acctest.ExpectAction(cardAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(cardAddr, tfjsonpath.New("id"))},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(cardAddr, "id", &secondID),
+					acctest.CaptureAttr(cardAddr, "id", &secondID),
 					checkPaymentMethod(manager, &secondID, func(pm *client.PaymentMethod) error {
 						if pm.Card.Last4 != "4242" || !pm.Default {
 							return fmt.Errorf("API payment method = %+v", pm)
@@ -327,7 +327,7 @@ func TestAccPaymentMethod_drift(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				PreConfig: func() {
 					month := int64(1)
@@ -354,7 +354,7 @@ func TestAccPaymentMethod_drift(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }
@@ -387,7 +387,7 @@ func TestAccPaymentMethod_managedAccount(t *testing.T) {
 				Config:            config("Card Holder"),
 				ConfigStateChecks: []statecheck.StateCheck{cardIs("managed_account_id", knownvalue.StringExact(account.ID))},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(cardAddr, "id", &id),
+					acctest.CaptureAttr(cardAddr, "id", &id),
 					checkPaymentMethod(asAccount, &id, func(pm *client.PaymentMethod) error {
 						if !pm.Default || pm.BillingDetails.Name != "Card Holder" {
 							return fmt.Errorf("API payment method = %+v", pm)
@@ -398,7 +398,7 @@ func TestAccPaymentMethod_managedAccount(t *testing.T) {
 					paymentMethodGone(manager, &id),
 				),
 			},
-			emptyPlan(config("Card Holder")),
+			acctest.EmptyPlan(config("Card Holder")),
 			{
 				ResourceName:            cardAddr,
 				ImportState:             true,
@@ -415,7 +415,7 @@ func TestAccPaymentMethod_managedAccount(t *testing.T) {
 			},
 			{
 				Config:           config("Card Holder Renamed"),
-				ConfigPlanChecks: expectAction(cardAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(cardAddr, plancheck.ResourceActionUpdate),
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(cardAddr, "id", &id),
 					checkPaymentMethod(asAccount, &id, func(pm *client.PaymentMethod) error {
@@ -426,7 +426,7 @@ func TestAccPaymentMethod_managedAccount(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(config("Card Holder Renamed")),
+			acctest.EmptyPlan(config("Card Holder Renamed")),
 		},
 	})
 }

@@ -25,11 +25,11 @@ var (
 
 // NewDataSource returns the telnyx_managed_account data source.
 func NewDataSource() datasource.DataSource {
-	return &managedAccountDataSource{}
+	return &managedAccountDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "managed_account"}}
 }
 
 type managedAccountDataSource struct {
-	client *client.Client
+	providerdata.DataSourceBase
 }
 
 type managedAccountDataModel struct {
@@ -52,10 +52,6 @@ type balanceModel struct {
 	CreditLimit     types.String `tfsdk:"credit_limit"`
 	AvailableCredit types.String `tfsdk:"available_credit"`
 	Currency        types.String `tfsdk:"currency"`
-}
-
-func (d *managedAccountDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account"
 }
 
 func (d *managedAccountDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -144,12 +140,6 @@ func (d *managedAccountDataSource) ConfigValidators(_ context.Context) []datasou
 	}
 }
 
-func (d *managedAccountDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.client = pd.Client
-	}
-}
-
 func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var cfg managedAccountDataModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -165,7 +155,7 @@ func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.Read
 		}
 	}
 
-	a, err := d.client.GetManagedAccount(ctx, id)
+	a, err := d.Data.Client.GetManagedAccount(ctx, id)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account", err)
 		return
@@ -197,7 +187,7 @@ func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.Read
 // idByEmail finds the id of the manager's account with this exact email.
 func (d *managedAccountDataSource) idByEmail(ctx context.Context, email string, diags *diag.Diagnostics) string {
 	var ids []string
-	for a, err := range d.client.AllManagedAccounts(ctx, client.ListManagedAccountsOptions{EmailEq: email, PageSize: maxPageSize}) {
+	for a, err := range d.Data.Client.AllManagedAccounts(ctx, client.ListManagedAccountsOptions{EmailEq: email, PageSize: client.MaxPageSize}) {
 		if err != nil {
 			providerdata.AddAPIError(diags, "Unable to look up the managed account by email", err)
 			return ""

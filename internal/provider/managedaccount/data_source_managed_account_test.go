@@ -56,7 +56,7 @@ data "telnyx_managed_account" "by_email" {
 			{
 				Config: config,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &id),
+					acctest.CaptureAttr(testAddr, "id", &id),
 					same("id"), same("email"), same("organization_name"), same("manager_account_id"), same("api_user"),
 					same("rollup_billing"), same("managed_account_allow_custom_pricing"), same("status"),
 					same("global_channel_limit"), same("created_at"),

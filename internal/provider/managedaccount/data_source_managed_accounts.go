@@ -2,8 +2,6 @@ package managedaccount
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -16,10 +14,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
-// maxPageSize is the largest page the managed accounts list serves: the
-// fewest calls to read them all.
-const maxPageSize = 250
-
 // minContainsLen is the API's minimum length of a "contains" filter.
 const minContainsLen = 3
 
@@ -30,11 +24,11 @@ var (
 
 // NewListDataSource returns the telnyx_managed_accounts data source.
 func NewListDataSource() datasource.DataSource {
-	return &managedAccountsDataSource{}
+	return &managedAccountsDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "managed_accounts"}}
 }
 
 type managedAccountsDataSource struct {
-	client *client.Client
+	providerdata.DataSourceBase
 }
 
 type managedAccountsModel struct {
@@ -60,10 +54,6 @@ type managedAccountsEntry struct {
 	Status             types.String `tfsdk:"status"`
 	CreatedAt          types.String `tfsdk:"created_at"`
 	UpdatedAt          types.String `tfsdk:"updated_at"`
-}
-
-func (d *managedAccountsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_accounts"
 }
 
 func (d *managedAccountsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -162,12 +152,6 @@ func (d *managedAccountsDataSource) Schema(_ context.Context, _ datasource.Schem
 	}
 }
 
-func (d *managedAccountsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.client = pd.Client
-	}
-}
-
 func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m managedAccountsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -182,10 +166,10 @@ func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 		Status:                   m.Status.ValueString(),
 		IncludeCancelledAccounts: m.IncludeCancelledAccounts.ValueBool(),
 		Sort:                     m.Sort.ValueString(),
-		PageSize:                 maxPageSize,
+		PageSize:                 client.MaxPageSize,
 	}
 	m.ManagedAccounts = []managedAccountsEntry{}
-	for a, err := range d.client.AllManagedAccounts(ctx, opts) {
+	for a, err := range d.Data.Client.AllManagedAccounts(ctx, opts) {
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list managed accounts", err)
 			return
@@ -210,7 +194,6 @@ func (d *managedAccountsDataSource) Read(ctx context.Context, req datasource.Rea
 // queryID derives the data source's id from its filters: the same query
 // always has the same id.
 func queryID(o client.ListManagedAccountsOptions) string {
-	sum := sha256.Sum256(fmt.Appendf(nil, "%q|%q|%q|%q|%q|%t|%q",
-		o.EmailEq, o.EmailContains, o.OrganizationNameEq, o.OrganizationNameContains, o.Status, o.IncludeCancelledAccounts, o.Sort))
-	return hex.EncodeToString(sum[:16])
+	return providerdata.QueryID("%q|%q|%q|%q|%q|%t|%q",
+		o.EmailEq, o.EmailContains, o.OrganizationNameEq, o.OrganizationNameContains, o.Status, o.IncludeCancelledAccounts, o.Sort)
 }

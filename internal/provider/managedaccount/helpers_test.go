@@ -32,15 +32,6 @@ func uniqueEmail(t *testing.T, prefix string) string {
 	return fmt.Sprintf("%s-%s@example.com", prefix, hex.EncodeToString(b))
 }
 
-// captureAttr copies an attribute of a resource in state into *dst, for
-// later steps that act on the account behind Terraform's back.
-func captureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
-	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
-		*dst = v
-		return nil
-	})
-}
-
 // checkAccount fetches the account from the API and runs check on it: the
 // API, not the state, is the truth.
 func checkAccount(c *client.Client, id *string, check func(*client.ManagedAccount) error) resource.TestCheckFunc {
@@ -93,19 +84,6 @@ func checkDestroyed(c *client.Client, wantStatus string) resource.TestCheckFunc 
 		}
 		return nil
 	}
-}
-
-// emptyPlan is the step that follows every apply: the same configuration
-// must plan nothing.
-func emptyPlan(config string) resource.TestStep {
-	return resource.TestStep{
-		Config:           config,
-		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
-	}
-}
-
-func expectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
-	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
 }
 
 // passwordAbsent is a state and plan check that the write-only password

@@ -5,7 +5,6 @@ package managedaccount
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -49,11 +48,11 @@ var (
 
 // NewResource returns the telnyx_managed_account resource.
 func NewResource() resource.Resource {
-	return &managedAccountResource{}
+	return &managedAccountResource{ResourceBase: providerdata.ResourceBase{Name: "managed_account"}}
 }
 
 type managedAccountResource struct {
-	client *client.Client
+	providerdata.ResourceBase
 }
 
 type managedAccountModel struct {
@@ -73,10 +72,6 @@ type managedAccountModel struct {
 	Status             types.String   `tfsdk:"status"`
 	CreatedAt          types.String   `tfsdk:"created_at"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
-}
-
-func (r *managedAccountResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account"
 }
 
 func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -186,7 +181,7 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"status": schema.StringAttribute{
 				MarkdownDescription: "Status of the account: `enabled` or `disabled`.",
 				Computed:            true,
-				PlanModifiers:       []planmodifier.String{statusFollowsEnabled{}},
+				PlanModifiers:       []planmodifier.String{providerdata.StatusFollowsEnabled()},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was created (RFC 3339).",
@@ -194,12 +189,6 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 		},
-	}
-}
-
-func (r *managedAccountResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.client = d.Client
 	}
 }
 
@@ -219,13 +208,13 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		ManagedAccountAllowCustomPricing: plan.AllowCustomPricing.ValueBoolPointer(),
 		RollupBilling:                    plan.RollupBilling.ValueBoolPointer(),
 	}
-	if isKnown(plan.Email) {
+	if providerdata.IsKnown(plan.Email) {
 		in.Email = plan.Email.ValueStringPointer()
 	}
-	if isKnown(password) {
+	if providerdata.IsKnown(password) {
 		in.Password = password.ValueStringPointer()
 	}
-	created, err := r.client.CreateManagedAccount(ctx, in)
+	created, err := r.Data.Client.CreateManagedAccount(ctx, in)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the managed account", err)
 		return
@@ -242,7 +231,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	// Each answer is the account, or its channel limit, as it now is: no
 	// read is needed after them (one request per account instead of two).
 	if !plan.Enabled.ValueBool() {
-		disabled, err := r.client.DisableManagedAccount(ctx, created.ID)
+		disabled, err := r.Data.Client.DisableManagedAccount(ctx, created.ID)
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
 			saveState()
@@ -250,8 +239,8 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		}
 		applyAccount(&state, disabled)
 	}
-	if isKnown(plan.GlobalChannelLimit) {
-		allocated, err := r.client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
+	if providerdata.IsKnown(plan.GlobalChannelLimit) {
+		allocated, err := r.Data.Client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
 			saveState()
@@ -266,7 +255,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 // refresh reads the account into m after a change. The change is made, so on
 // a failure m keeps what is already known and the caller still saves it.
 func (r *managedAccountResource) refresh(ctx context.Context, m *managedAccountModel, diags *diag.Diagnostics, summary string) {
-	a, err := r.client.GetManagedAccount(ctx, m.ID.ValueString())
+	a, err := r.Data.Client.GetManagedAccount(ctx, m.ID.ValueString())
 	if err != nil {
 		providerdata.AddAPIError(diags, summary, err)
 		return
@@ -280,7 +269,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	a, err := r.client.GetManagedAccount(ctx, state.ID.ValueString())
+	a, err := r.Data.Client.GetManagedAccount(ctx, state.ID.ValueString())
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager (it may have been "+
@@ -322,14 +311,14 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	}
 	// A write-only value is not in the state to compare with: its version
 	// says when to send it again.
-	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && isKnown(password) {
+	if !plan.PasswordWOVersion.Equal(state.PasswordWOVersion) && providerdata.IsKnown(password) {
 		patch.Password = password.ValueStringPointer()
 	}
 	// latest is the last answer that carried the whole account, as it then
 	// was; the account is read again only when no call answered it.
 	var latest *client.ManagedAccount
 	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
-		updated, err := r.client.UpdateManagedAccount(ctx, id, patch)
+		updated, err := r.Data.Client.UpdateManagedAccount(ctx, id, patch)
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
 			return
@@ -343,9 +332,9 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 			err     error
 		)
 		if plan.Enabled.ValueBool() {
-			changed, err = r.client.EnableManagedAccount(ctx, id, false)
+			changed, err = r.Data.Client.EnableManagedAccount(ctx, id, false)
 		} else {
-			changed, err = r.client.DisableManagedAccount(ctx, id)
+			changed, err = r.Data.Client.DisableManagedAccount(ctx, id)
 		}
 		if err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
@@ -355,9 +344,9 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	}
 
 	var allocated *client.SingleManagedAccountGlobalOutboundChannels
-	if isKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
+	if providerdata.IsKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
 		var err error
-		if allocated, err = r.client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
+		if allocated, err = r.Data.Client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
 			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
 			return
 		}
@@ -399,7 +388,7 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 				"it still exists and stays enabled.", id, DeletionPolicyAbandon))
 		return
 	}
-	_, err := r.client.DisableManagedAccount(ctx, id)
+	_, err := r.Data.Client.DisableManagedAccount(ctx, id)
 	if client.IsNotFound(err) {
 		tflog.Info(ctx, "Managed account already gone", map[string]any{"id": id})
 		return
@@ -419,8 +408,8 @@ func (r *managedAccountResource) ImportState(ctx context.Context, req resource.I
 // (business_name, email) are kept when the API only normalised them.
 func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 	m.ID = types.StringValue(a.ID)
-	m.BusinessName = keepIfSame(m.BusinessName, a.OrganizationName)
-	m.Email = keepIfSame(m.Email, a.Email)
+	m.BusinessName = providerdata.KeepIfSame(m.BusinessName, a.OrganizationName)
+	m.Email = providerdata.KeepIfSame(m.Email, a.Email)
 	m.OrganizationName = types.StringValue(a.OrganizationName)
 	m.ManagerAccountID = types.StringValue(a.ManagerAccountID)
 	m.APIUser = types.StringValue(a.APIUser)
@@ -452,45 +441,4 @@ func settle(m *managedAccountModel) {
 	}
 	// Write-only values never reach the state.
 	m.PasswordWO = types.StringNull()
-}
-
-// keepIfSame keeps the configured value when the API's differs from it only
-// by surrounding spaces, which the API trims.
-func keepIfSame(current types.String, fromAPI string) types.String {
-	if isKnown(current) && strings.TrimSpace(current.ValueString()) == fromAPI {
-		return current
-	}
-	return types.StringValue(fromAPI)
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
-}
-
-// statusFollowsEnabled plans status: unchanged when enabled does not change,
-// unknown (known after apply) when it does.
-type statusFollowsEnabled struct{}
-
-func (statusFollowsEnabled) Description(_ context.Context) string {
-	return "status is kept from the state unless enabled changes"
-}
-
-func (m statusFollowsEnabled) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (statusFollowsEnabled) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	var planned, prior types.Bool
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("enabled"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("enabled"), &prior)...)
-	if resp.Diagnostics.HasError() || !planned.Equal(prior) {
-		return
-	}
-	resp.PlanValue = req.StateValue
 }

@@ -65,7 +65,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           created,
-				ConfigPlanChecks: expectAction(testAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					ids.AddStateValue(testAddr, tfjsonpath.New("id")),
 					known("business_name", knownvalue.StringExact("Acme Corp")),
@@ -84,12 +84,12 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					credentialsAbsent(t, srv),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &firstID),
+					acctest.CaptureAttr(testAddr, "id", &firstID),
 					resource.TestCheckResourceAttrPair(testAddr, "api_user", testAddr, "email"),
 					checkAccount(c, &firstID, statusIs("enabled")),
 				),
 			},
-			emptyPlan(created),
+			acctest.EmptyPlan(created),
 			{
 				ResourceName:            testAddr,
 				ImportState:             true,
@@ -99,7 +99,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           updated,
-				ConfigPlanChecks: expectAction(testAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("managed_account_allow_custom_pricing", knownvalue.Bool(true)),
 					known("global_channel_limit", knownvalue.Int64Exact(10)),
@@ -117,10 +117,10 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				Config:           disabled,
-				ConfigPlanChecks: expectAction(testAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("enabled", knownvalue.Bool(false)),
 					known("status", knownvalue.StringExact("disabled")),
@@ -130,10 +130,10 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					checkAccount(c, &firstID, statusIs("disabled")),
 				),
 			},
-			emptyPlan(disabled),
+			acctest.EmptyPlan(disabled),
 			{
 				Config:           updated,
-				ConfigPlanChecks: expectAction(testAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("enabled", knownvalue.Bool(true)),
 					known("status", knownvalue.StringExact("enabled")),
@@ -143,7 +143,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					checkAccount(c, &firstID, statusIs("enabled")),
 				),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				Config: renamed,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -157,13 +157,13 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 					known("global_channel_limit", knownvalue.Int64Exact(10)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &currentID),
+					acctest.CaptureAttr(testAddr, "id", &currentID),
 					// The replaced account is disabled, not gone.
 					checkAccount(c, &firstID, statusIs("disabled")),
 					checkAccount(c, &currentID, statusIs("enabled")),
 				),
 			},
-			emptyPlan(renamed),
+			acctest.EmptyPlan(renamed),
 		},
 	})
 }
@@ -201,7 +201,7 @@ func TestAccManagedAccount_createWithSettings(t *testing.T) {
 					known("status", knownvalue.StringExact("disabled")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &id),
+					acctest.CaptureAttr(testAddr, "id", &id),
 					checkAccount(c, &id, func(a *client.ManagedAccount) error {
 						if err := statusIs("disabled")(a); err != nil {
 							return err
@@ -216,7 +216,7 @@ func TestAccManagedAccount_createWithSettings(t *testing.T) {
 					}),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				ResourceName:            testAddr,
 				ImportState:             true,
@@ -247,10 +247,10 @@ func TestAccManagedAccount_deletionPolicyAbandon(t *testing.T) {
 			{Config: first},
 			{
 				Config:            abandon,
-				ConfigPlanChecks:  expectAction(testAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks:  acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{known("deletion_policy", knownvalue.StringExact("abandon"))},
 			},
-			emptyPlan(abandon),
+			acctest.EmptyPlan(abandon),
 		},
 	})
 }
@@ -302,13 +302,13 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 					passwordAbsent(firstPassword),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &id),
+					acctest.CaptureAttr(testAddr, "id", &id),
 					resource.TestCheckNoResourceAttr(testAddr, "password_wo"),
 					passwordIs(firstPassword, ""),
 				),
 			},
 			// A new password alone changes nothing Terraform can see.
-			emptyPlan(config(secondPassword, 1)),
+			acctest.EmptyPlan(config(secondPassword, 1)),
 			{
 				Config: config(secondPassword, 2),
 				ConfigPlanChecks: resource.ConfigPlanChecks{
@@ -327,7 +327,7 @@ func TestAccManagedAccount_passwordWriteOnly(t *testing.T) {
 					passwordIs(secondPassword, firstPassword),
 				),
 			},
-			emptyPlan(config(secondPassword, 2)),
+			acctest.EmptyPlan(config(secondPassword, 2)),
 			{
 				ResourceName:            testAddr,
 				ImportState:             true,
@@ -357,7 +357,7 @@ func TestAccManagedAccount_drift(t *testing.T) {
 			{
 				Config:            config,
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testAddr, tfjsonpath.New("id"))},
-				Check:             captureAttr(testAddr, "id", &id),
+				Check:             acctest.CaptureAttr(testAddr, "id", &id),
 			},
 			{
 				PreConfig: func() {
@@ -381,14 +381,14 @@ func TestAccManagedAccount_drift(t *testing.T) {
 			{
 				PreConfig:         func() { srv.CancelAccount(t, id) },
 				Config:            config,
-				ConfigPlanChecks:  expectAction(testAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks:  acctest.ExpectAction(testAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{ids.AddStateValue(testAddr, tfjsonpath.New("id"))},
 				Check: resource.ComposeAggregateTestCheckFunc(
-					captureAttr(testAddr, "id", &newID),
+					acctest.CaptureAttr(testAddr, "id", &newID),
 					checkAccount(c, &newID, statusIs("enabled")),
 				),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }
@@ -429,7 +429,7 @@ func TestAccManagedAccount_apiErrors(t *testing.T) {
 				Config: accountConfig(srv, `
   business_name        = "Greedy Co"
   global_channel_limit = 500`),
-				ConfigPlanChecks:  expectAction(testAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				ConfigPlanChecks:  acctest.ExpectAction(testAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				ConfigStateChecks: []statecheck.StateCheck{known("global_channel_limit", knownvalue.Int64Exact(500))},
 			},
 			{

@@ -17,11 +17,11 @@ var (
 
 // NewDataSource returns the telnyx_pricing data source.
 func NewDataSource() datasource.DataSource {
-	return &pricingDataSource{}
+	return &pricingDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "pricing"}}
 }
 
 type pricingDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type pricingDataModel struct {
@@ -37,10 +37,6 @@ type effectiveRate struct {
 	Unit          types.String `tfsdk:"unit"`
 	Source        types.String `tfsdk:"source"`
 	EffectiveFrom types.String `tfsdk:"effective_from"`
-}
-
-func (d *pricingDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_pricing"
 }
 
 func (d *pricingDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -96,14 +92,8 @@ func (d *pricingDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 	}
 }
 
-func (d *pricingDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 func (d *pricingDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
-	rates, err := d.data.Client.GetPricing(ctx)
+	rates, err := d.Data.Client.GetPricing(ctx)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the pricing", err)
 		return

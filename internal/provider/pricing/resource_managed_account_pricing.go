@@ -6,7 +6,6 @@ package pricing
 import (
 	"context"
 	"fmt"
-	"math/big"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
@@ -36,11 +35,11 @@ var (
 
 // NewResource returns the telnyx_managed_account_pricing resource.
 func NewResource() resource.Resource {
-	return &managedAccountPricingResource{}
+	return &managedAccountPricingResource{ResourceBase: providerdata.ResourceBase{Name: "managed_account_pricing"}}
 }
 
 type managedAccountPricingResource struct {
-	data *providerdata.Data
+	providerdata.ResourceBase
 }
 
 type pricingModel struct {
@@ -70,10 +69,6 @@ var rateAttrTypes = map[string]attr.Type{
 	"message_type": types.StringType,
 	"country_iso":  types.StringType,
 	"rate":         types.StringType,
-}
-
-func (r *managedAccountPricingResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account_pricing"
 }
 
 func (r *managedAccountPricingResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -152,25 +147,19 @@ func (r *managedAccountPricingResource) Schema(ctx context.Context, _ resource.S
 	}
 }
 
-func (r *managedAccountPricingResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		r.data = d
-	}
-}
-
 // ValidateConfig checks what single-attribute validators cannot: that each
 // rate sets exactly the key fields its product uses, and that no two rates
 // price the same usage type.
 func (r *managedAccountPricingResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var rates types.Set
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("rates"), &rates)...)
-	if resp.Diagnostics.HasError() || !isKnown(rates) {
+	if resp.Diagnostics.HasError() || !providerdata.IsKnown(rates) {
 		return
 	}
 	seen := map[rateKey]bool{}
 	for _, elem := range rates.Elements() {
 		obj, ok := elem.(types.Object)
-		if !ok || !isKnown(obj) {
+		if !ok || !providerdata.IsKnown(obj) {
 			continue
 		}
 		var m rateModel
@@ -246,7 +235,7 @@ func (r *managedAccountPricingResource) Update(ctx context.Context, req resource
 // put replaces the account's custom rate set with the planned one and
 // returns the state the API's answer makes, or nil when it failed.
 func (r *managedAccountPricingResource) put(ctx context.Context, plan pricingModel, diags *diag.Diagnostics) *pricingModel {
-	planned := rateModels(ctx, plan.Rates, diags)
+	planned := providerdata.SetElements[rateModel](ctx, plan.Rates, diags)
 	if diags.HasError() {
 		return nil
 	}
@@ -258,7 +247,7 @@ func (r *managedAccountPricingResource) put(ctx context.Context, plan pricingMod
 		}
 	}
 	id := plan.ManagedAccountID.ValueString()
-	p, err := r.data.Client.SetManagedAccountPricing(ctx, id, in)
+	p, err := r.Data.Client.SetManagedAccountPricing(ctx, id, in)
 	if err != nil {
 		providerdata.AddAPIError(diags, "Unable to set the custom rates of managed account "+id, err)
 		return nil
@@ -276,7 +265,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 		return
 	}
 	id := state.ManagedAccountID.ValueString()
-	p, err := r.data.Client.GetManagedAccountPricing(ctx, id)
+	p, err := r.Data.Client.GetManagedAccountPricing(ctx, id)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager; its custom rates "+
@@ -290,7 +279,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 	}
 	// An account returned to inheritance behind Terraform's back reads as no
 	// rates: the plan then sets the configured ones again.
-	prior := rateModels(ctx, state.Rates, &resp.Diagnostics)
+	prior := providerdata.SetElements[rateModel](ctx, state.Rates, &resp.Diagnostics)
 	applyPricing(ctx, &state, p, prior, &resp.Diagnostics)
 	if !p.CustomPricingAllowed && len(p.Rates) > 0 {
 		resp.Diagnostics.AddWarning("Custom pricing not allowed",
@@ -309,7 +298,7 @@ func (r *managedAccountPricingResource) Delete(ctx context.Context, req resource
 		return
 	}
 	id := state.ManagedAccountID.ValueString()
-	_, err := r.data.Client.SetManagedAccountPricing(ctx, id, nil)
+	_, err := r.Data.Client.SetManagedAccountPricing(ctx, id, nil)
 	if client.IsNotFound(err) {
 		tflog.Info(ctx, "Managed account of the custom rates already gone", map[string]any{"managed_account_id": id})
 		return
@@ -343,7 +332,7 @@ func applyPricing(ctx context.Context, m *pricingModel, p *client.ManagedAccount
 	for _, rate := range p.Rates {
 		value := rate.Rate
 		k := rateKey{rate.Product, rate.Direction, rate.MessageType, rate.CountryISO}
-		if s, ok := spelled[k]; ok && sameAmount(s, value) {
+		if s, ok := spelled[k]; ok && providerdata.SameAmount(s, value) {
 			value = s
 		}
 		out = append(out, rateModel{
@@ -359,29 +348,4 @@ func applyPricing(ctx context.Context, m *pricingModel, p *client.ManagedAccount
 	m.Rates = set
 	m.ID = types.StringValue(m.ManagedAccountID.ValueString())
 	m.EffectiveFrom = types.StringPointerValue(p.EffectiveFrom)
-}
-
-// rateModels returns the elements of a known rates set, or nil.
-func rateModels(ctx context.Context, s types.Set, diags *diag.Diagnostics) []rateModel {
-	if !isKnown(s) {
-		return nil
-	}
-	var out []rateModel
-	diags.Append(s.ElementsAs(ctx, &out, false)...)
-	return out
-}
-
-// sameAmount reports whether two decimal strings denote the same amount.
-// big.Rat reads decimals exactly: no float is involved.
-func sameAmount(a, b string) bool {
-	ra, okA := new(big.Rat).SetString(a)
-	rb, okB := new(big.Rat).SetString(b)
-	return okA && okB && ra.Cmp(rb) == 0
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
 }

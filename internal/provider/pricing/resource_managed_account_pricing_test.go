@@ -51,7 +51,7 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config:           initial,
-				ConfigPlanChecks: expectAction(pricingAddr, plancheck.ResourceActionCreate),
+				ConfigPlanChecks: acctest.ExpectAction(pricingAddr, plancheck.ResourceActionCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("id", knownvalue.StringExact(first.ID)),
 					known("managed_account_id", knownvalue.StringExact(first.ID)),
@@ -61,7 +61,7 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 				},
 				Check: apiRates(manager, first.ID, smsUS, voiceAny),
 			},
-			emptyPlan(initial),
+			acctest.EmptyPlan(initial),
 			{
 				ResourceName:      pricingAddr,
 				ImportState:       true,
@@ -74,7 +74,7 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 			},
 			{
 				Config:           updated,
-				ConfigPlanChecks: expectAction(pricingAddr, plancheck.ResourceActionUpdate),
+				ConfigPlanChecks: acctest.ExpectAction(pricingAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("id", knownvalue.StringExact(first.ID)),
 					known("rates", rateSet(smsUSCheaper, voiceAny, wirelessAny)),
@@ -82,7 +82,7 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 				},
 				Check: apiRates(manager, first.ID, smsUSCheaper, voiceAny, wirelessAny),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				// Returned to inheritance behind Terraform's back: the
 				// configured rates are set again.
@@ -104,10 +104,10 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 				},
 				Check: apiRates(manager, first.ID, smsUSCheaper, voiceAny, wirelessAny),
 			},
-			emptyPlan(updated),
+			acctest.EmptyPlan(updated),
 			{
 				Config:           moved,
-				ConfigPlanChecks: expectAction(pricingAddr, plancheck.ResourceActionDestroyBeforeCreate),
+				ConfigPlanChecks: acctest.ExpectAction(pricingAddr, plancheck.ResourceActionDestroyBeforeCreate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("id", knownvalue.StringExact(second.ID)),
 					known("rates", rateSet(smsUSCheaper, voiceAny, wirelessAny)),
@@ -117,7 +117,7 @@ func TestAccManagedAccountPricing_lifecycle(t *testing.T) {
 					apiRates(manager, second.ID, smsUSCheaper, voiceAny, wirelessAny),
 				),
 			},
-			emptyPlan(moved),
+			acctest.EmptyPlan(moved),
 			{
 				// With custom pricing turned off the rates stay (they return
 				// when it is allowed again) and nothing is planned; the read
@@ -154,7 +154,7 @@ func TestAccManagedAccountPricing_accountGone(t *testing.T) {
 				Config: config,
 				Check:  apiRates(manager, account.ID, wirelessAny),
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 			{
 				PreConfig:          func() { srv.CancelAccount(t, account.ID) },
 				Config:             config,

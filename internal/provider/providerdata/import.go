@@ -10,15 +10,15 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-// errBadAccountScopedID is what ParseAccountScopedID returns for an import
+// errBadAccountScopedID is what parseAccountScopedID returns for an import
 // identifier of neither form.
 var errBadAccountScopedID = errors.New("use <id> for one of the provider's account, or <managed_account_id>/<id> for one of its managed accounts")
 
-// ParseAccountScopedID splits the import identifier of an object that lives
+// parseAccountScopedID splits the import identifier of an object that lives
 // on an account: "<id>" for one of the provider's own account (accountID is
 // then empty), "<managed_account_id>/<id>" for one of a managed account's.
 // Neither part may be empty or hold a "/".
-func ParseAccountScopedID(importID string) (accountID, id string, err error) {
+func parseAccountScopedID(importID string) (accountID, id string, err error) {
 	accountID, id, found := strings.Cut(importID, "/")
 	if !found {
 		accountID, id = "", importID
@@ -30,10 +30,10 @@ func ParseAccountScopedID(importID string) (accountID, id string, err error) {
 }
 
 // ImportAccountScopedID imports an object that lives on an account, by an
-// identifier ParseAccountScopedID reads. what names the object with its
+// identifier parseAccountScopedID reads. what names the object with its
 // article ("an API key") in the error.
 func ImportAccountScopedID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, what string) {
-	accountID, id, err := ParseAccountScopedID(req.ID)
+	accountID, id, err := parseAccountScopedID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import identifier", fmt.Sprintf("%q is not %s identifier: %s.", req.ID, what, err))
 		return

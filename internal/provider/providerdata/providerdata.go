@@ -1,6 +1,8 @@
-// Package providerdata holds what the provider hands to its resources and data
-// sources once it is configured, and the helpers they share to receive it and
-// to report API errors.
+// Package providerdata holds what the provider hands to its resources, data
+// sources and ephemeral resources once it is configured, and what they share:
+// the bases that receive it, the reporting of API errors, timeouts, import
+// identifiers, removal, and the handling of values and plans they have in
+// common.
 package providerdata
 
 import (
@@ -87,6 +89,17 @@ func (d *Data) ClientFor(ctx context.Context, managedAccountID string) (*client.
 		entry.key = a.APIKey
 	}
 	return d.Manager.WithAPIKey(entry.key), nil
+}
+
+// AccountClient is ClientFor for a resource's or data source's method: a
+// lookup that fails is added to diags as an error, and yields nil.
+func (d *Data) AccountClient(ctx context.Context, managedAccountID string, diags *diag.Diagnostics) *client.Client {
+	c, err := d.ClientFor(ctx, managedAccountID)
+	if err != nil {
+		AddAPIError(diags, "Unable to act as the managed account "+managedAccountID, err)
+		return nil
+	}
+	return c
 }
 
 // FromConfigure extracts the provider's Data from a resource's or data

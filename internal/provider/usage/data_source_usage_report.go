@@ -5,8 +5,6 @@ package usage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"maps"
 	"math/big"
@@ -48,11 +46,11 @@ var (
 
 // NewDataSource returns the telnyx_usage_report data source.
 func NewDataSource() datasource.DataSource {
-	return &usageReportDataSource{}
+	return &usageReportDataSource{DataSourceBase: providerdata.DataSourceBase{Name: "usage_report"}}
 }
 
 type usageReportDataSource struct {
-	data *providerdata.Data
+	providerdata.DataSourceBase
 }
 
 type usageReportModel struct {
@@ -72,10 +70,6 @@ type usageReportModel struct {
 type usageRow struct {
 	Dimensions types.Map `tfsdk:"dimensions"`
 	Metrics    types.Map `tfsdk:"metrics"`
-}
-
-func (d *usageReportDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_usage_report"
 }
 
 func (d *usageReportDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -178,12 +172,6 @@ func (d *usageReportDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *usageReportDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if pd := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); pd != nil {
-		d.data = pd
-	}
-}
-
 // ValidateConfig checks the days of the report during plan, as the API would
 // after it: either date_range or both dates, each date a UTC midnight, the
 // end after the start and at most 31 days after it. Unknown values are
@@ -194,7 +182,7 @@ func (d *usageReportDataSource) ValidateConfig(ctx context.Context, req datasour
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	if isKnown(m.ManagedAccountID) && m.AllManagedAccounts.ValueBool() {
+	if providerdata.IsKnown(m.ManagedAccountID) && m.AllManagedAccounts.ValueBool() {
 		resp.Diagnostics.AddAttributeError(path.Root("all_managed_accounts"), "Conflicting arguments",
 			"all_managed_accounts reports on every managed account of the provider's account, and managed_account_id on one of "+
 				"them as that account: set one or the other.")
@@ -297,7 +285,7 @@ func (d *usageReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 		resp.Diagnostics.Append(m.Filters.ElementsAs(ctx, &opts.Filters, false)...)
 	}
 	// The dates were checked during plan; the API gets them in one UTC form.
-	if isKnown(m.StartDate) && isKnown(m.EndDate) {
+	if providerdata.IsKnown(m.StartDate) && providerdata.IsKnown(m.EndDate) {
 		from, okFrom := utcMidnight(path.Root("start_date"), m.StartDate.ValueString(), &resp.Diagnostics)
 		to, okTo := utcMidnight(path.Root("end_date"), m.EndDate.ValueString(), &resp.Diagnostics)
 		if okFrom && okTo {
@@ -309,9 +297,8 @@ func (d *usageReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	}
 
 	accountID := m.ManagedAccountID.ValueString()
-	c, err := d.data.ClientFor(ctx, accountID)
-	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+accountID, err)
+	c := d.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
+	if c == nil {
 		return
 	}
 	m.Rows = []usageRow{}
@@ -359,19 +346,10 @@ func rowValue(row client.UsageReportRow) (usageRow, diag.Diagnostics) {
 // queryID is a stable identifier of a report query, derived from its
 // arguments (filters in key order).
 func queryID(accountID string, o client.UsageReportOptions) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%q|%q|%q|%q|%q|%q|%q|%t", accountID, o.Product, strings.Join(o.Dimensions, ","),
-		strings.Join(o.Metrics, ","), o.StartDate, o.EndDate, o.DateRange, o.ManagedAccounts)
+	var filters strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(o.Filters)) {
-		fmt.Fprintf(&b, "|%q=%q", k, o.Filters[k])
+		fmt.Fprintf(&filters, "|%q=%q", k, o.Filters[k])
 	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:16])
-}
-
-func isKnown(v interface {
-	IsNull() bool
-	IsUnknown() bool
-}) bool {
-	return !v.IsNull() && !v.IsUnknown()
+	return providerdata.QueryID("%q|%q|%q|%q|%q|%q|%q|%t%s", accountID, o.Product, strings.Join(o.Dimensions, ","),
+		strings.Join(o.Metrics, ","), o.StartDate, o.EndDate, o.DateRange, o.ManagedAccounts, filters.String())
 }

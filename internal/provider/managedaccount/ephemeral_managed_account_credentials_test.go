@@ -76,7 +76,7 @@ data "telnyx_balance" "account" {
 					echoed("api_user", knownvalue.StringExact(a.APIUser)),
 				},
 			},
-			emptyPlan(config),
+			acctest.EmptyPlan(config),
 		},
 	})
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 )
 
@@ -22,7 +21,7 @@ var (
 // NewCredentialsEphemeralResource returns the
 // telnyx_managed_account_credentials ephemeral resource.
 func NewCredentialsEphemeralResource() ephemeral.EphemeralResource {
-	return &credentialsEphemeral{}
+	return &credentialsEphemeral{EphemeralBase: providerdata.EphemeralBase{Name: "managed_account_credentials"}}
 }
 
 // credentialsEphemeral hands a managed account's primary credentials to the
@@ -30,7 +29,7 @@ func NewCredentialsEphemeralResource() ephemeral.EphemeralResource {
 // explicit way to read them, now that telnyx_managed_account does not keep
 // them.
 type credentialsEphemeral struct {
-	manager *client.Client
+	providerdata.EphemeralBase
 }
 
 type credentialsModel struct {
@@ -38,10 +37,6 @@ type credentialsModel struct {
 	APIUser          types.String `tfsdk:"api_user"`
 	APIKey           types.String `tfsdk:"api_key"`
 	APIToken         types.String `tfsdk:"api_token"`
-}
-
-func (e *credentialsEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_managed_account_credentials"
 }
 
 func (e *credentialsEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRequest, resp *ephemeral.SchemaResponse) {
@@ -78,14 +73,6 @@ func (e *credentialsEphemeral) Schema(_ context.Context, _ ephemeral.SchemaReque
 	}
 }
 
-func (e *credentialsEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	if d := providerdata.FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
-		// The manager's own key reads a managed account's credentials, even
-		// when the provider acts as one of its managed accounts.
-		e.manager = d.Manager
-	}
-}
-
 func (e *credentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m credentialsModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -93,7 +80,9 @@ func (e *credentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenReque
 		return
 	}
 	id := m.ManagedAccountID.ValueString()
-	a, err := e.manager.GetManagedAccount(ctx, id)
+	// The manager's own key reads a managed account's credentials, even when
+	// the provider acts as one of its managed accounts.
+	a, err := e.Data.Manager.GetManagedAccount(ctx, id)
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the credentials of the managed account "+id, err)
 		return

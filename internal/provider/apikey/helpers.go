@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -78,29 +77,4 @@ func (v durationValidator) ValidateString(_ context.Context, req validator.Strin
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
 			fmt.Sprintf("%q is not a duration of at least %s: use a Go duration such as 15m or 1h.", req.ConfigValue.ValueString(), v.minimum))
 	}
-}
-
-// statusFollowsEnabled plans status: unchanged when enabled does not change,
-// unknown (known after apply) when it does.
-type statusFollowsEnabled struct{}
-
-func (statusFollowsEnabled) Description(_ context.Context) string {
-	return "status is kept from the state unless enabled changes"
-}
-
-func (m statusFollowsEnabled) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
-
-func (statusFollowsEnabled) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if req.StateValue.IsNull() || !req.PlanValue.IsUnknown() {
-		return
-	}
-	var planned, prior types.Bool
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("enabled"), &planned)...)
-	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("enabled"), &prior)...)
-	if resp.Diagnostics.HasError() || !planned.Equal(prior) {
-		return
-	}
-	resp.PlanValue = req.StateValue
 }

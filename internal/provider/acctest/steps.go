@@ -1,0 +1,60 @@
+package acctest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
+)
+
+// EmptyPlan is the step that follows every apply: the same configuration
+// must plan nothing.
+func EmptyPlan(config string) resource.TestStep {
+	return resource.TestStep{
+		Config:           config,
+		ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+	}
+}
+
+// ExpectAction checks, before apply, that the plan does action to addr.
+func ExpectAction(addr string, action plancheck.ResourceActionType) resource.ConfigPlanChecks {
+	return resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, action)}}
+}
+
+// CaptureAttr copies an attribute of a resource in state into *dst, for
+// later steps that act on the object behind Terraform's back.
+func CaptureAttr(addr, attr string, dst *string) resource.TestCheckFunc {
+	return resource.TestCheckResourceAttrWith(addr, attr, func(v string) error {
+		*dst = v
+		return nil
+	})
+}
+
+// OwnerClient returns a client of srv acting as managedAccountID, or as the
+// manager when it is empty.
+func OwnerClient(t *testing.T, srv *backendtest.Server, managedAccountID string) (*client.Client, error) {
+	manager := srv.Client(t, srv.ManagerKey)
+	if managedAccountID == "" {
+		return manager, nil
+	}
+	a, err := manager.GetManagedAccount(context.Background(), managedAccountID)
+	if err != nil {
+		return nil, fmt.Errorf("get managed account %s: %w", managedAccountID, err)
+	}
+	return manager.WithAPIKey(a.APIKey), nil
+}
+
+// OrNoError stands in for a nil error in a message that quotes what a call
+// returned.
+func OrNoError(err error) error {
+	if err == nil {
+		return errors.New("no error")
+	}
+	return err
+}

@@ -1,0 +1,71 @@
+package providerdata
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+)
+
+// The bases below give every resource, data source and ephemeral resource of
+// the provider its Metadata and Configure: embed the one of its kind with
+// Name set, and read Data in the other methods. There are three because the
+// framework's request and response types differ by kind.
+
+// ResourceBase is embedded by every resource.
+type ResourceBase struct {
+	// Name is the type name after the provider's: "api_key" for
+	// telnyx_api_key.
+	Name string
+	// Data is what the provider's Configure made; nil until then.
+	Data *Data
+}
+
+func (b *ResourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.Name
+}
+
+func (b *ResourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if d := FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
+		b.Data = d
+	}
+}
+
+// DataSourceBase is embedded by every data source.
+type DataSourceBase struct {
+	// Name is the type name after the provider's: "api_keys" for
+	// data.telnyx_api_keys.
+	Name string
+	// Data is what the provider's Configure made; nil until then.
+	Data *Data
+}
+
+func (b *DataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.Name
+}
+
+func (b *DataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	if d := FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
+		b.Data = d
+	}
+}
+
+// EphemeralBase is embedded by every ephemeral resource.
+type EphemeralBase struct {
+	// Name is the type name after the provider's: "api_key" for
+	// ephemeral.telnyx_api_key.
+	Name string
+	// Data is what the provider's Configure made; nil until then.
+	Data *Data
+}
+
+func (b *EphemeralBase) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.Name
+}
+
+func (b *EphemeralBase) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	if d := FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
+		b.Data = d
+	}
+}
