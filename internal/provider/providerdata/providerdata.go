@@ -119,11 +119,13 @@ func FromConfigure(providerData any, diags *diag.Diagnostics) *Data {
 	return d
 }
 
-// AddAPIError adds an error diagnostic for a failed API call. Its detail
-// carries everything the API said (status, code, title, detail, the field it
-// is about, the request id), so that a user can act on it or quote it. A
-// call that ran out of time says so first: the fix is then a longer timeout
-// or a healthier API, not a change of the configuration.
+// AddAPIError adds an error diagnostic for a failed API call. summary says
+// what failed and on which object ("Unable to update the API key <id>"). The
+// detail carries the API's own words, then what to do about this kind of
+// failure (see advice), then everything the API said (status, code, title,
+// detail, the field it is about, the request id), so that a user can act on
+// it or quote it. A call that ran out of time says so first: the fix is then
+// a longer timeout or a healthier API, not a change of the configuration.
 func AddAPIError(diags *diag.Diagnostics, summary string, err error) {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -137,10 +139,13 @@ func AddAPIError(diags *diag.Diagnostics, summary string, err error) {
 			"Telnyx API completed it.\n\n"+err.Error())
 		return
 	}
+	detail := err.Error()
+	if what := advice(err); what != "" {
+		detail = what + "\n\n" + detail
+	}
 	var apiErr *client.Error
 	if errors.As(err, &apiErr) {
-		diags.AddError(summary, fmt.Sprintf("The Telnyx API answered: %s\n\n%s", apiErr.Detail(), err))
-		return
+		detail = "The Telnyx API answered: " + apiErr.Detail() + "\n\n" + detail
 	}
-	diags.AddError(summary, err.Error())
+	diags.AddError(summary, detail)
 }
