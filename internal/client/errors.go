@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// CodeDuplicate is the API's error code for a value that must be unique and
+// is taken, such as the email of a new managed account.
+const CodeDuplicate = "10012"
+
 // ErrorObject is one entry of the API's {"errors": […]} envelope.
 type ErrorObject struct {
 	Code   string       `json:"code"`

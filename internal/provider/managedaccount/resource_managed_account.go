@@ -85,7 +85,10 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"Telnyx accounts cannot be deleted through the API: destroying this resource disables the account " +
 			"(`deletion_policy = \"disable\"`, the default) or leaves it untouched (`\"abandon\"`). " +
 			"The old account keeps its email, which stays taken: when a change of `business_name` or `rollup_billing` " +
-			"replaces an account that has an explicit `email`, change the `email` too.",
+			"replaces an account that has an explicit `email`, change the `email` too.\n\n" +
+			"Applying a configuration again after destroying its account therefore fails on the taken email: the error " +
+			"names the manager's account that has it, and shows the `import` block that adopts it (the apply that imports a " +
+			"disabled account enables it again, unless the configuration sets `enabled = false`).",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -215,6 +218,10 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		in.Password = password.ValueStringPointer()
 	}
 	created, err := r.Data.Client.CreateManagedAccount(ctx, in)
+	if err != nil && in.Email != nil && isEmailTaken(err) {
+		r.addEmailTaken(ctx, plan, *in.Email, err, &resp.Diagnostics)
+		return
+	}
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the managed account", err)
 		return

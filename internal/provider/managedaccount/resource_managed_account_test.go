@@ -412,8 +412,10 @@ func TestAccManagedAccount_apiErrors(t *testing.T) {
 				Config: accountConfig(srv, fmt.Sprintf(`
   business_name = "Second Owner"
   email         = %q`, taken)),
-				ExpectError: acctest.ErrorMatching("Unable to create the managed account",
-					"The Telnyx API answered: An account with this email already exists", "code 10012"),
+				// TestAccManagedAccount_emailTaken* cover this error's advice.
+				ExpectError: acctest.ErrorMatching("Unable to create the managed account: its email is taken",
+					"The manager's managed account", taken, "it is enabled", `business_name "First Owner" (not "Second Owner")`,
+					"code 10012", "An account with this email already exists"),
 			},
 			{
 				// The pool of a new manager is 1000 channels.
