@@ -247,7 +247,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	}
 
 	wantsNotDefault := providerdata.IsKnown(plan.Default) && !plan.Default.ValueBool()
-	if wantsNotDefault && r.firstMethod(ctx, c, &resp.Diagnostics) {
+	if wantsNotDefault && r.firstMethod(ctx, c, plan.ManagedAccountID.ValueString(), &resp.Diagnostics) {
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "The first card is always the default",
 			"The account has no payment method yet, and the API makes its first card the default, so default = false "+
 				"cannot hold. Remove default (or set it to true) on this card.")
@@ -272,7 +272,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	}
 	pm, err := c.CreatePaymentMethod(ctx, in)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the payment method"+providerdata.OfAccount(plan.ManagedAccountID.ValueString()), err)
 		return
 	}
 	tflog.Info(ctx, "Created payment method", map[string]any{"id": pm.ID, "brand": pm.Card.Brand, "last4": pm.Card.Last4})
@@ -288,11 +288,13 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// firstMethod reports whether c's account has no payment method yet.
-func (r *paymentMethodResource) firstMethod(ctx context.Context, c *client.Client, diags *diag.Diagnostics) bool {
+// firstMethod reports whether c's account (the managed account accountID,
+// or the provider's own for "") has no payment method yet.
+func (r *paymentMethodResource) firstMethod(ctx context.Context, c *client.Client, accountID string, diags *diag.Diagnostics) bool {
 	list, _, err := c.ListPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: 1})
 	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to list the account's payment methods", err)
+		providerdata.AddAPIError(diags, "Unable to list the payment methods"+providerdata.OfAccount(accountID)+
+			" to check that default = false can hold", err)
 		return false
 	}
 	return len(list) == 0
@@ -326,7 +328,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the payment method "+id, err)
 		return
 	}
 	applyPaymentMethod(ctx, &state, pm, &resp.Diagnostics)
@@ -377,7 +379,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	pm, err := c.UpdatePaymentMethod(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the payment method "+state.ID.ValueString(), err)
 		return
 	}
 	applyPaymentMethod(ctx, &next, pm, &resp.Diagnostics)
@@ -394,7 +396,7 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	id := state.ID.ValueString()
 	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
-		providerdata.Removal{Object: "payment method", Action: "delete the payment method", Done: "Deleted payment method"},
+		providerdata.Removal{Object: "payment method", Action: "delete the payment method " + id, Done: "Deleted payment method"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.DeletePaymentMethod(ctx, id)
 			return err

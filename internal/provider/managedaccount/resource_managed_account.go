@@ -234,13 +234,14 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	applyAccount(&state, created)
 	settle(&state)
 	saveState := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+	unfinished := tainted(created.ID, providerdata.IsKnown(plan.Email))
 
 	// Each answer is the account, or its channel limit, as it now is: no
 	// read is needed after them (one request per account instead of two).
 	if !plan.Enabled.ValueBool() {
 		disabled, err := r.Data.Client.DisableManagedAccount(ctx, created.ID)
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account "+created.ID, err, unfinished)
 			saveState()
 			return
 		}
@@ -249,7 +250,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	if providerdata.IsKnown(plan.GlobalChannelLimit) {
 		allocated, err := r.Data.Client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account "+created.ID, err, unfinished)
 			saveState()
 			return
 		}
@@ -286,7 +287,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account "+state.ID.ValueString(), err)
 		return
 	}
 	applyAccount(&state, a)
@@ -327,7 +328,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
 		updated, err := r.Data.Client.UpdateManagedAccount(ctx, id, patch)
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account "+id, err)
 			return
 		}
 		latest = updated
@@ -344,7 +345,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 			changed, err = r.Data.Client.DisableManagedAccount(ctx, id)
 		}
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
+			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account %s", enableVerb(plan.Enabled.ValueBool()), id), err)
 			return
 		}
 		latest = changed
@@ -354,7 +355,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if providerdata.IsKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
 		var err error
 		if allocated, err = r.Data.Client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account "+id, err)
 			return
 		}
 	}
@@ -364,13 +365,26 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if latest != nil {
 		applyAccount(&next, latest)
 	} else {
-		r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account")
+		r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account "+id)
 	}
 	if allocated != nil {
 		next.GlobalChannelLimit = types.Int64Value(allocated.ChannelLimit)
 	}
 	settle(&next)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+// tainted is the advice after a create that made the account id but failed
+// to finish: Terraform keeps the account in the state, tainted, and the next
+// apply replaces it, which a configured email makes fail (it stays taken).
+func tainted(id string, explicitEmail bool) string {
+	replace := "the next apply replaces it (disables it and creates another)"
+	if explicitEmail {
+		replace = "the next apply would replace it (disable it and create another), and fail, as the email stays taken"
+	}
+	return fmt.Sprintf("The managed account %s was created, and is in the state marked tainted: %s. To keep this "+
+		"account instead, run terraform untaint with this resource's address, and apply again to finish configuring it.",
+		id, replace)
 }
 
 func enableVerb(enable bool) string {
@@ -401,7 +415,8 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the managed account", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the managed account "+id, err,
+			"To destroy the resource without disabling the account, set deletion_policy = \"abandon\" and apply first.")
 		return
 	}
 	tflog.Info(ctx, "Disabled managed account", map[string]any{"id": id})

@@ -423,7 +423,8 @@ func TestAccManagedAccount_apiErrors(t *testing.T) {
   business_name        = "Greedy Co"
   global_channel_limit = 5000`),
 				ExpectError: acctest.ErrorMatching("Unable to set the global channel limit of the new managed account",
-					"channel_limit 5000 exceeds the 1000 channels left"),
+					"channel_limit 5000 exceeds the 1000 channels left", "was created, and is in the state marked tainted",
+					"the next apply replaces it", "terraform untaint"),
 			},
 			{
 				// The account exists (tainted) after the failed step: it is

@@ -70,3 +70,13 @@ func advice(err error) string {
 // notTheAPI is the advice for an answer that the Telnyx API would not give.
 const notTheAPI = "What answers at the provider's base_url (or TELNYX_BASE_URL) does not answer like the Telnyx API v2: " +
 	"check the URL (the live API is " + client.DefaultBaseURL + ")."
+
+// OfAccount names the account of an object in a summary: nothing for the
+// provider's own account, which goes without saying, and " of the managed
+// account <id>" for one of its managed accounts.
+func OfAccount(managedAccountID string) string {
+	if managedAccountID == "" {
+		return ""
+	}
+	return " of the managed account " + managedAccountID
+}

@@ -82,3 +82,26 @@ func TestAddAPIErrorSaysWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// TestAddAPIErrorPutsTheCallersAdviceFirst: what only the caller knows
+// (here, that the object exists although its create failed) comes before
+// the advice by kind of failure.
+func TestAddAPIErrorPutsTheCallersAdviceFirst(t *testing.T) {
+	var diags diag.Diagnostics
+	providerdata.AddAPIError(&diags, "Unable to finish the thing", apiError(503, "10007", "Try again shortly.", ""),
+		"The thing t-1 exists: untaint it.")
+	detail := diags[0].Detail()
+	answered, own, generic := strings.Index(detail, "Try again shortly."), strings.Index(detail, "untaint it"), strings.Index(detail, "not at fault")
+	if answered < 0 || own < answered || generic < own {
+		t.Fatalf("want the API's words, then the caller's advice, then the generic advice:\n%s", detail)
+	}
+}
+
+func TestOfAccount(t *testing.T) {
+	if got := providerdata.OfAccount(""); got != "" {
+		t.Errorf(`OfAccount("") = %q, want "" (the provider's own account goes without saying)`, got)
+	}
+	if got := providerdata.OfAccount("acc-1"); got != " of the managed account acc-1" {
+		t.Errorf(`OfAccount("acc-1") = %q`, got)
+	}
+}
