@@ -114,7 +114,8 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops working, as an RFC 3339 time in the future such as " +
-					"`2030-01-31T00:00:00Z`. When not set, the key does not expire. The API cannot change it: changing it " +
+					"`2030-01-31T00:00:00Z` (a time already past fails the plan, by the local clock, whenever a key is to be " +
+					"created with it). When not set, the key does not expire. The API cannot change it: changing it " +
 					"creates a new key. A time written in another form (another offset, fewer or more fractional digits) " +
 					"is kept as written as long as it denotes the same instant as the API's. Once the key has expired, " +
 					"it is removed from the state and a later apply must set a new time.",

@@ -99,7 +99,8 @@ func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"recharge_amount": schema.StringAttribute{
 				MarkdownDescription: "What is added on top of the threshold when the account is recharged, in dollars and " +
-					"cents with two decimals, such as `\"50.00\"`; above `0.00` while auto-recharge is enabled.",
+					"cents with two decimals, such as `\"50.00\"`; above `0.00` while auto-recharge is enabled (checked at " +
+					"plan time).",
 				Required:   true,
 				Validators: []validator.String{centsValidator{}},
 			},

@@ -114,24 +114,28 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			// No validator on the two write-only values: a validator's
-			// message would quote the value it refuses. The API checks them
-			// and its errors never repeat them.
+			// The validators of the two write-only values (card_checks.go)
+			// never repeat the value they refuse.
 			"card_number_wo": schema.StringAttribute{
-				MarkdownDescription: "The card number, write-only: digits, with spaces allowed between them. It is sent to " +
-					"the API when the card is created (and when `card_wo_version` changes, which creates a new card), and " +
-					"never stored in the plan or the state. Changing it alone does nothing: Terraform cannot see a change of " +
-					"a write-only value. It cannot be imported.",
-				Required:  true,
-				Sensitive: true,
-				WriteOnly: true,
+				MarkdownDescription: fmt.Sprintf("The card number, write-only: %d to %d digits, with spaces allowed between "+
+					"them, that pass the Luhn check (checked at plan time when the value is known then, as when it is "+
+					"written literally or comes from a variable). It is sent to the API when the card is created (and when "+
+					"`card_wo_version` changes, which creates a new card), and never stored in the plan or the state. "+
+					"Changing it alone does nothing: Terraform cannot see a change of a write-only value. It cannot be "+
+					"imported.", minCardDigits, maxCardDigits),
+				Required:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{cardNumberValidator{}},
 			},
 			"card_cvc_wo": schema.StringAttribute{
-				MarkdownDescription: "The card's security code (CVC), write-only: 3 digits, 4 for American Express. Sent " +
-					"with `card_number_wo`, never stored. It cannot be imported.",
-				Required:  true,
-				Sensitive: true,
-				WriteOnly: true,
+				MarkdownDescription: "The card's security code (CVC), write-only: 3 digits, 4 for American Express (checked " +
+					"against the card number at plan time when both are known then). Sent with `card_number_wo`, never " +
+					"stored. It cannot be imported.",
+				Required:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{cvcValidator{}},
 			},
 			"card_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Version of the card written in `card_number_wo` and `card_cvc_wo`. Change it to replace " +
@@ -147,8 +151,10 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:          []validator.Int64{int64validator.Between(1, 12)},
 			},
 			"exp_year": schema.Int64Attribute{
-				MarkdownDescription: "Expiry year of the card, four digits such as `2030`. The card must not have expired " +
-					"(a card is good through the last day of its expiry month). Updated in place.",
+				MarkdownDescription: fmt.Sprintf("Expiry year of the card, four digits such as `2030`. The card must not "+
+					"have expired (a card is good through the last day of its expiry month, UTC), nor expire more than %d "+
+					"years ahead: the plan checks this against the local clock whenever the expiry is to be sent (a new "+
+					"card, or a new expiry), and the API against its own. Updated in place.", maxExpiryYears),
 				Required:   true,
 				Validators: []validator.Int64{int64validator.Between(1000, 9999)},
 			},

@@ -70,7 +70,7 @@ func (d *managedAccountDataSource) Schema(_ context.Context, _ datasource.Schema
 				MarkdownDescription: "Email of the managed account (exact match). Exactly one of `id` and `email` must be set.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{emailValidator{}},
 			},
 			"organization_name": schema.StringAttribute{
 				MarkdownDescription: "Organization (business) name of the account.",

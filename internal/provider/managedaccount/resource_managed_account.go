@@ -104,10 +104,12 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"email": schema.StringAttribute{
-				MarkdownDescription: "Email address of the managed account, unique across Telnyx. When not set, the API " +
-					"derives one from the manager's email. Changing it creates a new account.",
-				Optional: true,
-				Computed: true,
+				MarkdownDescription: "Email address of the managed account, unique across Telnyx, such as " +
+					"`name@example.com` (checked at plan time). When not set, the API derives one from the manager's email. " +
+					"Changing it creates a new account.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{emailValidator{}},
 				// UseStateForUnknown first, so that a generated email kept in
 				// state is not seen as a change that forces replacement.
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
