@@ -26,7 +26,11 @@ func TestCardValidatorsNeverRepeatTheValue(t *testing.T) {
 		"card_number_wo": {luhnInvalid, "4242 4242 4242 4241", "4242-4242-4242-4242", "4242 4242 42", strings.Repeat("4", 20)},
 		"card_cvc_wo":    {"12", "12a", "98765", "9 8 7"},
 	} {
-		validators := resp.Schema.Attributes[attr].(schema.StringAttribute).Validators
+		a, ok := resp.Schema.Attributes[attr].(schema.StringAttribute)
+		if !ok {
+			t.Fatalf("%s is not a string attribute", attr)
+		}
+		validators := a.Validators
 		if len(validators) == 0 {
 			t.Fatalf("%s has no validator", attr)
 		}

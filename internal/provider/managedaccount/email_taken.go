@@ -153,6 +153,8 @@ func (e takenEmail) afterImport() string {
 	if e.RollupBilling != a.RollupBilling {
 		differ = append(differ, fmt.Sprintf("rollup_billing %t (not %t)", a.RollupBilling, e.RollupBilling))
 	}
+	// Exactly: after an import the state holds the API's spelling, and any
+	// other (other capitals, surrounding spaces) plans a replacement.
 	if a.Email != e.Email {
 		differ = append(differ, fmt.Sprintf("email %q", a.Email))
 	}

@@ -90,7 +90,10 @@ func importBlockIn(t *testing.T, detail string) (block, to, id string) {
 	if diags.HasErrors() {
 		t.Fatalf("the import block is not valid HCL: %v\n%s", diags, block)
 	}
-	body := file.Body.(*hclsyntax.Body)
+	body, ok := file.Body.(*hclsyntax.Body)
+	if !ok {
+		t.Fatalf("the parsed block has a body of type %T", file.Body)
+	}
 	if len(body.Blocks) != 1 || body.Blocks[0].Type != "import" || len(body.Blocks[0].Labels) != 0 || len(body.Attributes) != 0 {
 		t.Fatalf("want exactly one import block, got:\n%s", block)
 	}
