@@ -115,6 +115,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, c *Caller, in CreateAPIKeyIn
 		Description: desc, Tags: tags, ExpiresAt: expires, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
+		if err := tx.Claim(ctx, SetAPIKeys, c.Account.ID); err != nil {
+			return err
+		}
 		n, err := tx.CountAPIKeys(ctx, c.Account.ID, KeyUser)
 		if err != nil {
 			return err

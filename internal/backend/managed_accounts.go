@@ -111,6 +111,9 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 		if err != nil {
 			return err
 		}
+		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
+			return err
+		}
 		n, err := tx.CountManagedAccounts(ctx, mgr.ID)
 		if err != nil {
 			return err
@@ -420,6 +423,9 @@ func (s *Service) UpdateGlobalChannelLimit(ctx context.Context, c *Caller, id st
 		}
 		mgr, err := tx.GetAccount(ctx, c.Account.ID)
 		if err != nil {
+			return err
+		}
+		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
 			return err
 		}
 		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID)

@@ -32,7 +32,35 @@ type Store interface {
 }
 
 // Tx is the set of operations available inside a transaction.
+//
+// # Rules over sets: Claim
+//
+// Some rules of the Service read a set of rows and then write because of
+// what they read: a count under a limit, a sum under a bound, "exactly one
+// default". Such a rule is right only if the set does not change between its
+// read and its commit. SQLite serialises write transactions, so the read is
+// always current; PostgreSQL runs them side by side under snapshot
+// isolation, where two transactions that each read the set before the other
+// wrote would both pass (write skew). So each such rule calls Claim for the
+// set it reads, in its write transaction, next to its check: two write
+// transactions that claim the same set commit as if one ran after the other
+// (on PostgreSQL the second fails and runs again on a snapshot that holds
+// the first; see ErrTxRetry). Claim is the whole contract: no store guards a
+// set behind the Service's back, so a new rule that reads a set and then
+// writes needs its Claim, and a Set of its own if none fits.
+//
+// A transaction that changes a set without a rule over it need not claim
+// it: cancelling an account or revoking a key only makes the rules' counts
+// smaller, which no rule that claimed the set can be wrong about. A rule
+// that reads a single row and then updates that same row needs no claim
+// either: snapshot isolation refuses a second update of a row changed since
+// the snapshot.
 type Tx interface {
+	// Claim claims set of accountID for this transaction (see "Rules over
+	// sets" above). Claiming a set twice is claiming it once. Where writers
+	// run one at a time (SQLite) it does nothing.
+	Claim(ctx context.Context, set Set, accountID string) error
+
 	InsertAccount(ctx context.Context, a *Account) error
 	GetAccount(ctx context.Context, id string) (*Account, error)
 	// GetAccountByEmail matches the email case-insensitively.
@@ -180,6 +208,31 @@ type Tx interface {
 	// it deleted.
 	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
 }
+
+// Set names a set of rows that a rule of the Service reads and then writes
+// because of what it read (Tx.Claim). Each set belongs to one account.
+type Set string
+
+// The sets the rules claim.
+const (
+	// SetManagedAccounts is a manager's managed accounts: the limit of
+	// managed accounts (CreateManagedAccount) and the channel pool
+	// (UpdateGlobalChannelLimit).
+	SetManagedAccounts Set = "managed_accounts"
+	// SetAPIKeys is an account's API keys: the limit of keys (CreateAPIKey).
+	SetAPIKeys Set = "api_keys"
+	// SetPaymentMethods is an account's payment methods: the limit of
+	// methods, and one default while any remain (CreatePaymentMethod,
+	// DeletePaymentMethod).
+	SetPaymentMethods Set = "payment_methods"
+	// SetLedger is the entries of an account's ledger: the turnover bound,
+	// and auto-recharge firing once per crossing of its threshold (every
+	// posting, postEntries).
+	SetLedger Set = "ledger"
+	// SetUsage is an account's usage rollups: an account's usage of a
+	// product on a day stays within MaxUsageDayTotal (IngestUsage).
+	SetUsage Set = "usage"
+)
 
 // APIKeyQuery selects a page of an account's keys. Empty fields do not filter.
 type APIKeyQuery struct {

@@ -20,15 +20,13 @@ func (t *tx) InsertPaymentMethod(ctx context.Context, pm *backend.PaymentMethod)
 	if err := checkTimes(at("created_at", pm.CreatedAt), at("updated_at", pm.UpdatedAt)); err != nil {
 		return err
 	}
-	with, mark := t.bumpOnce(pointPaymentMethods, pm.AccountID, "$2::text")
-	tag, err := t.exec(ctx, "insert payment method", with+`INSERT INTO payment_methods (`+paymentMethodColumns+`)
+	tag, err := t.exec(ctx, "insert payment method", `INSERT INTO payment_methods (`+paymentMethodColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
 		pm.ID, pm.AccountID, pm.Type, pm.Card.Brand, pm.Card.Last4, pm.Card.ExpMonth, pm.Card.ExpYear, pm.Card.Fingerprint,
 		pm.Declines, pm.Billing.Name, pm.Billing.PostalCode, pm.Billing.Country, pm.Default, pm.CreatedAt, pm.UpdatedAt)
 	if err != nil {
 		return err
 	}
-	mark()
 	if tag.RowsAffected() == 0 {
 		return conflict("A payment method with this id, or a default payment method for this account,")
 	}
@@ -82,8 +80,7 @@ func (t *tx) UpdatePaymentMethod(ctx context.Context, pm *backend.PaymentMethod)
 	// The card (brand, last4, fingerprint, declines), type, owner and
 	// created_at never change: a new card is a new method.
 	tag, err := t.execGuarded(ctx, "update payment method", conflictIs(conflict("A default payment method for this account")),
-		bumpWritePoint(pointPaymentMethods, `SELECT account_id FROM payment_methods WHERE id = $8`)+
-			`UPDATE payment_methods SET
+		`UPDATE payment_methods SET
 		exp_month = $1, exp_year = $2, billing_name = $3, billing_postal_code = $4, billing_country = $5,
 		is_default = $6, updated_at = $7
 		WHERE id = $8 AND deleted_at IS NULL`,
@@ -100,8 +97,7 @@ func (t *tx) DeletePaymentMethod(ctx context.Context, id string, at time.Time) e
 		return err
 	}
 	tag, err := t.exec(ctx, "delete payment method",
-		bumpWritePoint(pointPaymentMethods, `SELECT account_id FROM payment_methods WHERE id = $2`)+
-			`UPDATE payment_methods SET deleted_at = $1, is_default = false
+		`UPDATE payment_methods SET deleted_at = $1, is_default = false
 		WHERE id = $2 AND deleted_at IS NULL`, at, id)
 	if err != nil {
 		return err

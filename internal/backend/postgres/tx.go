@@ -1,9 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -212,9 +215,8 @@ func (t *tx) InsertAccount(ctx context.Context, a *backend.Account) error {
 		return err
 	}
 	// ON CONFLICT DO NOTHING covers every unique index (id, lower(email)) and
-	// leaves the transaction usable. A managed account joins its manager's set.
-	with, mark := t.bumpOnce(pointManagedAccounts, a.ManagerID, "$2::text")
-	tag, err := t.exec(ctx, "insert account", with+`INSERT INTO accounts (`+accountColumns+`)
+	// leaves the transaction usable.
+	tag, err := t.exec(ctx, "insert account", `INSERT INTO accounts (`+accountColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
 		a.ID, nullID(a.ManagerID), a.Email, a.OrganizationName, a.PasswordHash, string(a.Status),
 		a.AllowCustomPricing, a.RollupBilling, a.GlobalChannelLimit, a.AllocatableChannels,
@@ -222,7 +224,6 @@ func (t *tx) InsertAccount(ctx context.Context, a *backend.Account) error {
 	if err != nil {
 		return err
 	}
-	mark()
 	if tag.RowsAffected() == 0 {
 		return conflict("An account with this id or email")
 	}
@@ -250,12 +251,8 @@ func (t *tx) UpdateAccount(ctx context.Context, a *backend.Account) error {
 	if err := checkTime("updated_at", a.UpdatedAt); err != nil {
 		return err
 	}
-	// id, manager_id and created_at never change. A managed account whose
-	// status or channel limit changes changes its manager's set (what
-	// CountManagedAccounts and SumGlobalChannelLimits add up).
-	tag, err := t.execGuarded(ctx, "update account", conflictIs(conflict("An account with this email")),
-		bumpWritePoint(pointManagedAccounts, `SELECT manager_id FROM accounts
-			WHERE id = $13 AND (status <> $4 OR global_channel_limit <> $7)`)+`UPDATE accounts SET
+	// id, manager_id and created_at never change.
+	tag, err := t.execGuarded(ctx, "update account", conflictIs(conflict("An account with this email")), `UPDATE accounts SET
 		email = $1, organization_name = $2, password_hash = $3, status = $4,
 		allow_custom_pricing = $5, rollup_billing = $6, global_channel_limit = $7, allocatable_channels = $8,
 		managed_account_limit = $9, credit_limit = $10, api_token_sealed = $11, updated_at = $12
@@ -374,15 +371,13 @@ func (t *tx) InsertAPIKey(ctx context.Context, k *backend.APIKey) error {
 		at("created_at", k.CreatedAt), at("updated_at", k.UpdatedAt)); err != nil {
 		return err
 	}
-	with, mark := t.bumpOnce(pointAPIKeys, k.AccountID, "$2::text")
-	tag, err := t.exec(ctx, "insert api key", with+`INSERT INTO api_keys (`+apiKeyColumns+`)
+	tag, err := t.exec(ctx, "insert api key", `INSERT INTO api_keys (`+apiKeyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING`,
 		k.ID, k.AccountID, string(k.Kind), k.Hash, k.Sealed, k.MaskedKey, string(k.Status), k.Description, tags,
 		k.ExpiresAt, k.LastUsedAt, k.CreatedAt, k.UpdatedAt, sqlstore.IssuedBy(k.IssuedBy))
 	if err != nil {
 		return err
 	}
-	mark()
 	if tag.RowsAffected() == 0 {
 		return conflict("An API key with this id or hash, or an active primary key for this account,")
 	}
@@ -520,8 +515,7 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	if err := checkTimes(at("created_at", e.CreatedAt), at("settles_at", e.SettlesAt)); err != nil {
 		return err
 	}
-	with, mark := t.bumpOnce(pointLedger, e.AccountID, "$2::text")
-	tag, err := t.exec(ctx, "insert ledger entry", with+`INSERT INTO ledger_entries
+	tag, err := t.exec(ctx, "insert ledger entry", `INSERT INTO ledger_entries
 		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at, settles_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
 		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
@@ -529,7 +523,6 @@ func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) erro
 	if err != nil {
 		return err
 	}
-	mark()
 	if tag.RowsAffected() == 0 {
 		return conflict("A ledger entry with this id")
 	}
@@ -640,42 +633,71 @@ func scanAuditEvent(row pgx.Row) (*backend.AuditEvent, error) {
 	return &e, nil
 }
 
-// ---------------------------------------------------------------- write points
+// ---------------------------------------------------------------- claims
 
-// Topics of write_points (see the package comment).
-const (
-	pointLedger          = "ledger"
-	pointManagedAccounts = "managed_accounts"
-	pointAPIKeys         = "api_keys"
-	pointPaymentMethods  = "payment_methods"
-)
+// claim is a set of an account that the transaction has claimed.
+type claim struct{ accountID, set string }
 
-// writePoint is a write point: a topic of an account.
-type writePoint struct{ topic, accountID string }
-
-// bumpOnce is bumpWritePoint for one account, given as accountSQL (its
-// parameter), or "" when this transaction has updated that point already:
-// once is enough to conflict with any other transaction that updates it.
-// mark records the point once the statement has succeeded.
-func (t *tx) bumpOnce(topic, accountID, accountSQL string) (with string, mark func()) {
-	p := writePoint{topic, accountID}
-	if accountID == "" || t.points[p] {
-		return "", func() {}
+// Claim records that the transaction claims set of accountID; commit writes
+// the claims (see the package comment).
+func (t *tx) Claim(_ context.Context, set backend.Set, accountID string) error {
+	if t.claims == nil {
+		t.claims = map[claim]bool{}
 	}
-	return bumpWritePoint(topic, "SELECT "+accountSQL), func() {
-		if t.points == nil {
-			t.points = map[writePoint]bool{}
-		}
-		t.points[p] = true
-	}
+	t.claims[claim{accountID, string(set)}] = true
+	return nil
 }
 
-// bumpWritePoint is a WITH clause that updates (creating it when missing)
-// the write point of topic for the accounts that accounts, a SELECT of one
-// text column, returns. The statement it starts writes the set as well.
-func bumpWritePoint(topic, accounts string) string {
-	return `WITH bump AS (
-		INSERT INTO write_points AS w (account_id, topic, version)
-		SELECT a, '` + topic + `', 1 FROM (` + accounts + `) AS points (a) WHERE a IS NOT NULL
-		ON CONFLICT (account_id, topic) DO UPDATE SET version = w.version + 1) `
+// claimSets updates (creating it when missing) the write point of each claim,
+// given as two arrays, account ids and sets, in the order they are locked.
+const claimSets = `INSERT INTO write_points AS w (account_id, topic, version)
+	SELECT a, s, 1 FROM unnest($1::text[], $2::text[]) AS c (a, s)
+	ON CONFLICT (account_id, topic) DO UPDATE SET version = w.version + 1`
+
+// commit writes the transaction's claims and commits, in one round trip.
+// rollback reports that COMMIT did not run (the claims failed), so the
+// transaction is still open, aborted, and must be rolled back.
+func (t *tx) commit(ctx context.Context) (rollback bool, err error) {
+	if len(t.claims) == 0 {
+		tag, err := t.conn.Exec(ctx, "COMMIT")
+		return false, committed(ctx, tag, err)
+	}
+	// In one order, so that two transactions that claim the same sets
+	// conflict rather than deadlock.
+	claims := slices.SortedFunc(maps.Keys(t.claims), func(a, b claim) int {
+		return cmp.Or(strings.Compare(a.accountID, b.accountID), strings.Compare(a.set, b.set))
+	})
+	accounts, sets := make([]string, len(claims)), make([]string, len(claims))
+	for i, c := range claims {
+		accounts[i], sets[i] = c.accountID, c.set
+	}
+	batch := &pgx.Batch{}
+	batch.Queue(claimSets, accounts, sets)
+	batch.Queue("COMMIT")
+	results := t.conn.SendBatch(ctx, batch)
+	_, claimErr := results.Exec()
+	tag, commitErr := results.Exec()
+	closeErr := results.Close()
+	if claimErr != nil {
+		// The server skipped COMMIT after the failed statement.
+		return true, classify(ctx, "claim sets", claimErr)
+	}
+	return false, committed(ctx, tag, cmp.Or(commitErr, closeErr))
+}
+
+// committed maps the outcome of COMMIT.
+func committed(ctx context.Context, tag pgconn.CommandTag, err error) error {
+	if err != nil {
+		if c := classOf(err); c == classConnection {
+			// COMMIT may or may not have reached the server: running the
+			// transaction again could apply it twice.
+			return unavailable("commit", err)
+		}
+		return classify(ctx, "commit", err)
+	}
+	if tag.String() != "COMMIT" {
+		// The server rolled back: a statement failed and fn went on.
+		return errors.New("postgres: commit: the transaction had failed and was rolled back")
+	}
+	return nil
 }

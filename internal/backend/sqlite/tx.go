@@ -19,6 +19,11 @@ type tx struct {
 
 var _ backend.Tx = (*tx)(nil)
 
+// Claim does nothing: write transactions run one at a time (one writer
+// connection, each transaction IMMEDIATE, which other processes on the file
+// wait for too), so a rule's read of a set is current until it commits.
+func (t *tx) Claim(context.Context, backend.Set, string) error { return nil }
+
 // timeLayout is how times are stored: fixed width, UTC, microseconds, so that
 // the text sorts as the time does.
 const timeLayout = "2006-01-02T15:04:05.000000Z"

@@ -15,7 +15,9 @@
 //   - a deleted payment method is gone for every read but keeps the
 //     transactions made with it;
 //   - a rate set put again with the same scope, account and start replaces
-//     the one before, and the list's account is "".
+//     the one before, and the list's account is "";
+//   - every rule of the Service that claims a set (Tx.Claim) holds when many
+//     calls race it (guards.go).
 package storetest
 
 import (
@@ -117,6 +119,14 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"TouchPortalSessionSetsOnlyLastSeen", testTouchPortalSessionSetsOnlyLastSeen},
 		{"DeletedPortalSessionIsGone", testDeletedPortalSessionIsGone},
 		{"PurgePortalSessionsIsBoundedAndKeepsLiveOnes", testPurgePortalSessions},
+		{"ManagedAccountLimitHoldsUnderRacingCreates", testManagedAccountLimitUnderRacingCreates},
+		{"ChannelPoolHoldsUnderRacingAllocations", testChannelPoolUnderRacingAllocations},
+		{"APIKeyLimitHoldsUnderRacingCreates", testAPIKeyLimitUnderRacingCreates},
+		{"PaymentMethodLimitHoldsUnderRacingCreates", testPaymentMethodLimitUnderRacingCreates},
+		{"DefaultPaymentMethodHoldsUnderRacingDeleteAndCreates", testDefaultPaymentMethodUnderRacingDeleteAndCreates},
+		{"LedgerTurnoverHoldsUnderRacingPosts", testLedgerTurnoverUnderRacingPosts},
+		{"AutoRechargeFiresOncePerCrossingUnderRacingCharges", testAutoRechargeUnderRacingCharges},
+		{"UsageDayTotalHoldsUnderRacingIngests", testUsageDayTotalUnderRacingIngests},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
