@@ -16,6 +16,12 @@ const (
 	maxDescriptionLen    = 255
 )
 
+// keysCounted are the stored statuses of the keys that count towards an
+// account's MaxAPIKeysPerAccount: every status but revoked (a disabled or
+// expired key still counts until it is revoked). This is the rule; the
+// stores count the statuses they are given.
+var keysCounted = []KeyStatus{KeyActive, KeyDisabled}
+
 // KeyExpired is the status shown for a key whose expires_at has passed; it is
 // derived, never stored.
 const KeyExpired KeyStatus = "expired"
@@ -118,7 +124,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, c *Caller, in CreateAPIKeyIn
 		if err := tx.Claim(ctx, SetAPIKeys, c.Account.ID); err != nil {
 			return err
 		}
-		n, err := tx.CountAPIKeys(ctx, c.Account.ID, KeyUser)
+		n, err := tx.CountAPIKeys(ctx, c.Account.ID, KeyUser, keysCounted)
 		if err != nil {
 			return err
 		}

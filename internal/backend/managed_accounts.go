@@ -18,6 +18,12 @@ const (
 	minContainsLen  = 3
 )
 
+// managedAccountsCounted are the statuses of the managed accounts that count
+// towards their manager's limit of managed accounts and hold the channels
+// allocated to them from its pool: every status but cancelled. This is the
+// rule; the stores count the statuses they are given.
+var managedAccountsCounted = []AccountStatus{StatusEnabled, StatusDisabled}
+
 // CreateManagedAccountInput mirrors the contract's CreateManagedAccountRequest.
 type CreateManagedAccountInput struct {
 	BusinessName       *string
@@ -114,7 +120,7 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
 			return err
 		}
-		n, err := tx.CountManagedAccounts(ctx, mgr.ID)
+		n, err := tx.CountManagedAccounts(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}
@@ -391,7 +397,7 @@ func (s *Service) AllocatableChannels(ctx context.Context, c *Caller) (*ChannelA
 		if err != nil {
 			return err
 		}
-		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID)
+		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}
@@ -428,7 +434,7 @@ func (s *Service) UpdateGlobalChannelLimit(ctx context.Context, c *Caller, id st
 		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
 			return err
 		}
-		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID)
+		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}

@@ -72,11 +72,13 @@ type Tx interface {
 	// are case-insensitive substring matches; EmailEq is case-insensitive;
 	// OrganizationEq is exact. Ties in the sort order break on ID.
 	ListManagedAccounts(ctx context.Context, managerID string, q ManagedAccountQuery) ([]*Account, int, error)
-	// CountManagedAccounts counts managerID's managed accounts that are not cancelled.
-	CountManagedAccounts(ctx context.Context, managerID string) (int, error)
+	// CountManagedAccounts counts managerID's managed accounts whose status
+	// is one of statuses (none counts nothing). Which statuses count is the
+	// domain's rule (managedAccountsCounted), never the store's.
+	CountManagedAccounts(ctx context.Context, managerID string, statuses []AccountStatus) (int, error)
 	// SumGlobalChannelLimits adds up the channels allocated to managerID's
-	// managed accounts that are not cancelled.
-	SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error)
+	// managed accounts whose status is one of statuses (none adds nothing).
+	SumGlobalChannelLimits(ctx context.Context, managerID string, statuses []AccountStatus) (int, error)
 
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
@@ -85,8 +87,10 @@ type Tx interface {
 	// not revoked, newest first (ties broken on ID), and the number that match
 	// across all pages.
 	ListAPIKeys(ctx context.Context, accountID string, q APIKeyQuery) ([]*APIKey, int, error)
-	// CountAPIKeys counts the account's keys of the kind that are not revoked.
-	CountAPIKeys(ctx context.Context, accountID string, kind KeyKind) (int, error)
+	// CountAPIKeys counts the account's keys of the kind whose status is one
+	// of statuses (none counts nothing). Which statuses count is the
+	// domain's rule (keysCounted), never the store's.
+	CountAPIKeys(ctx context.Context, accountID string, kind KeyKind, statuses []KeyStatus) (int, error)
 	// TouchAPIKey sets last_used_at only; it is the one write on the auth path.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// GetPrimaryKey returns the account's active primary key.

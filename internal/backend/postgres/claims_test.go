@@ -25,6 +25,7 @@ func TestClaimsPreventWriteSkew(t *testing.T) {
 	managedOf := func(managerID string) *backend.Account {
 		return account(managerID, uuid.NewString()+"@example.com", "Managed")
 	}
+	counted := []backend.AccountStatus{backend.StatusEnabled}
 	ledgerSize := func(tx backend.Tx, id string) (int, error) {
 		sum, err := balance(ctx, tx, id)
 		return int(sum), err
@@ -78,7 +79,7 @@ func TestClaimsPreventWriteSkew(t *testing.T) {
 	}, {
 		name: "managed accounts",
 		set:  backend.SetManagedAccounts,
-		size: func(tx backend.Tx, id string) (int, error) { return tx.CountManagedAccounts(ctx, id) },
+		size: func(tx backend.Tx, id string) (int, error) { return tx.CountManagedAccounts(ctx, id, counted) },
 		add:  func(tx backend.Tx, id string, _ int) error { return tx.InsertAccount(ctx, managedOf(id)) },
 	}, {
 		name: "channel pool",
@@ -97,7 +98,7 @@ func TestClaimsPreventWriteSkew(t *testing.T) {
 			}
 			return m
 		},
-		size: func(tx backend.Tx, id string) (int, error) { return tx.SumGlobalChannelLimits(ctx, id) },
+		size: func(tx backend.Tx, id string) (int, error) { return tx.SumGlobalChannelLimits(ctx, id, counted) },
 		add: func(tx backend.Tx, id string, racer int) error {
 			// Each racer gives one channel to another of the managed accounts.
 			list, _, err := tx.ListManagedAccounts(ctx, id, backend.ManagedAccountQuery{Page: backend.Page{Number: 1, Size: 10}})
@@ -111,7 +112,9 @@ func TestClaimsPreventWriteSkew(t *testing.T) {
 	}, {
 		name: "api keys",
 		set:  backend.SetAPIKeys,
-		size: func(tx backend.Tx, id string) (int, error) { return tx.CountAPIKeys(ctx, id, backend.KeyUser) },
+		size: func(tx backend.Tx, id string) (int, error) {
+			return tx.CountAPIKeys(ctx, id, backend.KeyUser, []backend.KeyStatus{backend.KeyActive})
+		},
 		add: func(tx backend.Tx, id string, _ int) error {
 			return tx.InsertAPIKey(ctx, &backend.APIKey{ID: uuid.NewString(), AccountID: id, Kind: backend.KeyUser,
 				Hash: uuid.NewString(), MaskedKey: "KEY…0000", Status: backend.KeyActive, CreatedAt: now, UpdatedAt: now})

@@ -285,11 +285,7 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery, p *pa
 	switch {
 	case len(q.Statuses) > 0:
 		// An explicit status filter is exact: it names cancelled when it wants it.
-		statuses := make([]string, len(q.Statuses))
-		for i, s := range q.Statuses {
-			statuses[i] = string(s)
-		}
-		where = append(where, "status = ANY("+p.add(statuses)+")")
+		where = append(where, "status = ANY("+p.add(texts(q.Statuses))+")")
 	case !q.IncludeCancelled:
 		where = append(where, "status <> "+p.add(string(backend.StatusCancelled)))
 	}
@@ -322,15 +318,24 @@ func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backen
 	return list, total, nil
 }
 
-func (t *tx) CountManagedAccounts(ctx context.Context, managerID string) (int, error) {
-	return t.count(ctx, "count managed accounts", `SELECT COUNT(*) FROM accounts WHERE manager_id = $1 AND status <> $2`,
-		managerID, string(backend.StatusCancelled))
+// texts converts statuses to the text array of a "= ANY($n)" parameter.
+func texts[S ~string](statuses []S) []string {
+	out := make([]string, len(statuses))
+	for i, s := range statuses {
+		out[i] = string(s)
+	}
+	return out
 }
 
-func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error) {
+func (t *tx) CountManagedAccounts(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
+	return t.count(ctx, "count managed accounts", `SELECT COUNT(*) FROM accounts WHERE manager_id = $1 AND status = ANY($2)`,
+		managerID, texts(statuses))
+}
+
+func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
 	return t.count(ctx, "sum global channel limits",
-		`SELECT COALESCE(SUM(global_channel_limit), 0)::bigint FROM accounts WHERE manager_id = $1 AND status <> $2`,
-		managerID, string(backend.StatusCancelled))
+		`SELECT COALESCE(SUM(global_channel_limit), 0)::bigint FROM accounts WHERE manager_id = $1 AND status = ANY($2)`,
+		managerID, texts(statuses))
 }
 
 func scanAccount(row pgx.Row) (*backend.Account, error) {
@@ -488,9 +493,9 @@ func (t *tx) ListAPIKeys(ctx context.Context, accountID string, q backend.APIKey
 	return keys, total, nil
 }
 
-func (t *tx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind) (int, error) {
+func (t *tx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind, statuses []backend.KeyStatus) (int, error) {
 	return t.count(ctx, "count api keys", `SELECT COUNT(*) FROM api_keys
-		WHERE account_id = $1 AND kind = $2 AND status <> 'revoked'`, accountID, string(kind))
+		WHERE account_id = $1 AND kind = $2 AND status = ANY($3)`, accountID, string(kind), texts(statuses))
 }
 
 func (t *tx) TouchAPIKey(ctx context.Context, id string, at time.Time) error {

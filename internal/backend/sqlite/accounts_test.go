@@ -1,15 +1,23 @@
 package sqlite
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
-// TestOpenCountMigrationCountsExistingAccounts: a database made before 0012
-// gets each manager's count of accounts not cancelled, which the triggers
-// then keep.
-func TestOpenCountMigrationCountsExistingAccounts(t *testing.T) {
+// TestManagedAccountCountMigrationsCountExistingAccounts: a database made
+// before 0012 (no counts) or before 0015 (counts of open accounts kept by
+// 0012's triggers) gets each manager's count of accounts per status, which
+// the triggers then keep.
+func TestManagedAccountCountMigrationsCountExistingAccounts(t *testing.T) {
+	for _, before := range []int{12, 15} {
+		t.Run(fmt.Sprint("before ", before), func(t *testing.T) { testCountMigration(t, before) })
+	}
+}
+
+func testCountMigration(t *testing.T, before int) {
 	ctx := t.Context()
 	const at = "2025-05-06T07:08:09.123456Z"
 	account := func(id, manager, email, status string) string {
@@ -21,7 +29,7 @@ func TestOpenCountMigrationCountsExistingAccounts(t *testing.T) {
 			global_channel_limit, allocatable_channels, managed_account_limit, credit_limit, created_at, updated_at)
 			VALUES ('` + id + `', ` + mgr + `, '` + email + `', 'Org', '` + status + `', 0, 0, 0, 0, 10, 0, '` + at + `', '` + at + `')`
 	}
-	path := oldDatabase(t, 12,
+	path := oldDatabase(t, before,
 		account("mgr-1", "", "m1@example.com", "enabled"),
 		account("mgr-2", "", "m2@example.com", "enabled"),
 		account("a-1", "mgr-1", "a1@example.com", "enabled"),
@@ -29,17 +37,19 @@ func TestOpenCountMigrationCountsExistingAccounts(t *testing.T) {
 		account("a-3", "mgr-1", "a3@example.com", "cancelled"))
 	db, err := Open(ctx, path)
 	if err != nil {
-		t.Fatalf("Open migrates past 0012: %v", err)
+		t.Fatalf("Open migrates past %04d: %v", before, err)
 	}
 	defer func() { _ = db.Close() }()
-	counts := func() (int, int) {
+	open := []backend.AccountStatus{backend.StatusEnabled, backend.StatusDisabled}
+	cancelled := []backend.AccountStatus{backend.StatusCancelled}
+	counts := func(statuses []backend.AccountStatus) (int, int) {
 		var one, two int
 		err := db.ReadTx(ctx, func(tx backend.Tx) error {
 			var err error
-			if one, err = tx.CountManagedAccounts(ctx, "mgr-1"); err != nil {
+			if one, err = tx.CountManagedAccounts(ctx, "mgr-1", statuses); err != nil {
 				return err
 			}
-			two, err = tx.CountManagedAccounts(ctx, "mgr-2")
+			two, err = tx.CountManagedAccounts(ctx, "mgr-2", statuses)
 			return err
 		})
 		if err != nil {
@@ -47,8 +57,11 @@ func TestOpenCountMigrationCountsExistingAccounts(t *testing.T) {
 		}
 		return one, two
 	}
-	if one, two := counts(); one != 2 || two != 0 {
-		t.Fatalf("after the migration: counts %d and %d, want 2 and 0", one, two)
+	if one, two := counts(open); one != 2 || two != 0 {
+		t.Fatalf("after the migration: open counts %d and %d, want 2 and 0", one, two)
+	}
+	if one, two := counts(cancelled); one != 1 || two != 0 {
+		t.Fatalf("after the migration: cancelled counts %d and %d, want 1 and 0", one, two)
 	}
 	if _, err := db.writer.ExecContext(ctx, account("a-4", "mgr-2", "a4@example.com", "enabled")); err != nil {
 		t.Fatal(err)
@@ -56,7 +69,13 @@ func TestOpenCountMigrationCountsExistingAccounts(t *testing.T) {
 	if _, err := db.writer.ExecContext(ctx, `UPDATE accounts SET status = 'cancelled' WHERE id = 'a-1'`); err != nil {
 		t.Fatal(err)
 	}
-	if one, two := counts(); one != 1 || two != 1 {
-		t.Fatalf("after an insert and a cancellation: counts %d and %d, want 1 and 1", one, two)
+	if _, err := db.writer.ExecContext(ctx, `DELETE FROM accounts WHERE id = 'a-2'`); err != nil {
+		t.Fatal(err)
+	}
+	if one, two := counts(open); one != 0 || two != 1 {
+		t.Fatalf("after an insert, a cancellation and a delete: open counts %d and %d, want 0 and 1", one, two)
+	}
+	if one, two := counts(cancelled); one != 2 || two != 0 {
+		t.Fatalf("after an insert, a cancellation and a delete: cancelled counts %d and %d, want 2 and 0", one, two)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -171,11 +172,9 @@ func managedAccountFilter(managerID string, q backend.ManagedAccountQuery) (stri
 	switch {
 	case len(q.Statuses) > 0:
 		// An explicit status filter is exact: it names cancelled when it wants it.
-		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Statuses)), ", ")
-		where = append(where, "status IN ("+marks+")")
-		for _, s := range q.Statuses {
-			args = append(args, string(s))
-		}
+		var cond string
+		cond, args, _ = inStatuses(args, q.Statuses)
+		where = append(where, cond)
 	case !q.IncludeCancelled:
 		where = append(where, "status <> ?")
 		args = append(args, string(backend.StatusCancelled))
@@ -222,23 +221,55 @@ func (t *tx) ListManagedAccounts(ctx context.Context, managerID string, q backen
 	return list, total, nil
 }
 
-func (t *tx) CountManagedAccounts(ctx context.Context, managerID string) (int, error) {
-	// Kept current by triggers (migration 0012): no count of the accounts.
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT open_managed_accounts FROM accounts WHERE id = ?`, managerID).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil // no such account: it manages none
+// inStatuses is the condition "status IN (?, …)" on statuses and its
+// arguments after args; ok is false when statuses is empty, which nothing
+// matches.
+func inStatuses[S ~string](args []any, statuses []S) (cond string, all []any, ok bool) {
+	if len(statuses) == 0 {
+		return "", nil, false
 	}
+	for _, s := range statuses {
+		args = append(args, string(s))
+	}
+	return "status IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ") + ")", args, true
+}
+
+func (t *tx) CountManagedAccounts(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
+	// Kept per status by triggers (migration 0015): no count of the
+	// accounts. The manager's few rows are read whole and the statuses
+	// asked for added up here, which is faster than an IN on the index.
+	rows, err := t.tx.QueryContext(ctx, `SELECT status, n FROM managed_account_counts WHERE manager_id = ?`, managerID)
 	if err != nil {
 		return 0, dbError("count managed accounts", err)
 	}
-	return n, nil
+	defer func() { _ = rows.Close() }()
+	total := 0
+	for rows.Next() {
+		var (
+			status string
+			n      int
+		)
+		if err := rows.Scan(&status, &n); err != nil {
+			return 0, dbError("count managed accounts", err)
+		}
+		if slices.Contains(statuses, backend.AccountStatus(status)) {
+			total += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, dbError("count managed accounts", err)
+	}
+	return total, nil
 }
 
-func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error) {
+func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
+	cond, args, ok := inStatuses([]any{managerID}, statuses)
+	if !ok {
+		return 0, nil
+	}
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(global_channel_limit), 0) FROM accounts WHERE manager_id = ? AND status <> ?`,
-		managerID, string(backend.StatusCancelled)).Scan(&n)
+	err := t.tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(global_channel_limit), 0) FROM accounts WHERE manager_id = ? AND `+cond,
+		args...).Scan(&n)
 	if err != nil {
 		return 0, dbError("sum global channel limits", err)
 	}
@@ -468,10 +499,14 @@ func (t *tx) ListAPIKeys(ctx context.Context, accountID string, q backend.APIKey
 	return keys, total, nil
 }
 
-func (t *tx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind) (int, error) {
+func (t *tx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind, statuses []backend.KeyStatus) (int, error) {
+	cond, args, ok := inStatuses([]any{accountID, string(kind)}, statuses)
+	if !ok {
+		return 0, nil
+	}
 	var n int
 	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_keys
-		WHERE account_id = ? AND kind = ? AND status <> 'revoked'`, accountID, string(kind)).Scan(&n)
+		WHERE account_id = ? AND kind = ? AND `+cond, args...).Scan(&n)
 	if err != nil {
 		return 0, dbError("count api keys", err)
 	}

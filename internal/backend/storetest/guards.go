@@ -64,16 +64,16 @@ func slow[T any](v T, err error) (T, error) {
 	return v, err
 }
 
-func (tx slowSetsTx) CountManagedAccounts(ctx context.Context, managerID string) (int, error) {
-	return slow(tx.Tx.CountManagedAccounts(ctx, managerID))
+func (tx slowSetsTx) CountManagedAccounts(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
+	return slow(tx.Tx.CountManagedAccounts(ctx, managerID, statuses))
 }
 
-func (tx slowSetsTx) SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error) {
-	return slow(tx.Tx.SumGlobalChannelLimits(ctx, managerID))
+func (tx slowSetsTx) SumGlobalChannelLimits(ctx context.Context, managerID string, statuses []backend.AccountStatus) (int, error) {
+	return slow(tx.Tx.SumGlobalChannelLimits(ctx, managerID, statuses))
 }
 
-func (tx slowSetsTx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind) (int, error) {
-	return slow(tx.Tx.CountAPIKeys(ctx, accountID, kind))
+func (tx slowSetsTx) CountAPIKeys(ctx context.Context, accountID string, kind backend.KeyKind, statuses []backend.KeyStatus) (int, error) {
+	return slow(tx.Tx.CountAPIKeys(ctx, accountID, kind, statuses))
 }
 
 func (tx slowSetsTx) CountPaymentMethods(ctx context.Context, accountID string) (int, error) {

@@ -60,7 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"SortByCreatedAtBreaksTiesOnID", testSortByCreatedAtBreaksTiesOnID},
 		{"SortByEmailIgnoresCase", testSortByEmailIgnoresCase},
 		{"SortByEmailDescendingIsReverseOfAscending", testSortByEmailDescending},
-		{"CountAndSumSkipCancelled", testCountAndSumSkipCancelled},
+		{"CountAndSumTakeTheStatusesGiven", testCountAndSumTakeTheStatusesGiven},
 		{"APIKeyRoundTrip", testAPIKeyRoundTrip},
 		{"DuplicateKeyHashIsConflict", testDuplicateKeyHashIsConflict},
 		{"KeyOfMissingAccountIsRefused", testKeyOfMissingAccountIsRefused},
@@ -73,7 +73,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"AuditEventWithoutAccount", testAuditEventWithoutAccount},
 		{"GetAPIKeyByID", testGetAPIKeyByID},
 		{"ListAPIKeysFiltersAndOrder", testListAPIKeysFiltersAndOrder},
-		{"CountAPIKeysSkipsRevokedAndOtherKinds", testCountAPIKeys},
+		{"CountAPIKeysTakesTheKindAndStatusesGiven", testCountAPIKeys},
 		{"TouchAPIKeySetsOnlyLastUsed", testTouchAPIKey},
 		{"AuditListScopesFiltersAndPages", testAuditList},
 		{"TimesRoundTripInUTC", testTimesRoundTripInUTC},
@@ -722,7 +722,10 @@ func testSortByEmailDescending(t *testing.T, s backend.Store) {
 	}
 }
 
-func testCountAndSumSkipCancelled(t *testing.T, s backend.Store) {
+// open are the statuses the domain counts towards a manager's limits.
+var open = []backend.AccountStatus{backend.StatusEnabled, backend.StatusDisabled}
+
+func testCountAndSumTakeTheStatusesGiven(t *testing.T, s backend.Store) {
 	f := newFixture(t, s)
 	m, other := f.manager("m@example.com"), f.manager("other@example.com")
 	for i, st := range []backend.AccountStatus{backend.StatusEnabled, backend.StatusDisabled, backend.StatusCancelled, backend.StatusEnabled} {
@@ -733,37 +736,40 @@ func testCountAndSumSkipCancelled(t *testing.T, s backend.Store) {
 	o := f.newAccount(other.ID, "o@example.com", "Other")
 	o.GlobalChannelLimit = 1000
 	f.insert(o)
-	var n, sum, emptyN, emptySum int
-	f.read(func(tx backend.Tx) error {
-		var err error
-		if n, err = tx.CountManagedAccounts(f.ctx, m.ID); err != nil {
-			return err
-		}
-		if sum, err = tx.SumGlobalChannelLimits(f.ctx, m.ID); err != nil {
-			return err
-		}
-		if emptyN, err = tx.CountManagedAccounts(f.ctx, o.ID); err != nil {
-			return err
-		}
-		emptySum, err = tx.SumGlobalChannelLimits(f.ctx, o.ID)
-		return err
-	})
-	if n != 3 || sum != 70 {
-		t.Errorf("count, sum = %d, %d; want 3, 70", n, sum)
-	}
-	if emptyN != 0 || emptySum != 0 {
-		t.Errorf("for an account without managed accounts: count, sum = %d, %d; want 0, 0", emptyN, emptySum)
-	}
-
-	// Status changes move the count both ways; other changes leave it, and
-	// so does a change of the manager's own row.
-	count := func() int {
-		var n int
+	countAndSum := func(managerID string, statuses ...backend.AccountStatus) (n, sum int) {
+		t.Helper()
 		f.read(func(tx backend.Tx) error {
 			var err error
-			n, err = tx.CountManagedAccounts(f.ctx, m.ID)
+			if n, err = tx.CountManagedAccounts(f.ctx, managerID, statuses); err != nil {
+				return err
+			}
+			sum, err = tx.SumGlobalChannelLimits(f.ctx, managerID, statuses)
 			return err
 		})
+		return n, sum
+	}
+	for _, c := range []struct {
+		statuses     []backend.AccountStatus
+		wantN, wantS int
+	}{
+		{open, 3, 70},
+		{[]backend.AccountStatus{backend.StatusCancelled}, 1, 30},
+		{[]backend.AccountStatus{backend.StatusEnabled}, 2, 50},
+		{[]backend.AccountStatus{backend.StatusEnabled, backend.StatusDisabled, backend.StatusCancelled}, 4, 100},
+		{nil, 0, 0},
+	} {
+		if n, sum := countAndSum(m.ID, c.statuses...); n != c.wantN || sum != c.wantS {
+			t.Errorf("statuses %v: count, sum = %d, %d; want %d, %d", c.statuses, n, sum, c.wantN, c.wantS)
+		}
+	}
+	if n, sum := countAndSum(o.ID, open...); n != 0 || sum != 0 {
+		t.Errorf("for an account without managed accounts: count, sum = %d, %d; want 0, 0", n, sum)
+	}
+
+	// Status changes move the counts both ways; other changes leave them,
+	// and so does a change of the manager's own row.
+	count := func(statuses ...backend.AccountStatus) int {
+		n, _ := countAndSum(m.ID, statuses...)
 		return n
 	}
 	var accounts []*backend.Account
@@ -776,30 +782,28 @@ func testCountAndSumSkipCancelled(t *testing.T, s backend.Store) {
 		a.Status, a.UpdatedAt = st, f.tick()
 		f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, a) })
 	}
+	want := func(what string, opened, cancelled int) {
+		t.Helper()
+		if n, c := count(open...), count(backend.StatusCancelled); n != opened || c != cancelled {
+			t.Fatalf("%s: %d open and %d cancelled, want %d and %d", what, n, c, opened, cancelled)
+		}
+	}
 	for _, a := range accounts {
 		if a.Status == backend.StatusEnabled {
 			setStatus(a, backend.StatusCancelled)
-			if n := count(); n != 2 {
-				t.Fatalf("after cancelling one: count %d, want 2", n)
-			}
+			want("after cancelling one", 2, 2)
 			setStatus(a, backend.StatusDisabled)
-			if n := count(); n != 3 {
-				t.Fatalf("after bringing it back as disabled: count %d, want 3", n)
-			}
+			want("after bringing it back as disabled", 3, 1)
 			setStatus(a, backend.StatusEnabled)
 			a.OrganizationName = "Renamed"
 			f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, a) })
-			if n := count(); n != 3 {
-				t.Fatalf("after enabling and renaming it: count %d, want 3", n)
-			}
+			want("after enabling and renaming it", 3, 1)
 			break
 		}
 	}
 	m.OrganizationName, m.UpdatedAt = "Manager renamed", f.tick()
 	f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, m) })
-	if n := count(); n != 3 {
-		t.Fatalf("after a change of the manager itself: count %d, want 3", n)
-	}
+	want("after a change of the manager itself", 3, 1)
 }
 
 // ---------------------------------------------------------------- keys
@@ -1443,11 +1447,26 @@ func testCountAPIKeys(t *testing.T, s backend.Store) {
 	disabled.Status = backend.KeyDisabled
 	f.insertKeys(f.newKey(m.ID, backend.KeyPrimary), f.newKey(m.ID, backend.KeyUser), disabled, revoked)
 	f.read(func(tx backend.Tx) error {
-		n, err := tx.CountAPIKeys(f.ctx, m.ID, backend.KeyUser)
-		if err == nil && n != 2 {
-			t.Errorf("CountAPIKeys = %d, want 2 (active and disabled user keys)", n)
+		for _, c := range []struct {
+			kind     backend.KeyKind
+			statuses []backend.KeyStatus
+			want     int
+		}{
+			{backend.KeyUser, []backend.KeyStatus{backend.KeyActive, backend.KeyDisabled}, 2},
+			{backend.KeyUser, []backend.KeyStatus{backend.KeyRevoked}, 1},
+			{backend.KeyUser, []backend.KeyStatus{backend.KeyActive, backend.KeyDisabled, backend.KeyRevoked}, 3},
+			{backend.KeyPrimary, []backend.KeyStatus{backend.KeyActive, backend.KeyDisabled}, 1},
+			{backend.KeyUser, nil, 0},
+		} {
+			n, err := tx.CountAPIKeys(f.ctx, m.ID, c.kind, c.statuses)
+			if err != nil {
+				return err
+			}
+			if n != c.want {
+				t.Errorf("CountAPIKeys(%s, %v) = %d, want %d", c.kind, c.statuses, n, c.want)
+			}
 		}
-		return err
+		return nil
 	})
 }
 
