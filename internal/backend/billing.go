@@ -7,10 +7,67 @@ import (
 	"github.com/google/uuid"
 )
 
-// Billing of an account that pays its own charges (DESIGN 2.2, 3.3, 3.4): payment
-// methods, top-ups and auto-recharge. Every method acts on the caller's own
-// account; a manager reaches a managed account's billing with its key. A
-// managed account under rollup billing has none of it: its manager pays.
+// Billing of an account that pays its own charges (DESIGN 2.2, 3.3, 3.4): its
+// ledger, payment methods, top-ups and auto-recharge. Every method acts on the
+// caller's own account; a manager reaches a managed account's billing with its
+// key. A managed account under rollup billing has none of it: its manager pays.
+
+// LedgerKind says what moved money on a ledger.
+//
+// A usage entry's Reference is "usage:<product>" (UsageReference), so that
+// invoices can bill usage per product; the text after the prefix names the
+// product ("voice", "messaging", …).
+type LedgerKind string
+
+// UsageReferencePrefix starts the Reference of every usage entry.
+const UsageReferencePrefix = "usage:"
+
+// UsageReference is the Reference of a usage entry for product.
+func UsageReference(product string) string { return UsageReferencePrefix + product }
+
+const (
+	LedgerAdjustment LedgerKind = "adjustment"
+	LedgerTopUp      LedgerKind = "top_up"
+	LedgerUsage      LedgerKind = "usage"
+	LedgerRefund     LedgerKind = "refund"
+)
+
+// LedgerEntry is an immutable change of an account's balance.
+type LedgerEntry struct {
+	ID          string
+	AccountID   string // the ledger's owner
+	SubjectID   string // the account the entry is about (a managed account under rollup billing)
+	Kind        LedgerKind
+	Amount      Money
+	Currency    string
+	Description string
+	Reference   string
+	CreatedAt   time.Time
+	// SettlesAt is when the entry starts to count in the balance: CreatedAt
+	// plus the settlement delay for a top-up, CreatedAt for everything else.
+	// Until then it counts as pending.
+	SettlesAt time.Time
+}
+
+// LedgerSums are the sums of an account's ledger as of an instant.
+type LedgerSums struct {
+	// Settled is the sum of the entries whose SettlesAt is at or before the
+	// instant, Pending the sum of those that settle after it (top-ups
+	// waiting out the settlement delay).
+	Settled, Pending Money
+	// Turnover is the sum of every entry's absolute amount, settled or not:
+	// it bounds every other sum of the ledger (MaxLedgerTurnover).
+	Turnover Money
+}
+
+// Balance is an account's money position, derived from its ledger.
+type Balance struct {
+	Balance         Money
+	Pending         Money
+	CreditLimit     Money
+	AvailableCredit Money
+	Currency        string
+}
 
 // PaymentMethod is a card as the backend keeps it: never its number or CVC.
 type PaymentMethod struct {
@@ -528,6 +585,44 @@ func (s *Service) charge(ctx context.Context, tx Tx, a *Account, pm *PaymentMeth
 		return nil, err
 	}
 	return t, nil
+}
+
+// balanceOf derives an account's balance from the ledger that carries its
+// money: the entries settled now, and the top-ups still pending.
+func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, error) {
+	billing := a
+	if id := a.BillingAccountID(); id != a.ID {
+		m, err := tx.GetAccount(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		billing = m
+	}
+	sums, err := tx.LedgerTotals(ctx, billing.ID, s.now())
+	if err != nil {
+		return nil, err
+	}
+	avail, err := sums.Settled.Add(billing.CreditLimit)
+	if err != nil {
+		return nil, Errorf(EINTERNAL, "balance overflow")
+	}
+	return &Balance{Balance: sums.Settled, Pending: sums.Pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
+}
+
+// Balance returns the caller's balance. Any authenticated caller may read its
+// own; a managed account under rollup billing sees the shared balance of its
+// manager, which is where its charges land.
+func (s *Service) Balance(ctx context.Context, c *Caller) (*Balance, error) {
+	var b *Balance
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		a, err := tx.GetAccount(ctx, c.Account.ID)
+		if err != nil {
+			return err
+		}
+		b, err = s.balanceOf(ctx, tx, a)
+		return err
+	})
+	return b, err
 }
 
 // postEntry posts one entry as postEntries does.

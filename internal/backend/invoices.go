@@ -198,6 +198,40 @@ func (s *Service) invoicesOf(ctx context.Context, tx Tx, accountID string) ([]*I
 	return buildInvoices(a.ID, summary, s.now())
 }
 
+// LedgerSummary is an account's ledger summed per calendar month (UTC), the
+// raw material of its invoices.
+type LedgerSummary struct {
+	// Groups sum the entries created in one month that share a kind, a
+	// product, a subject and a sign, ordered by month, kind, product, subject
+	// and sign (negative first).
+	Groups []LedgerGroup
+	// Settled sums, per month, the entries that settle in it (at their
+	// settlement time, or their creation for entries that settle at once),
+	// ordered by month: the settled balance at a month's end is the running
+	// sum up to it.
+	Settled []MonthSum
+}
+
+// LedgerGroup is the sum of a group of entries of one month.
+type LedgerGroup struct {
+	Month string // "2006-01", of created_at in UTC
+	Kind  LedgerKind
+	// Product is the product of usage entries (their Reference after
+	// UsageReferencePrefix; empty when it lacks the prefix); empty for other kinds.
+	Product string
+	// SubjectID is the entries' subject; empty when they have none.
+	SubjectID string
+	Negative  bool // the entries' amounts are below zero (else zero or above)
+	Sum       Money
+	Count     int
+}
+
+// MonthSum is a sum of money over one calendar month (UTC, "2006-01").
+type MonthSum struct {
+	Month string
+	Sum   Money
+}
+
 // buildInvoices derives an account's invoices, oldest first, from the summary
 // of its ledger, as of now (which says which month is still open).
 func buildInvoices(accountID string, summary *LedgerSummary, now time.Time) ([]*Invoice, error) {

@@ -7,6 +7,43 @@ import (
 	"unicode/utf8"
 )
 
+// ManagedAccountQuery selects and orders a page of a manager's managed accounts.
+type ManagedAccountQuery struct {
+	EmailEq, EmailContains               string
+	OrganizationEq, OrganizationContains string
+	// Statuses limits the result to these statuses; empty means any status
+	// except cancelled (which IncludeCancelled adds back).
+	Statuses         []AccountStatus
+	IncludeCancelled bool
+	// MatchNone is set when the filter can match nothing (a status this backend
+	// never gives an account), so that the store need not be asked.
+	MatchNone bool
+	Sort      SortOrder
+	Page      Page
+}
+
+// SortOrder names a sort key and its direction.
+type SortOrder struct {
+	Field      string // "created_at" or "email"
+	Descending bool
+}
+
+// ManagedAccountView is a managed account as its manager sees it, with the
+// credentials the manager uses to act as it.
+type ManagedAccountView struct {
+	Account  *Account
+	APIKey   string // the managed account's primary key, unsealed
+	APIToken string
+	Balance  *Balance
+}
+
+// ChannelAllocation is a manager's pool of global outbound channels.
+type ChannelAllocation struct {
+	Allocatable        int
+	TotalAllocated     int
+	AllowCustomPricing bool
+}
+
 // Limits on account fields.
 const (
 	maxNameLen      = 255
