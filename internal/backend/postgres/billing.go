@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,48 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
+
+// ---------------------------------------------------------------- ledger
+
+func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) error {
+	// A zero SettlesAt is a caller's bug, not "at once": say so rather than
+	// let the table's CHECK refuse it obscurely.
+	if e.SettlesAt.IsZero() {
+		return errors.New("postgres: insert ledger entry: settles_at is required (CreatedAt for an entry that settles at once)")
+	}
+	if err := checkTimes(at("created_at", e.CreatedAt), at("settles_at", e.SettlesAt)); err != nil {
+		return err
+	}
+	tag, err := t.exec(ctx, "insert ledger entry", `INSERT INTO ledger_entries
+		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at, settles_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
+		e.CreatedAt, e.SettlesAt)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("A ledger entry with this id")
+	}
+	return nil
+}
+
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
+	if err := checkTime("at", at); err != nil {
+		return backend.LedgerSums{}, err
+	}
+	// SUM over bigint is numeric, exact; the cast back fails on overflow
+	// instead of losing precision.
+	var s, p, turnover int64
+	if err := t.conn.QueryRow(ctx, `SELECT
+		COALESCE(SUM(amount) FILTER (WHERE settles_at <= $1), 0)::bigint,
+		COALESCE(SUM(amount) FILTER (WHERE settles_at > $1), 0)::bigint,
+		COALESCE(SUM(abs(amount)), 0)::bigint
+		FROM ledger_entries WHERE account_id = $2`, at, accountID).Scan(&s, &p, &turnover); err != nil {
+		return backend.LedgerSums{}, t.fail(ctx, "sum ledger", err)
+	}
+	return backend.LedgerSums{Settled: backend.Money(s), Pending: backend.Money(p), Turnover: backend.Money(turnover)}, nil
+}
 
 // ---------------------------------------------------------------- payment methods
 
