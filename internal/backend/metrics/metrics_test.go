@@ -215,3 +215,35 @@ func TestHandlerServesOnlyMetrics(t *testing.T) {
 		t.Errorf("POST /metrics answered %d, want 405", status)
 	}
 }
+
+// BenchmarkRequest: what the metrics cost one request that was routed (the
+// calls the HTTP layer makes for it), one at a time and on every core at
+// once. The hot-path benchmarks of bench/ (BENCH_METRICS=1) measure the
+// same within whole requests.
+func BenchmarkRequest(b *testing.B) {
+	m := New(Options{})
+	routes := []string{"GET /v2/managed_accounts/{id}", "GET /v2/balance", "POST /v2/managed_accounts", "GET /v2/api_keys"}
+	request := func(i int) {
+		m.RequestStarted()
+		m.RequestServed(routes[i%len(routes)], 200, 80*time.Microsecond)
+		m.RequestEnded()
+	}
+	b.Run("serial", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			request(i)
+			i++
+		}
+	})
+	b.Run("parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			i := 0
+			for pb.Next() {
+				request(i)
+				i++
+			}
+		})
+	})
+}
