@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -338,5 +339,42 @@ func requireBoundedLabels(t *testing.T, families scrape, secrets []string) {
 				}
 			}
 		}
+	}
+}
+
+// TestMetricsAddrIsChecked: --metrics-addr (or its variable) must be a
+// host:port other than the API's; a metrics address already taken stops
+// serve before the API listens.
+func TestMetricsAddrIsChecked(t *testing.T) {
+	env := map[string]string{"REFERENCE_BACKEND_METRICS_ADDR": "127.0.0.1:9464"}
+	cfg, err := parseServeConfig(nil, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || cfg.metricsAddr != "127.0.0.1:9464" {
+		t.Fatalf("from the environment: %q, %v", cfg.metricsAddr, err)
+	}
+	if cfg, err := parseServeConfig(nil, func(string) string { return "" }, io.Discard); err != nil || cfg.metricsAddr != "" {
+		t.Fatalf("by default: %q, %v; want no metrics", cfg.metricsAddr, err)
+	}
+	for _, args := range [][]string{
+		{"--metrics-addr", "9464"},
+		{"--metrics-addr", "http://127.0.0.1:9464/metrics"},
+		{"--addr", "0.0.0.0:8787", "--metrics-addr", "0.0.0.0:8787"},
+	} {
+		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil || !strings.Contains(err.Error(), "--metrics-addr") {
+			t.Errorf("%v: %v, want an error naming --metrics-addr", args, err)
+		}
+	}
+
+	taken, err := (&net.ListenConfig{}).Listen(t.Context(), "tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	var logs bytes.Buffer
+	a := newApp(io.Discard, &logs, func(string) string { return "" })
+	a.onListen = func(addr string) { t.Errorf("the API listened on %s, its metrics' address taken", addr) }
+	code := a.run(t.Context(), []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", filepath.Join(t.TempDir(), "data"),
+		"--metrics-addr", taken.Addr().String()})
+	if code != 1 || !strings.Contains(logs.String(), "listen for the metrics") {
+		t.Errorf("serve with its metrics' address taken exited %d, want 1 with the reason:\n%s", code, logs.String())
 	}
 }

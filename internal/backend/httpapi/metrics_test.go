@@ -53,6 +53,7 @@ func (s *rerunFirstWrite) WriteTx(ctx context.Context, fn func(backend.Tx) error
 	return s.Store.WriteTx(ctx, fn)
 }
 
+// usageEvents is a batch of one SMS for accountID at at per id.
 func usageEvents(accountID, at string, ids ...string) map[string]any {
 	events := make([]map[string]any, len(ids))
 	for i, id := range ids {
@@ -91,8 +92,8 @@ func TestMetricsCountUsageOnceWhenTheRequestRunsAgain(t *testing.T) {
 		t.Fatalf("the batch run twice answered %s, want 3 accepted", first.body)
 	}
 	send(t, srv, batch).wantReplayOf(t, first)
-	refused := usageEvents(srv.ManagerID, at, "refused-1")
-	refused["events"].([]map[string]any)[0]["product"] = "no-such-product"
+	refused := map[string]any{"events": []map[string]any{{"id": "refused-1", "account_id": srv.ManagerID, "product": "no-such-product",
+		"occurred_at": at, "direction": "outbound", "message_type": "SMS", "country_iso": "US", "parts": 1}}}
 	raw(t, srv, http.MethodPost, "/reference/usage_events", srv.OperatorKey, refused).wantStatus(t, http.StatusUnprocessableEntity)
 
 	// A batch whose first run is rolled back while another request with its
