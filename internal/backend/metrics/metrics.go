@@ -200,22 +200,20 @@ func (m *Metrics) UsageIngested(accepted, duplicates int) {
 const (
 	// WebhookDelivered: the receiver answered 2xx.
 	WebhookDelivered = "delivered"
-	// WebhookFailed: another answer, a timeout or a refused connection; the
-	// delivery is tried again.
+	// WebhookFailed: another answer, or none (a refused address or
+	// connection, a timeout); the delivery is tried again.
 	WebhookFailed = "failed"
 	// WebhookAbandoned: the last attempt allowed failed; no more are made.
 	WebhookAbandoned = "abandoned"
-	// WebhookRefused: the destination's address is not allowed (private,
-	// link-local) when the delivery connects.
-	WebhookRefused = "refused"
 )
 
 // WebhookDelivery counts an attempt to deliver a webhook, by its outcome
-// (Webhook*). It is the delivery worker's hook: the notifications work
-// (issue 17) calls it once per attempt when its worker lands.
+// (Webhook*). It is the hook for the webhook delivery worker, which is not
+// in this tree yet: once it is, serve hands it this method, and the worker
+// calls it once per attempt.
 func (m *Metrics) WebhookDelivery(outcome string) {
 	switch outcome {
-	case WebhookDelivered, WebhookFailed, WebhookAbandoned, WebhookRefused:
+	case WebhookDelivered, WebhookFailed, WebhookAbandoned:
 	default:
 		outcome = "other" // a label value outside the documented set would be unbounded
 	}
