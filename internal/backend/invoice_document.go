@@ -5,6 +5,7 @@ import (
 	"embed"
 	"html/template"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -25,7 +26,8 @@ type InvoiceDocument struct {
 	Invoice *Invoice
 	Account *Account
 	// ManagedAccountNames names the managed accounts that the invoice's lines
-	// bill under rollup billing, by id, as they are named now.
+	// are about (rollup billing, balance transfers), by id, as they are
+	// named now.
 	ManagedAccountNames map[string]string
 }
 
@@ -57,7 +59,7 @@ func (s *Service) InvoiceDocument(ctx context.Context, link InvoiceLink) (*Invoi
 		if doc.Invoice, err = s.findInvoice(ctx, tx, a.ID, link.InvoiceID); err != nil {
 			return err
 		}
-		for _, l := range doc.Invoice.Lines {
+		for _, l := range append(slices.Clip(doc.Invoice.Lines), doc.Invoice.CreditLines...) {
 			if l.ManagedAccountID == "" || doc.ManagedAccountNames[l.ManagedAccountID] != "" {
 				continue
 			}
@@ -84,7 +86,7 @@ type invoiceView struct {
 	Status, Currency               string
 	Total, Credits, SettledBalance string
 	Open                           bool
-	Lines                          []invoiceLineView
+	Lines, CreditLines             []invoiceLineView
 }
 
 type invoiceLineView struct {
@@ -103,14 +105,20 @@ func (d *InvoiceDocument) Render(w io.Writer) error {
 		Status: string(inv.Status), Currency: inv.Currency, Total: inv.Total.String(), Credits: inv.Credits.String(),
 		SettledBalance: inv.SettledBalance.String(), Open: inv.Status == InvoiceOpen,
 	}
-	for _, l := range inv.Lines {
+	v.Lines, v.CreditLines = d.lineViews(inv.Lines), d.lineViews(inv.CreditLines)
+	return invoiceTemplate.Execute(w, v)
+}
+
+func (d *InvoiceDocument) lineViews(lines []InvoiceLine) []invoiceLineView {
+	var out []invoiceLineView
+	for _, l := range lines {
 		account := "This account"
 		if l.ManagedAccountID != "" {
 			account = d.ManagedAccountNames[l.ManagedAccountID] + " (" + l.ManagedAccountID + ")"
 		}
-		v.Lines = append(v.Lines, invoiceLineView{
+		out = append(out, invoiceLineView{
 			Description: l.Description, Product: l.Product, Account: account, Quantity: l.Quantity, Amount: l.Amount.String(),
 		})
 	}
-	return invoiceTemplate.Execute(w, v)
+	return out
 }

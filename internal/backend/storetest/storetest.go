@@ -119,6 +119,9 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"TouchPortalSessionSetsOnlyLastSeen", testTouchPortalSessionSetsOnlyLastSeen},
 		{"DeletedPortalSessionIsGone", testDeletedPortalSessionIsGone},
 		{"PurgePortalSessionsIsBoundedAndKeepsLiveOnes", testPurgePortalSessions},
+		{"BalanceTransfersRoundTripNewestFirst", testBalanceTransfersRoundTripNewestFirst},
+		{"BalanceTransferLedgerEntries", testBalanceTransferLedgerEntries},
+		{"BalanceTransfersNeverOverdrawUnderRacingTransfers", testBalanceTransfersNeverOverdrawUnderRacingTransfers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
