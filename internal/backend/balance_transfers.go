@@ -180,14 +180,23 @@ func (s *Service) ListBalanceTransfers(ctx context.Context, c *Caller, id string
 	return s.listBalanceTransfers(ctx, BalanceTransferQuery{AccountID: id, Page: page}, func(tx Tx) error {
 		_, err := transferTarget(ctx, tx, c.Account.ID, id)
 		return err
-	})
+	}, nil)
+}
+
+// BalanceTransferView is a transfer as the portal shows it to one of its
+// two accounts.
+type BalanceTransferView struct {
+	*BalanceTransfer
+	// AccountName is the managed account's organization name, for its
+	// manager; empty for the managed account itself.
+	AccountName string
 }
 
 // OwnBalanceTransfers returns a page of the caller's own transfers, newest
-// first: those a manager made, to any of its managed accounts, or those a
-// managed account received. The portal shows them on the account's page.
-// Returns EBADREQUEST for a bad page.
-func (s *Service) OwnBalanceTransfers(ctx context.Context, c *Caller, page Page) ([]*BalanceTransfer, PageMeta, error) {
+// first: those a manager made, to any of its managed accounts (named), or
+// those a managed account received. The portal shows them on the account's
+// page. Returns EBADREQUEST for a bad page.
+func (s *Service) OwnBalanceTransfers(ctx context.Context, c *Caller, page Page) ([]BalanceTransferView, PageMeta, error) {
 	if err := validatePage(&page); err != nil {
 		return nil, PageMeta{}, err
 	}
@@ -195,12 +204,38 @@ func (s *Service) OwnBalanceTransfers(ctx context.Context, c *Caller, page Page)
 	if c.Account.IsManager() {
 		q = BalanceTransferQuery{ManagerID: c.Account.ID, Page: page}
 	}
-	return s.listBalanceTransfers(ctx, q, nil)
+	var views []BalanceTransferView
+	_, meta, err := s.listBalanceTransfers(ctx, q, nil, func(tx Tx, list []*BalanceTransfer) error {
+		views = make([]BalanceTransferView, 0, len(list)) // a store may run a transaction again
+		names := map[string]string{}
+		for _, t := range list {
+			v := BalanceTransferView{BalanceTransfer: t}
+			if q.ManagerID != "" {
+				if _, ok := names[t.AccountID]; !ok {
+					a, err := tx.GetAccount(ctx, t.AccountID)
+					if err != nil {
+						return err
+					}
+					names[t.AccountID] = a.OrganizationName
+				}
+				v.AccountName = names[t.AccountID]
+			}
+			views = append(views, v)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, PageMeta{}, err
+	}
+	return views, meta, nil
 }
 
 // listBalanceTransfers reads a page of q in one snapshot, after check (when
-// not nil) passes in it.
-func (s *Service) listBalanceTransfers(ctx context.Context, q BalanceTransferQuery, check func(Tx) error) ([]*BalanceTransfer, PageMeta, error) {
+// not nil) passes in it; then, in the same snapshot, hands the page to more
+// (when not nil).
+func (s *Service) listBalanceTransfers(ctx context.Context, q BalanceTransferQuery, check func(Tx) error,
+	more func(Tx, []*BalanceTransfer) error,
+) ([]*BalanceTransfer, PageMeta, error) {
 	var (
 		list  []*BalanceTransfer
 		total int
@@ -212,8 +247,13 @@ func (s *Service) listBalanceTransfers(ctx context.Context, q BalanceTransferQue
 			}
 		}
 		var err error
-		list, total, err = tx.ListBalanceTransfers(ctx, q)
-		return err
+		if list, total, err = tx.ListBalanceTransfers(ctx, q); err != nil {
+			return err
+		}
+		if more != nil {
+			return more(tx, list)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, PageMeta{}, err
