@@ -23,7 +23,9 @@ resource "telnyx_managed_account" "rollup" {
   password_wo         = var.initial_password
   password_wo_version = 1
 
-  # Keep the account enabled and untouched when this resource is destroyed.
+  # Destroying this resource removes it from the Terraform state and sends
+  # nothing: the account stays as it then is (here disabled; enabled again,
+  # it would stay enabled).
   deletion_policy = "abandon"
 }
 
