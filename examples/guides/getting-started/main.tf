@@ -16,7 +16,7 @@ provider "telnyx" {}
 # A customer of the manager, with its own balance.
 resource "telnyx_managed_account" "acme" {
   business_name = "Acme Telecom"
-  email         = "ops@acme.example.com"
+  email         = "admin@acme.example.com"
 }
 
 # An API key of that customer, for its own integration.
