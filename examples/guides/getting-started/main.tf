@@ -6,7 +6,8 @@ terraform {
 
   required_providers {
     telnyx = {
-      source = "managedaccounts/telnyx"
+      source  = "managedaccounts/telnyx"
+      version = "~> 0.1" # checked when installing from a registry, not under dev_overrides
     }
   }
 }
