@@ -101,9 +101,13 @@ func (s *Service) CreateBalanceTransfer(ctx context.Context, c *Caller, id strin
 		case a.Status == StatusCancelled:
 			return InvalidField("/", "This managed account is cancelled: it can no longer receive transfers.")
 		}
-		// The rule reads the manager's ledger and then debits it: the debit
-		// (postCharge, through postEntry) claims the ledger, so that
-		// concurrent transfers cannot all spend the same funds.
+		// The rule reads the manager's ledger and then debits it, so it
+		// claims the ledger (Tx.Claim): concurrent transfers cannot all
+		// spend the same funds. (The debit's posting claims it again, which
+		// is claiming it once.)
+		if err := tx.Claim(ctx, SetLedger, mgr.ID); err != nil {
+			return err
+		}
 		sums, err := tx.LedgerTotals(ctx, mgr.ID, s.now())
 		if err != nil {
 			return err

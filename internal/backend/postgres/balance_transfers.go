@@ -14,9 +14,9 @@ import (
 
 const balanceTransferColumns = sqlstore.BalanceTransferColumns
 
-// InsertBalanceTransfer writes no write point: no rule reads the set of
-// transfers before adding to it (the funds a transfer checks are the
-// manager's ledger, whose debit claims it).
+// InsertBalanceTransfer needs no claim of its own: no rule reads the set
+// of transfers before adding to it (the funds a transfer checks are the
+// manager's ledger, which the Service claims).
 func (t *tx) InsertBalanceTransfer(ctx context.Context, bt *backend.BalanceTransfer) error {
 	if err := checkTime("created_at", bt.CreatedAt); err != nil {
 		return err

@@ -1,12 +1,8 @@
 package storetest
 
 import (
-	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -151,95 +147,40 @@ func testBalanceTransferLedgerEntries(t *testing.T, s backend.Store) {
 	}
 }
 
-// transferRacers is how many transfers the race releases at once: more than
-// a PostgreSQL store's default pool of connections, so that many
-// transactions overlap.
-const transferRacers = 24
-
-// slowLedgerReads pauses a write transaction after each read of a ledger's
-// sums, so that the transactions of a race all read the manager's funds
-// before any commits: without its guard (on PostgreSQL, the debit's claim
-// of the ledger) the rule would let more through every time, not now and
-// then.
-type slowLedgerReads struct{ backend.Store }
-
-func (s slowLedgerReads) WriteTx(ctx context.Context, fn func(backend.Tx) error) error {
-	return s.Store.WriteTx(ctx, func(tx backend.Tx) error { return fn(slowLedgerReadsTx{tx}) })
-}
-
-type slowLedgerReadsTx struct{ backend.Tx }
-
-func (tx slowLedgerReadsTx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
-	sums, err := tx.Tx.LedgerTotals(ctx, accountID, at)
-	time.Sleep(2 * time.Millisecond)
-	return sums, err
-}
-
-// testBalanceTransfersNeverOverdrawUnderRacingTransfers: many transfers
-// from one manager to several of its accounts, released together through
-// the Service, pass exactly as many times as its available balance (settled
-// balance plus credit limit) allows, every other one is refused at the
-// amount, and every ledger adds up.
+// Claim(SetLedger) in CreateBalanceTransfer, next to its check of the
+// manager's funds: many transfers from one manager to several of its
+// accounts, released together, pass exactly as many times as its available
+// balance (settled balance plus credit limit) allows, every other one is
+// refused at the amount, and every ledger adds up.
 func testBalanceTransfersNeverOverdrawUnderRacingTransfers(t *testing.T, s backend.Store) {
-	ctx := t.Context()
-	secrets, err := backend.NewSecrets([]byte(rand.Text() + rand.Text()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc := backend.NewService(slowLedgerReads{s}, secrets)
-	email, credit := uuid.NewString()+"@example.com", "5.00"
-	_, key, err := svc.CreateManager(ctx, backend.CreateManagerInput{Email: &email, CreditLimit: &credit})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := svc.Authenticate(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	amount := "16.00"
-	if _, _, err := svc.PostAdjustment(ctx, mgr.Account.ID, &amount, "funds"); err != nil {
+	e := newService(t, s)
+	mgr := e.manager(backend.CreateManagerInput{CreditLimit: ptr("5.00")})
+	if _, _, err := e.svc.PostAdjustment(e.ctx, mgr.Account.ID, ptr("16.00"), "funds"); err != nil {
 		t.Fatal(err)
 	}
 	const accounts = 4
 	ids := make([]string, accounts)
 	for i := range ids {
-		name := fmt.Sprint("Racer ", i)
-		v, err := svc.CreateManagedAccount(ctx, mgr, backend.CreateManagedAccountInput{BusinessName: &name})
+		v, err := e.svc.CreateManagedAccount(e.ctx, mgr, backend.CreateManagedAccountInput{BusinessName: ptr(fmt.Sprint("Racer ", i))})
 		if err != nil {
 			t.Fatal(err)
 		}
 		ids[i] = v.Account.ID
 	}
-	// 21.00 available, 3.00 each: exactly 7 of the 24 pass.
-	const want = 7
-	var (
-		start = make(chan struct{})
-		wg    sync.WaitGroup
-		errs  = make([]error, transferRacers)
-	)
-	each := "3.00"
-	for i := range transferRacers {
-		wg.Go(func() {
-			<-start
-			_, errs[i] = svc.CreateBalanceTransfer(ctx, mgr, ids[i%accounts], backend.BalanceTransferInput{Amount: &each})
-		})
-	}
-	close(start)
-	wg.Wait()
-	passed := make([]int, accounts)
-	for i, err := range errs {
-		if err == nil {
-			passed[i%accounts]++
-			continue
+	// 21.00 available, 3.00 each: exactly 7 pass.
+	errs := race(racers, func(i int) error {
+		_, err := e.svc.CreateBalanceTransfer(e.ctx, mgr, ids[i%accounts], backend.BalanceTransferInput{Amount: ptr("3.00")})
+		return err
+	})
+	wantPassed(t, "transfers at once", errs, 7, "/amount")
+	for i, id := range ids {
+		passed := 0
+		for j := i; j < len(errs); j += accounts {
+			if errs[j] == nil {
+				passed++
+			}
 		}
-		if e, ok := errors.AsType[*backend.Error](err); !ok || e.Kind != backend.EINVALID || e.Pointer != "/amount" {
-			t.Fatalf("transfer %d: %v, want the rule's refusal (EINVALID at /amount)", i, err)
-		}
-	}
-	total := 0
-	for i, n := range passed {
-		total += n
-		list, meta, err := svc.ListBalanceTransfers(ctx, mgr, ids[i], backend.Page{})
+		list, meta, err := e.svc.ListBalanceTransfers(e.ctx, mgr, id, backend.Page{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,21 +189,18 @@ func testBalanceTransfersNeverOverdrawUnderRacingTransfers(t *testing.T, s backe
 			sum += bt.Amount
 		}
 		var got backend.LedgerSums
-		if err := s.ReadTx(ctx, func(tx backend.Tx) error {
+		if err := s.ReadTx(e.ctx, func(tx backend.Tx) error {
 			var err error
-			got, err = tx.LedgerTotals(ctx, ids[i], svc.Now())
+			got, err = tx.LedgerTotals(e.ctx, id, e.svc.Now())
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if meta.TotalResults != n || sum != backend.Money(n)*3_000_000 || got.Settled != sum {
-			t.Fatalf("account %d: %d passed, %d listed adding up to %s, balance %s", i, n, meta.TotalResults, sum, got.Settled)
+		if meta.TotalResults != passed || sum != backend.Money(passed)*3_000_000 || got.Settled != sum {
+			t.Fatalf("account %d: %d passed, %d listed adding up to %s, balance %s", i, passed, meta.TotalResults, sum, got.Settled)
 		}
 	}
-	if total != want {
-		t.Fatalf("%d of %d transfers passed, want exactly %d", total, transferRacers, want)
-	}
-	b, err := svc.Balance(ctx, mgr)
+	b, err := e.svc.Balance(e.ctx, mgr)
 	if err != nil {
 		t.Fatal(err)
 	}
