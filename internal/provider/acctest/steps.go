@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
@@ -57,4 +60,18 @@ func OrNoError(err error) error {
 		return errors.New("no error")
 	}
 	return err
+}
+
+// ExpectAccountScopedIdentity checks the identity of an object that lives
+// on an account: managedAccountID (empty: null, for the provider's own
+// account) and the object's id, the same as in its state.
+func ExpectAccountScopedIdentity(addr, managedAccountID string) []statecheck.StateCheck {
+	var account knownvalue.Check = knownvalue.Null()
+	if managedAccountID != "" {
+		account = knownvalue.StringExact(managedAccountID)
+	}
+	return []statecheck.StateCheck{
+		statecheck.ExpectIdentity(addr, map[string]knownvalue.Check{"managed_account_id": account, "id": knownvalue.NotNull()}),
+		statecheck.ExpectIdentityValueMatchesState(addr, tfjsonpath.New("id")),
+	}
 }
