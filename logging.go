@@ -5,7 +5,7 @@ package main
 // too. Without them, Terraform reads every line the provider writes to
 // stderr, decodes its JSON and discards it, while the plugin SDK, left to
 // itself, logs at TRACE: several lines per RPC, a quarter of the provider's
-// CPU and a large share of Terraform's in `make bench` (BENCHMARKS.md).
+// CPU and a large share of Terraform's in `make bench` (bench/BENCHMARKS.md).
 // quietLogs turns the SDK's and this provider's loggers off in that case
 // only; any TF_LOG_SDK* or TF_LOG_PROVIDER_TELNYX the user sets still wins.
 var terraformLogVariables = []string{"TF_LOG", "TF_LOG_PROVIDER"}

@@ -14,9 +14,11 @@
 #   BENCH_CONCURRENCY    connections of the HTTP loads (50)
 #   BENCH_DURATION       each HTTP load (10s; quick 3s), after BENCH_WARMUP (2s; quick 1s)
 #   BENCH_DB_MAX_CONNS   --db-max-conns of each PostgreSQL replica (10, the backend's default)
-#   BENCH_OUT            the report (BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
+#   BENCH_OUT            the report (bench/BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
 #   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
 # The JSON results and benchmark outputs stay in .bench/results (git-ignored).
+# The harness and the Go benchmarks are the Go module in bench/ (its
+# README.md says why it is a module of its own), run with go -C bench.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -27,7 +29,7 @@ if [[ -n "${BENCH_QUICK:-}" ]]; then
 	ingest_time=2x report_time=3x raw_count=1 hot_time=200x quick_flag=-quick
 else
 	count="${BENCH_COUNT:-5}" n="${BENCH_N:-500}" duration="${BENCH_DURATION:-10s}" warmup="${BENCH_WARMUP:-2s}"
-	out="${BENCH_OUT:-BENCHMARKS.md}" usage_events="${USAGEBENCH_EVENTS:-}"
+	out="${BENCH_OUT:-bench/BENCHMARKS.md}" usage_events="${USAGEBENCH_EVENTS:-}"
 	ingest_time=10x report_time=20x raw_count=3 hot_time=1s quick_flag=
 fi
 parallelism="${BENCH_PARALLELISM:-10}"
@@ -51,7 +53,7 @@ tmp="$(mktemp -d)"
 pg_dir="${TMPDIR:-/tmp}/terraform-provider-telnyx-bench-pg.$$"
 pg_stop() { PGTEST_DIR="$pg_dir" "$root/scripts/postgres.sh" stop >/dev/null 2>&1 || true; }
 trap 'pg_stop; rm -rf "$tmp"' EXIT
-go build -trimpath -o "$work/benchdriver" ./internal/bench/benchdriver
+go -C bench build -trimpath -o "$work/benchdriver" ./benchdriver
 driver="$work/benchdriver"
 provider="$root/bin/terraform-provider-telnyx"
 backend="$root/bin/reference-backend"
@@ -95,20 +97,20 @@ fi
 pg_stop
 
 # The Go benchmarks measure SQLite, whatever the test environment says.
-env -u REFERENCE_BACKEND_TEST_POSTGRES_URL go test -run '^$' -bench . -benchmem -benchtime "$hot_time" -count "$count" \
-	./internal/bench/ | tee "$results/hotpaths.txt"
+env -u REFERENCE_BACKEND_TEST_POSTGRES_URL go -C bench test -run '^$' -bench . -benchmem -benchtime "$hot_time" -count "$count" \
+	. | tee "$results/hotpaths.txt"
 
 # The usage benchmarks share one report fixture, built by the first that
 # needs it (several minutes at full size).
-usage_pkg=./internal/backend/usagebench/
+usage_pkg=./usagebench/
 export USAGEBENCH_DIR="$tmp/usage"
 mkdir -p "$USAGEBENCH_DIR"
 if [[ -n "$usage_events" ]]; then
 	export USAGEBENCH_EVENTS="$usage_events"
 fi
-go test -run '^$' -bench 'Ingest10kBatch' -benchtime "$ingest_time" -count "$count" -timeout 30m "$usage_pkg" | tee "$results/ingest.txt"
-go test -run '^$' -bench 'Report31Days1000Accounts' -benchtime "$report_time" -count "$count" -timeout 90m "$usage_pkg" | tee "$results/report.txt"
-go test -run '^$' -bench 'RawGroupBy' -benchtime 1x -count "$raw_count" -timeout 60m "$usage_pkg" | tee "$results/raw.txt"
+go -C bench test -run '^$' -bench 'Ingest10kBatch' -benchtime "$ingest_time" -count "$count" -timeout 30m "$usage_pkg" | tee "$results/ingest.txt"
+go -C bench test -run '^$' -bench 'Report31Days1000Accounts' -benchtime "$report_time" -count "$count" -timeout 90m "$usage_pkg" | tee "$results/report.txt"
+go -C bench test -run '^$' -bench 'RawGroupBy' -benchtime 1x -count "$raw_count" -timeout 60m "$usage_pkg" | tee "$results/raw.txt"
 
 "$driver" report $quick_flag -machine "$results/machine.json" -terraform "$results/terraform.json" -http "$results/http.json" \
 	-http-postgres "$results/http-postgres.json" -hotpaths "$results/hotpaths.txt" -usage "$results/ingest.txt,$results/report.txt,$results/raw.txt" >"$tmp/report.md"

@@ -11,9 +11,10 @@ import (
 	"time"
 )
 
-// The README documents the flags of serve and of simulate-usage in two
-// tables; these tests keep each table and the flags the command accepts from
-// drifting apart, in both directions.
+// The backend's README (this folder's README.md, its manual) documents the
+// flags of serve and of simulate-usage in two tables; these tests keep each
+// table and the flags the command accepts from drifting apart, in both
+// directions.
 
 func TestReadmeListsEveryServeFlag(t *testing.T) {
 	var help bytes.Buffer
@@ -29,14 +30,14 @@ func TestReadmeListsEverySimulateUsageFlag(t *testing.T) {
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("simulate-usage --help: %v", err)
 	}
-	checkFlagTable(t, "simulate-usage", help.String(), readmeFlagTable(t, "### Simulated usage"), false)
+	checkFlagTable(t, "simulate-usage", help.String(), readmeFlagTable(t, "## Simulated usage"), false)
 }
 
 // readmeFlagTable returns the rows of the first table of flags (rows that
 // start with "| `--") after the line of the README that contains marker.
 func readmeFlagTable(t *testing.T, marker string) []string {
 	t.Helper()
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // sectionHeading is a numbered heading of DESIGN.md: "## 3. Rules…",
@@ -36,15 +37,16 @@ func designSections(t *testing.T) (sections, anchors map[string]bool) {
 	return sections, anchors
 }
 
-// headingAnchor is the anchor GitHub makes of a heading: lower case, spaces
-// to hyphens, punctuation other than hyphens and underscores dropped.
+// headingAnchor is the anchor GitHub makes of a heading's text: lower case,
+// each space a hyphen, every other character dropped but letters, digits,
+// hyphens and underscores (punctuation, symbols, emoji).
 func headingAnchor(heading string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
 		switch {
 		case r == ' ':
 			b.WriteRune('-')
-		case r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+		case r == '-' || r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
 			b.WriteRune(r)
 		}
 	}
@@ -133,6 +135,8 @@ func TestHeadingAnchor(t *testing.T) {
 		" 1.2 What may import what":            "12-what-may-import-what",
 		" 3.3 Ledger and money":                "33-ledger-and-money",
 		" 6. Where the code departs from `it`": "6-where-the-code-departs-from-it",
+		"Mission Control — the portal":         "mission-control--the-portal",
+		"Déjà vu: `telnyx_api_key` (v2)":       "déjà-vu-telnyx_api_key-v2",
 	} {
 		if got := headingAnchor(heading); got != want {
 			t.Errorf("headingAnchor(%q) = %q, want %q", heading, got, want)

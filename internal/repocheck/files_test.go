@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -20,20 +22,12 @@ type repoFile struct {
 	content []byte
 }
 
-// repoFiles returns the repository's text files: the files git tracks or
-// would add (ignored ones left out), or, outside a git checkout, every file
-// but those of the folders that builds and runs leave behind.
+// repoFiles returns the repository's text files (repoPaths, binary files
+// left out).
 func repoFiles(t *testing.T) []repoFile {
 	t.Helper()
-	paths, err := gitFiles()
-	if err != nil {
-		t.Logf("not listing the files with git (%v): walking the tree instead", err)
-		if paths, err = walkFiles(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	var files []repoFile
-	for _, p := range paths {
+	for _, p := range repoPaths(t) {
 		content, err := os.ReadFile(filepath.Join(repoRoot, filepath.FromSlash(p)))
 		if os.IsNotExist(err) {
 			continue // deleted in the work tree, not yet in the index
@@ -52,6 +46,24 @@ func repoFiles(t *testing.T) []repoFile {
 	return files
 }
 
+// repoPaths returns the slash-separated paths of the repository's files:
+// the files git tracks or would add (ignored ones left out), or, outside a
+// git checkout, every file; either way, none inside a folder that builds
+// and runs leave behind.
+func repoPaths(t *testing.T) []string {
+	t.Helper()
+	paths, err := gitFiles()
+	if err != nil {
+		t.Logf("not listing the files with git (%v): walking the tree instead", err)
+		if paths, err = walkFiles(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return slices.DeleteFunc(paths, func(p string) bool {
+		return slices.ContainsFunc(strings.Split(path.Dir(p), "/"), func(dir string) bool { return leftBehind[dir] })
+	})
+}
+
 func gitFiles() ([]string, error) {
 	out, err := exec.Command("git", "-C", repoRoot, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
 	if err != nil {
@@ -66,11 +78,11 @@ func gitFiles() ([]string, error) {
 	return paths, nil
 }
 
-// leftBehind are the folders, by name, that builds, the demo, benchmarks and
-// Terraform runs create (see .gitignore): not the repository's.
+// leftBehind are the folders, by name, that builds, the demo, benchmarks,
+// npm and Terraform runs create (see .gitignore): not the repository's.
 var leftBehind = map[string]bool{
 	".git": true, ".demo": true, ".bench": true, ".screenshots": true, ".terraform": true,
-	"bin": true, "dist": true, "reference-data": true,
+	".test-results": true, "bin": true, "dist": true, "reference-data": true, "node_modules": true,
 }
 
 func walkFiles() ([]string, error) {

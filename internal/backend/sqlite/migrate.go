@@ -93,16 +93,31 @@ func scrubFile(ctx context.Context, db *sql.DB) (err error) {
 	if _, err := conn.ExecContext(ctx, "VACUUM"); err != nil {
 		return fmt.Errorf("scrub: vacuum: %w", err)
 	}
-	var busy, frames, copied int
-	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil {
-		return fmt.Errorf("scrub: checkpoint: %w", err)
+	// A checkpoint that finds readers still on the log gives up (busy) once
+	// its busy handler does. Another process opening the same file at the
+	// same moment is such a reader for a while (its own migrate reads the
+	// schema), so the checkpoint is tried again for as long as busy_timeout
+	// would wait, before the start is failed.
+	deadline := time.Now().Add(time.Duration(busyTimeoutMillis) * time.Millisecond)
+	for pause := 10 * time.Millisecond; ; pause = min(2*pause, 200*time.Millisecond) {
+		var busy, frames, copied int
+		if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied); err != nil {
+			return fmt.Errorf("scrub: checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			// Another process reads the database. The migration is not
+			// recorded yet: the next start scrubs again.
+			return errors.New("scrub: the write-ahead log could not be emptied while another process reads the database; stop it and start again")
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("scrub: checkpoint: %w", ctx.Err())
+		case <-time.After(pause):
+		}
 	}
-	if busy != 0 {
-		// Another process reads the database. The migration is not
-		// recorded yet: the next start scrubs again.
-		return errors.New("scrub: the write-ahead log could not be emptied while another process reads the database; stop it and start again")
-	}
-	return nil
 }
 
 // applyMigration applies m unless the database has it recorded, records it

@@ -5,7 +5,7 @@ package bench
 // howMeasured covers the sections benchdriver measures itself.
 const howMeasured = `## How it is measured
 
-` + "`make bench`" + ` builds the provider, the backend and benchdriver (internal/bench) from the tree, then
+` + "`make bench`" + ` builds the provider, the backend and benchdriver (bench/, a Go module of its own) from the tree, then
 runs everything on loopback; nothing is downloaded but Prism (npm, into the git-ignored .bench/).
 ` + "`make bench BENCH_QUICK=1`" + ` runs every part at small sizes in a few minutes and writes
 .bench/BENCHMARKS.quick.md instead; BENCH_N, BENCH_COUNT, BENCH_DURATION and BENCH_PARALLELISM set
@@ -62,8 +62,8 @@ the sizes (see the GNUmakefile).
 `
 
 // usageMeasured describes the usage benchmarks (issue 5).
-const usageMeasured = `The usage benchmarks are Go benchmarks in internal/backend/usagebench (run them by
-hand with ` + "`go test -run '^$' -bench . ./internal/backend/usagebench/`" + `;
+const usageMeasured = `The usage benchmarks are Go benchmarks in bench/usagebench (run them by hand
+with ` + "`go -C bench test -run '^$' -bench . ./usagebench/`" + `;
 ` + "`USAGEBENCH_EVENTS`" + ` makes the report fixture smaller for a quick look).
 
 - **Ingest10kBatch**: IngestUsage (validation, rating, storage of the events,

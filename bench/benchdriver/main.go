@@ -26,7 +26,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/bench"
+	"github.com/managedaccounts/terraform-provider-telnyx/bench"
 )
 
 func main() {

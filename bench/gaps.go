@@ -161,8 +161,8 @@ then splits a batch of 10,000 events with time-ordered ids as follows:
 Random ids cost more, and more as the database grows: each lands on a random page of the
 index of event ids, so that a batch rewrites thousands of pages of it (and, once the index
 outgrows the writer's 32 MiB page cache, reads them back first). Time-ordered ids (UUIDv7)
-append to its end instead; simulate-usage sends them by default, and README.md and
-DEPLOYMENT.md advise producers to. Through HTTP, decoding the JSON of a batch (about 60 ms
+append to its end instead; simulate-usage sends them by default, and the backend's
+README.md and DEPLOYMENT.md (cmd/reference-backend/) advise producers to. Through HTTP, decoding the JSON of a batch (about 60 ms
 for 10,000 events, a quarter of the request) comes on top; two producers posting at once
 hide it behind each other's writes. Decoding the events in parallel was tried and measured
 slower on two cores (the extra pass over the array cost more than it saved).

@@ -555,7 +555,7 @@ func (r *report) hotPaths() {
 		return
 	}
 	r.printf("## Go benchmarks of the hot paths\n\n")
-	r.printf("In-process benchmarks of the HTTP handler on SQLite (`go test -run '^$' -bench . -benchmem ./internal/bench/`): " +
+	r.printf("In-process benchmarks of the HTTP handler on SQLite (`go -C bench test -run '^$' -bench . -benchmem .`): " +
 		"compare runs with benchstat to see a regression. cpu-ns/op is the process's CPU time per operation; what ns/op has " +
 		"beyond it is waiting, for the disk above all.\n\n")
 	r.goBenchTable(g, true)

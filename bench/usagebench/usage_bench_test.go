@@ -283,7 +283,7 @@ func buildFixture(ctx context.Context) (*fixture, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The report of make bench reads this line (internal/bench, gobench.go).
+	// The report of make bench reads this line (package bench, gobench.go).
 	fmt.Printf("usagebench: fixture %d accounts created in %s; %d events ingested in %s (%.0f events/s); database %d MB\n",
 		fixtureAccounts, accountsDone.Round(time.Millisecond), accepted, elapsed.Round(time.Millisecond),
 		float64(accepted)/elapsed.Seconds(), info.Size()>>20)

@@ -8,4 +8,6 @@
 // Everything runs on loopback, against binaries built from this tree; the
 // command is benchdriver. The harness is Linux-only where it reads /proc
 // (peak resident memory); elsewhere those figures are reported as missing.
+// It is a Go module of its own, apart from the module the provider and the
+// backend ship from (README.md in this folder says why and how).
 package bench

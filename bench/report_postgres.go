@@ -121,5 +121,5 @@ func postgresMeaning(cores, dbMaxConns int) string {
 		"database is served without failures, and what a second process, its connections and the shared database cost. " +
 		fmt.Sprintf("Two replicas also hold twice the database connections (2 × %d against %d): where one replica waits for its "+
 			"pool, two can post higher figures without any added capacity. ", dbMaxConns, dbMaxConns) +
-		"Scale-out's capacity is measured with each replica and the database on machines of their own (see DEPLOYMENT.md for sizing)."
+		"Scale-out's capacity is measured with each replica and the database on machines of their own (see cmd/reference-backend/DEPLOYMENT.md for sizing)."
 }
