@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -41,6 +42,7 @@ var (
 	_ provider.Provider                       = &telnyxProvider{}
 	_ provider.ProviderWithValidateConfig     = &telnyxProvider{}
 	_ provider.ProviderWithEphemeralResources = &telnyxProvider{}
+	_ provider.ProviderWithListResources      = &telnyxProvider{}
 )
 
 // New returns a constructor of the provider, as providerserver expects.
@@ -238,6 +240,7 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
 	tflog.Debug(ctx, "Configured the Telnyx API client", map[string]any{
 		"base_url": baseURL, "max_retries": max(maxRetries, 0), "managed_account_id": cfg.ManagedAccountID.ValueString(),
 	})
@@ -267,6 +270,16 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 		pricing.NewResource,
 		billing.NewPaymentMethodResource,
 		billing.NewAutoRechargeResource,
+	}
+}
+
+// ListResources are the resources that terraform query can find (Terraform
+// 1.14 and later); each has the name of the resource it lists.
+func (p *telnyxProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		managedaccount.NewListResource,
+		apikey.NewListResource,
+		billing.NewPaymentMethodListResource,
 	}
 }
 

@@ -66,12 +66,19 @@ func OrNoError(err error) error {
 // on an account: managedAccountID (empty: null, for the provider's own
 // account) and the object's id, the same as in its state.
 func ExpectAccountScopedIdentity(addr, managedAccountID string) []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		statecheck.ExpectIdentity(addr, AccountScopedIdentity(managedAccountID, knownvalue.NotNull())),
+		statecheck.ExpectIdentityValueMatchesState(addr, tfjsonpath.New("id")),
+	}
+}
+
+// AccountScopedIdentity is the identity of an object of the managed account
+// managedAccountID (empty: null, for the provider's own account) whose id
+// passes id.
+func AccountScopedIdentity(managedAccountID string, id knownvalue.Check) map[string]knownvalue.Check {
 	var account knownvalue.Check = knownvalue.Null()
 	if managedAccountID != "" {
 		account = knownvalue.StringExact(managedAccountID)
 	}
-	return []statecheck.StateCheck{
-		statecheck.ExpectIdentity(addr, map[string]knownvalue.Check{"managed_account_id": account, "id": knownvalue.NotNull()}),
-		statecheck.ExpectIdentityValueMatchesState(addr, tfjsonpath.New("id")),
-	}
+	return map[string]knownvalue.Check{"managed_account_id": account, "id": id}
 }

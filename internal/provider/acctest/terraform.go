@@ -3,16 +3,12 @@ package acctest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-
-	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
 // Terraform runs the terraform command in a working directory of its own,
@@ -28,9 +24,6 @@ type Terraform struct {
 	Dir  string
 	path string
 	env  []string
-	// version is the CLI's version, as it reports it (OpenTofu's numbers
-	// are its own).
-	version *version.Version
 }
 
 // NewTerraform builds the provider and returns a runner of terraform in an
@@ -67,42 +60,7 @@ func NewTerraform(t *testing.T) *Terraform {
 		t.Fatal(err)
 	}
 	env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+cliConfig, "TF_IN_AUTOMATION=1", "TF_INPUT=0", "CHECKPOINT_DISABLE=1")
-	tf := &Terraform{t: t, Dir: t.TempDir(), path: terraformPath, env: env}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(tf.Must("version", "-json"), &v); err != nil {
-		t.Fatalf("read the version of %s: %v", terraformPath, err)
-	}
-	if tf.version, err = version.NewVersion(v.Version); err != nil {
-		t.Fatalf("read the version of %s: %v", terraformPath, err)
-	}
-	return tf
-}
-
-// Supports runs checks (such as QueryVersions) against the CLI and reports
-// whether it has the feature they guard, or why not.
-func (tf *Terraform) Supports(checks []tfversion.TerraformVersionCheck) (bool, string) {
-	for _, c := range checks {
-		var resp tfversion.CheckTerraformVersionResponse
-		c.CheckTerraformVersion(context.Background(), tfversion.CheckTerraformVersionRequest{TerraformVersion: tf.version}, &resp)
-		if resp.Error != nil {
-			tf.t.Fatal(resp.Error)
-		}
-		if resp.Skip != "" {
-			return false, resp.Skip
-		}
-	}
-	return true, ""
-}
-
-// SkipUnless skips the test when the CLI lacks a feature that checks guard,
-// with their reason.
-func (tf *Terraform) SkipUnless(checks []tfversion.TerraformVersionCheck) {
-	tf.t.Helper()
-	if ok, why := tf.Supports(checks); !ok {
-		tf.t.Skip(why)
-	}
+	return &Terraform{t: t, Dir: t.TempDir(), path: terraformPath, env: env}
 }
 
 // Setenv sets a variable of every later command's environment, such as

@@ -3,10 +3,14 @@ package acctest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"sync"
+	"testing"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 )
 
@@ -49,17 +53,82 @@ func (s skipOnOpenTofu) CheckTerraformVersion(_ context.Context, _ tfversion.Che
 	}
 }
 
-var openTofu = sync.OnceValue(func() bool {
-	cli := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if cli == "" {
-		cli = "terraform"
+// cli is the CLI the acceptance tests run: TF_ACC_TERRAFORM_PATH, else
+// terraform on PATH.
+func cli() string {
+	if p := os.Getenv("TF_ACC_TERRAFORM_PATH"); p != "" {
+		return p
 	}
-	cmd := exec.CommandContext(context.Background(), cli, "version") //nolint:gosec // G204: the CLI the tests run
+	return "terraform"
+}
+
+// runCLI runs the tests' CLI with args, without any CLI configuration.
+func runCLI(args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(context.Background(), cli(), args...) //nolint:gosec // G204: the CLI the tests run
 	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE=/dev/null", "CHECKPOINT_DISABLE=1")
-	out, err := cmd.Output()
+	return cmd.Output()
+}
+
+var openTofu = sync.OnceValue(func() bool {
+	out, err := runCLI("version")
 	return err == nil && bytes.HasPrefix(out, []byte("OpenTofu"))
 })
 
 // IsOpenTofu reports whether the CLI the acceptance tests run
 // (TF_ACC_TERRAFORM_PATH, else terraform on PATH) is OpenTofu.
 func IsOpenTofu() bool { return openTofu() }
+
+var cliVersion = sync.OnceValues(func() (*version.Version, error) {
+	out, err := runCLI("version", "-json")
+	if err != nil {
+		return nil, fmt.Errorf("%s version -json: %w", cli(), err)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return nil, fmt.Errorf("%s version -json: %w", cli(), err)
+	}
+	return version.NewVersion(v.Version)
+})
+
+// SkipUnlessCLI skips a test that runs the CLI itself (NewTerraform) when
+// the CLI lacks a feature that checks (such as QueryVersions) guard, with
+// their reason, as TerraformVersionChecks do for a resource.TestCase. Call
+// it before NewTerraform, which builds the provider.
+func SkipUnlessCLI(t *testing.T, checks []tfversion.TerraformVersionCheck) {
+	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1")
+	}
+	if why := cliLacks(t, checks); why != "" {
+		t.Skip(why)
+	}
+}
+
+// CLISupports reports whether the CLI has a feature that checks guard.
+func CLISupports(t *testing.T, checks []tfversion.TerraformVersionCheck) bool {
+	t.Helper()
+	return cliLacks(t, checks) == ""
+}
+
+// cliLacks runs checks against the CLI and returns the reason of the first
+// that skips, or "".
+func cliLacks(t *testing.T, checks []tfversion.TerraformVersionCheck) string {
+	t.Helper()
+	v, err := cliVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		var resp tfversion.CheckTerraformVersionResponse
+		c.CheckTerraformVersion(context.Background(), tfversion.CheckTerraformVersionRequest{TerraformVersion: v}, &resp)
+		if resp.Error != nil {
+			t.Fatal(resp.Error)
+		}
+		if resp.Skip != "" {
+			return resp.Skip
+		}
+	}
+	return ""
+}

@@ -390,7 +390,7 @@ data "telnyx_managed_account" "test" {
 			}
 		}
 		// The old state had no identity: the refresh gives it one.
-		if ok, _ := tf.Supports(acctest.IdentityVersions); ok {
+		if acctest.CLISupports(t, acctest.IdentityVersions) {
 			if got := string(state.find(t, "telnyx_managed_account.test").Identity["id"]); got != `"`+a.ID+`"` {
 				t.Errorf("after terraform %v, the resource's identity has id %s, want %q", command, got, a.ID)
 			}
