@@ -17,20 +17,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
-// keyListConfig is a query file: the provider acting as the manager and one
-// list block named "found" with the given arguments and config body.
-func keyListConfig(srv *backendtest.Server, args, config string) string {
-	return acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
-list "telnyx_api_key" "found" {
-  provider = telnyx
-%s
-  config {
-%s
-  }
-}
-`, args, config)
-}
-
 // TestAccAPIKeyList finds keys with terraform query: the manager's own
 // (active and disabled, never revoked or expired ones, nor the account's
 // primary key), each with its identity, display name and the state an
@@ -63,7 +49,7 @@ func TestAccAPIKeyList(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Query:  true,
-				Config: keyListConfig(srv, "  include_resource = true", ""),
+				Config: acctest.QueryConfig(srv, "telnyx_api_key", "  include_resource = true", ""),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_api_key.found", 2),
 					querycheck.ExpectIdentity("telnyx_api_key.found", acctest.AccountScopedIdentity("", knownvalue.StringExact(ci.ID))),
@@ -92,7 +78,7 @@ func TestAccAPIKeyList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: keyListConfig(srv, "", `    status = "disabled"`),
+				Config: acctest.QueryConfig(srv, "telnyx_api_key", "", `    status = "disabled"`),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_api_key.found", 1),
 					querycheck.ExpectIdentity("telnyx_api_key.found", acctest.AccountScopedIdentity("", knownvalue.StringExact(paused.ID))),
@@ -100,7 +86,7 @@ func TestAccAPIKeyList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: keyListConfig(srv, "  include_resource = true", fmt.Sprintf(`    managed_account_id = %q`, account.ID)),
+				Config: acctest.QueryConfig(srv, "telnyx_api_key", "  include_resource = true", fmt.Sprintf(`    managed_account_id = %q`, account.ID)),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_api_key.found", 1),
 					querycheck.ExpectIdentity("telnyx_api_key.found", acctest.AccountScopedIdentity(account.ID, knownvalue.StringExact(accountKey.ID))),
@@ -112,17 +98,17 @@ func TestAccAPIKeyList(t *testing.T) {
 			},
 			{
 				Query:             true,
-				Config:            keyListConfig(srv, "  limit = 1", ""),
+				Config:            acctest.QueryConfig(srv, "telnyx_api_key", "  limit = 1", ""),
 				QueryResultChecks: []querycheck.QueryResultCheck{querycheck.ExpectLength("telnyx_api_key.found", 1)},
 			},
 			{
 				Query:       true,
-				Config:      keyListConfig(srv, "", `    managed_account_id = "00000000-0000-4000-8000-000000000000"`),
+				Config:      acctest.QueryConfig(srv, "telnyx_api_key", "", `    managed_account_id = "00000000-0000-4000-8000-000000000000"`),
 				ExpectError: acctest.ErrorMatching("Unable to act as the managed account 00000000-0000-4000-8000-000000000000", "Managed account not found"),
 			},
 			{
 				Query:       true,
-				Config:      keyListConfig(srv, "", `    status = "expired"`),
+				Config:      acctest.QueryConfig(srv, "telnyx_api_key", "", `    status = "expired"`),
 				ExpectError: acctest.ErrorMatching("status", `value must be one of: ["active" "disabled"]`),
 			},
 		},

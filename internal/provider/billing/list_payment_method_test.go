@@ -14,20 +14,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
-// cardListConfig is a query file: the provider acting as the manager and one
-// list block named "found" with the given arguments and config body.
-func cardListConfig(srv *backendtest.Server, args, config string) string {
-	return acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
-list "telnyx_payment_method" "found" {
-  provider = telnyx
-%s
-  config {
-%s
-  }
-}
-`, args, config)
-}
-
 // TestAccPaymentMethodList finds cards with terraform query: the manager's
 // own, each with its identity, display name and the state an import reads
 // (no card number or CVC: the API never shows them); a managed account's
@@ -49,7 +35,7 @@ func TestAccPaymentMethodList(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Query:  true,
-				Config: cardListConfig(srv, "  include_resource = true", ""),
+				Config: acctest.QueryConfig(srv, "telnyx_payment_method", "  include_resource = true", ""),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_payment_method.found", 2),
 					querycheck.ExpectIdentity("telnyx_payment_method.found", acctest.AccountScopedIdentity("", knownvalue.StringExact(first.ID))),
@@ -78,7 +64,7 @@ func TestAccPaymentMethodList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: cardListConfig(srv, "", fmt.Sprintf(`    managed_account_id = %q`, account.ID)),
+				Config: acctest.QueryConfig(srv, "telnyx_payment_method", "", fmt.Sprintf(`    managed_account_id = %q`, account.ID)),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_payment_method.found", 1),
 					querycheck.ExpectIdentity("telnyx_payment_method.found", acctest.AccountScopedIdentity(account.ID, knownvalue.StringExact(accountCard.ID))),
@@ -86,7 +72,7 @@ func TestAccPaymentMethodList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: cardListConfig(srv, "", fmt.Sprintf(`    managed_account_id = %q`, rollup.ID)),
+				Config: acctest.QueryConfig(srv, "telnyx_payment_method", "", fmt.Sprintf(`    managed_account_id = %q`, rollup.ID)),
 				ExpectError: acctest.ErrorMatching("Unable to list payment methods",
 					"The Telnyx API answered: This account uses rollup billing: its manager pays its charges."),
 			},

@@ -2,7 +2,6 @@ package managedaccount_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -15,20 +14,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
-
-// listConfig is a query file: the provider acting as the manager and one
-// list block named "found" with the given arguments and config body.
-func listConfig(srv *backendtest.Server, args, config string) string {
-	return acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
-list "telnyx_managed_account" "found" {
-  provider = telnyx
-%s
-  config {
-%s
-  }
-}
-`, args, config)
-}
 
 // byID filters the results of a query down to the account id.
 func byID(id string) queryfilter.QueryFilter {
@@ -74,7 +59,7 @@ func TestAccManagedAccountList(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Query:  true,
-				Config: listConfig(srv, "  include_resource = true", ""),
+				Config: acctest.QueryConfig(srv, "telnyx_managed_account", "  include_resource = true", ""),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_managed_account.found", 3),
 					querycheck.ExpectIdentity("telnyx_managed_account.found", map[string]knownvalue.Check{"id": knownvalue.StringExact(acme.ID)}),
@@ -103,7 +88,7 @@ func TestAccManagedAccountList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: listConfig(srv, "", `    status = "disabled"`),
+				Config: acctest.QueryConfig(srv, "telnyx_managed_account", "", `    status = "disabled"`),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_managed_account.found", 1),
 					querycheck.ExpectIdentity("telnyx_managed_account.found", map[string]knownvalue.Check{"id": knownvalue.StringExact(paused.ID)}),
@@ -111,7 +96,7 @@ func TestAccManagedAccountList(t *testing.T) {
 			},
 			{
 				Query: true,
-				Config: listConfig(srv, "", `
+				Config: acctest.QueryConfig(srv, "telnyx_managed_account", "", `
     status                     = "enabled"
     organization_name_contains = "ACME"`),
 				QueryResultChecks: []querycheck.QueryResultCheck{
@@ -121,7 +106,7 @@ func TestAccManagedAccountList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: listConfig(srv, "", `    email_contains = "billing-globex"`),
+				Config: acctest.QueryConfig(srv, "telnyx_managed_account", "", `    email_contains = "billing-globex"`),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_managed_account.found", 1),
 					querycheck.ExpectIdentity("telnyx_managed_account.found", map[string]knownvalue.Check{"id": knownvalue.StringExact(globex.ID)}),
@@ -129,19 +114,19 @@ func TestAccManagedAccountList(t *testing.T) {
 			},
 			{
 				Query:  true,
-				Config: listConfig(srv, "  limit = 2", ""),
+				Config: acctest.QueryConfig(srv, "telnyx_managed_account", "  limit = 2", ""),
 				QueryResultChecks: []querycheck.QueryResultCheck{
 					querycheck.ExpectLength("telnyx_managed_account.found", 2),
 				},
 			},
 			{
 				Query:       true,
-				Config:      listConfig(srv, "", `    email_contains = "ab"`),
+				Config:      acctest.QueryConfig(srv, "telnyx_managed_account", "", `    email_contains = "ab"`),
 				ExpectError: acctest.ErrorMatching("email_contains", "string length must be at least 3"),
 			},
 			{
 				Query:       true,
-				Config:      listConfig(srv, "", `    status = "cancelled"`),
+				Config:      acctest.QueryConfig(srv, "telnyx_managed_account", "", `    status = "cancelled"`),
 				ExpectError: acctest.ErrorMatching("status", `value must be one of: ["enabled" "disabled"]`),
 			},
 		},
