@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
@@ -43,6 +44,7 @@ var (
 	_ provider.ProviderWithValidateConfig     = &telnyxProvider{}
 	_ provider.ProviderWithEphemeralResources = &telnyxProvider{}
 	_ provider.ProviderWithListResources      = &telnyxProvider{}
+	_ provider.ProviderWithActions            = &telnyxProvider{}
 )
 
 // New returns a constructor of the provider, as providerserver expects.
@@ -241,6 +243,7 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
 	resp.ListResourceData = data
+	resp.ActionData = data
 	tflog.Debug(ctx, "Configured the Telnyx API client", map[string]any{
 		"base_url": baseURL, "max_retries": max(maxRetries, 0), "managed_account_id": cfg.ManagedAccountID.ValueString(),
 	})
@@ -280,6 +283,14 @@ func (p *telnyxProvider) ListResources(_ context.Context) []func() list.ListReso
 		managedaccount.NewListResource,
 		apikey.NewListResource,
 		billing.NewPaymentMethodListResource,
+	}
+}
+
+// Actions are the one-off operations of Terraform 1.14 and later (apply
+// -invoke, action_trigger).
+func (p *telnyxProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		billing.NewTopUpAction,
 	}
 }
 

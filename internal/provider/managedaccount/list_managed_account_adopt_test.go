@@ -54,19 +54,7 @@ func TestAccManagedAccountList_adoptAll(t *testing.T) {
 
 	tf.Setenv("TELNYX_BASE_URL", srv.URL)
 	tf.Setenv("TELNYX_API_KEY", srv.ManagerKey)
-	tf.WriteFile("main.tf", `
-terraform {
-  required_providers {
-    telnyx = {
-      source = "managedaccounts/telnyx"
-    }
-  }
-}
-
-provider "telnyx" {
-  max_retries = 0
-}
-`)
+	tf.WriteFile("main.tf", acctest.ProviderFromEnv)
 	tf.WriteFile("accounts.tfquery.hcl", `
 list "telnyx_managed_account" "all" {
   provider         = telnyx
