@@ -126,6 +126,32 @@ action "telnyx_top_up" "first_card" {
 				),
 			},
 			{
+				// The extremes of the amount, both accepted, both exact.
+				Config: own("2") + cardPart + `
+action "telnyx_top_up" "least" {
+  config {
+    amount = "0.01"
+  }
+}
+
+action "telnyx_top_up" "most" {
+  config {
+    amount = "10000.00"
+  }
+}
+
+resource "terraform_data" "extremes" {
+  lifecycle {
+    action_trigger {
+      events  = [after_create]
+      actions = [action.telnyx_top_up.least, action.telnyx_top_up.most]
+    }
+  }
+}
+`,
+				Check: balanceIsNow(manager, &ownBefore, false, "25.10", "25.10", "0.01", "10000.00"),
+			},
+			{
 				// A payment that settles in a day is pending until then.
 				PreConfig: func() {
 					if err := srv.Service.SetTopUpSettlementDelay(24 * time.Hour); err != nil {
@@ -134,7 +160,7 @@ action "telnyx_top_up" "first_card" {
 				},
 				Config: own("3") + cardPart,
 				Check: resource.ComposeAggregateTestCheckFunc(
-					balanceIsNow(manager, &ownBefore, false, "25.10", "25.10"),
+					balanceIsNow(manager, &ownBefore, false, "25.10", "25.10", "0.01", "10000.00"),
 					balanceIsNow(manager, &ownBefore, true, "25.10"),
 				),
 			},
