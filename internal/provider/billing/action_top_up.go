@@ -40,8 +40,9 @@ func (a *topUpAction) Schema(_ context.Context, _ action.SchemaRequest, resp *ac
 			"the account's balance with it. Until the payment settles, the credit shows as pending on the balance.\n\n" +
 			"Each invocation is one charge, made once: run it when you mean to with " +
 			"`terraform apply -invoke=action.telnyx_top_up.NAME`, or from a resource's `action_trigger` (for example " +
-			"after a card is added). A retried request is never charged twice (each invocation sends one idempotency " +
-			"key, which every retry repeats). Nothing is stored in the state.\n\n" +
+			"after a card is added). Each invocation sends one idempotency key, which every retry of its request " +
+			"repeats, so that an API that honours it (the reference backend does) never charges a retry twice. " +
+			"Nothing is stored in the state.\n\n" +
 			"The API refuses the charge, and the apply fails with its reason, when the account has no default payment " +
 			"method, when the card is declined, and for a managed account with rollup billing (its manager pays its " +
 			"charges).",

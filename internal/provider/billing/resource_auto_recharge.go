@@ -67,7 +67,8 @@ func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"pays its charges): the API refuses it.\n\n" +
 			"Amounts are decimal strings in dollars and cents with exactly two decimals, such as `\"10.00\"`, never rounded " +
 			"through a floating-point number.\n\n" +
-			"Import the preferences by their account: `self` for the provider's own account, or a managed account's id.",
+			"Import the preferences by their account: `self` for the provider's own account, or a managed account's id; " +
+			"or by identity (Terraform 1.12 or later), which names the account by its `managed_account_id`.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{

@@ -96,7 +96,8 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"card is refused): set another card as the default instead.\n\n" +
 			"A managed account with rollup billing has no payment methods of its own (its manager pays its charges): the API " +
 			"refuses them. Destroying the resource deletes the card.\n\n" +
-			"Import a card by its id, or as `<managed_account_id>/<id>` for a card of a managed account. The card number " +
+			"Import a card by its id, or as `<managed_account_id>/<id>` for a card of a managed account, or by its identity " +
+			"(Terraform 1.12 or later). The card number " +
 			"and CVC cannot be imported (the API never shows them): the configuration still sets them, and they are sent " +
 			"only if the card is replaced.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},

@@ -3,6 +3,8 @@ package managedaccount_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,17 +14,21 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
+// guide holds the files of the guide "Adopt every existing managed account",
+// which TestAccManagedAccountList_adoptAll runs.
+const guide = "../../../examples/guides/adopt-every-managed-account"
+
 // adoptAccounts is how many accounts TestAccManagedAccountList_adoptAll
 // adopts: more than one page of the API's list (client.MaxPageSize).
 const adoptAccounts = client.MaxPageSize + 13
 
 // TestAccManagedAccountList_adoptAll is the guide "Adopt every existing
-// managed account", run by the terraform binary itself: a manager has more
-// accounts than one page holds, made outside Terraform with every setting
-// the resource manages; terraform query -generate-config-out writes a
-// resource and an import block by identity for each; the plan imports them
-// all and changes nothing; after the apply, the state holds each with its
-// identity, and the plan is empty.
+// managed account", with its own files, run by the terraform binary itself:
+// a manager has more accounts than one page holds, made outside Terraform
+// with every setting the resource manages; terraform query
+// -generate-config-out writes a resource and an import block by identity
+// for each; the plan imports them all and changes nothing; after the apply,
+// the state holds each with its identity, and the plan is empty.
 func TestAccManagedAccountList_adoptAll(t *testing.T) {
 	acctest.SkipUnlessCLI(t, acctest.QueryVersions)
 	tf := acctest.NewTerraform(t)
@@ -54,15 +60,14 @@ func TestAccManagedAccountList_adoptAll(t *testing.T) {
 
 	tf.Setenv("TELNYX_BASE_URL", srv.URL)
 	tf.Setenv("TELNYX_API_KEY", srv.ManagerKey)
-	tf.WriteFile("main.tf", acctest.ProviderFromEnv)
-	tf.WriteFile("accounts.tfquery.hcl", `
-list "telnyx_managed_account" "all" {
-  provider         = telnyx
-  include_resource = true
-  limit            = 1000
-  config {}
-}
-`)
+	// The guide's own files, as a reader would copy them.
+	for _, name := range []string{"main.tf", "accounts.tfquery.hcl"} {
+		b, err := os.ReadFile(filepath.Join(guide, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf.WriteFile(name, string(b))
+	}
 	out := string(tf.Must("query", "-generate-config-out=generated.tf"))
 	generated := string(tf.ReadFile("generated.tf"))
 	imports := regexp.MustCompile(`(?s)import \{\s*to\s*=\s*telnyx_managed_account\.all_\d+\s*provider\s*=\s*telnyx\s*identity\s*=\s*\{\s*id\s*=\s*"([^"]+)"\s*\}\s*\}`).
