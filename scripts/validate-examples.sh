@@ -20,10 +20,9 @@
 # a generated CLI configuration points Terraform at it with dev_overrides,
 # which skip `terraform init` for this provider; the examples must use no
 # other provider. Each folder is validated in a temporary copy, so that no
-# .terraform folder or lock file lands in the tree. A folder without a
-# required_providers block gets one (source managedaccounts/telnyx) in its
-# copy: examples in the docs leave it out for brevity, and Terraform would
-# otherwise look for hashicorp/telnyx.
+# .terraform folder or lock file lands in the tree (examples-lib.sh, which
+# apply-examples.sh shares, says how). scripts/apply-examples.sh goes further:
+# it applies every example against a reference backend.
 #
 # Usage: [VALIDATE_TERRAFORM=PATH] scripts/validate-examples.sh [DIR...]
 # (default: every folder under examples/)
@@ -31,6 +30,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+# shellcheck source=scripts/examples-lib.sh
+source "$root/scripts/examples-lib.sh"
 
 command -v terraform >/dev/null 2>&1 || {
   echo "validate-examples: terraform is not on PATH (Terraform 1.11 or later is needed)." >&2
@@ -46,16 +47,8 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/validate-examples.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 echo "Building the provider into $work/bin"
-go build -trimpath -o "$work/bin/terraform-provider-telnyx" .
-
-cat >"$work/terraformrc" <<EOF
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/managedaccounts/telnyx" = "$work/bin"
-  }
-  # Any other provider would need a registry: there is none offline.
-}
-EOF
+example_build_provider "$work/bin"
+example_cli_config "$work/terraformrc" "$work/bin"
 export TF_CLI_CONFIG_FILE="$work/terraformrc"
 export TF_IN_AUTOMATION=1
 # A provider block may read these; none of them is contacted by validate.
@@ -75,7 +68,7 @@ fi
 if (($# > 0)); then
   dirs=("$@")
 else
-  mapfile -t dirs < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -not -path '*/.terraform/*' -exec dirname {} \; | sort -u)
+  mapfile -t dirs < <(example_dirs)
 fi
 
 # needs_newer FILE: whether FILE uses what the terraform on PATH cannot read.
@@ -95,27 +88,14 @@ for dir in "${dirs[@]}"; do
   fi
   for keep in "${variants[@]}"; do
     label=$dir${keep:+ ($keep)}
-    excludes=(--exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*')
+    copy="$work/validate/${dir//\//_}${keep:+_$keep}"
+    # The whole folder, so that its tests/ (.tftest.hcl) are validated too.
+    example_copy "$dir" "$copy"
     for other in "${imports[@]}"; do
       if [[ -n $keep && $other != "$keep" ]]; then
-        excludes+=("--exclude=./$other")
+        rm "$copy/$other"
       fi
     done
-    copy="$work/validate/${dir//\//_}${keep:+_$keep}"
-    mkdir -p "$copy"
-    # The whole folder, so that its tests/ (.tftest.hcl) are validated too.
-    (cd "$dir" && tar -cf - "${excludes[@]}" .) | tar -xf - -C "$copy"
-    if ! grep -qs 'required_providers' "$copy"/*.tf; then
-      cat >"$copy/zz_required_providers.tf" <<'EOF'
-terraform {
-  required_providers {
-    telnyx = {
-      source = "managedaccounts/telnyx"
-    }
-  }
-}
-EOF
-    fi
     cli=terraform
     args=(validate -no-color)
     for f in "$copy"/*.tf "$copy"/*.tfquery.hcl; do

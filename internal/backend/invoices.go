@@ -198,6 +198,40 @@ func (s *Service) invoicesOf(ctx context.Context, tx Tx, accountID string) ([]*I
 	return buildInvoices(a.ID, summary, s.now())
 }
 
+// LedgerSummary is an account's ledger summed per calendar month (UTC), the
+// raw material of its invoices.
+type LedgerSummary struct {
+	// Groups sum the entries created in one month that share a kind, a
+	// product, a subject and a sign, ordered by month, kind, product, subject
+	// and sign (negative first).
+	Groups []LedgerGroup
+	// Settled sums, per month, the entries that settle in it (at their
+	// settlement time, or their creation for entries that settle at once),
+	// ordered by month: the settled balance at a month's end is the running
+	// sum up to it.
+	Settled []MonthSum
+}
+
+// LedgerGroup is the sum of a group of entries of one month.
+type LedgerGroup struct {
+	Month string // "2006-01", of created_at in UTC
+	Kind  LedgerKind
+	// Product is the product of usage entries (their Reference after
+	// UsageReferencePrefix; empty when it lacks the prefix); empty for other kinds.
+	Product string
+	// SubjectID is the entries' subject; empty when they have none.
+	SubjectID string
+	Negative  bool // the entries' amounts are below zero (else zero or above)
+	Sum       Money
+	Count     int
+}
+
+// MonthSum is a sum of money over one calendar month (UTC, "2006-01").
+type MonthSum struct {
+	Month string
+	Sum   Money
+}
+
 // buildInvoices derives an account's invoices, oldest first, from the summary
 // of its ledger, as of now (which says which month is still open).
 func buildInvoices(accountID string, summary *LedgerSummary, now time.Time) ([]*Invoice, error) {
@@ -346,6 +380,66 @@ func settle(invoices []*Invoice, settled []MonthSum, now time.Time) error {
 		}
 	}
 	return nil
+}
+
+// An invoice's document is an HTML page that a signed link serves without an
+// API key (InvoiceLink), so that it can be opened in a browser or handed to
+// an accountant. The domain finds what the document shows; the HTTP layer
+// renders it (httpapi's invoice_document.go).
+
+// InvoiceDocument is what an invoice's document shows.
+type InvoiceDocument struct {
+	Invoice *Invoice
+	Account *Account
+	// ManagedAccountNames names the managed accounts that the invoice's lines
+	// bill under rollup billing, by id, as they are named now.
+	ManagedAccountNames map[string]string
+}
+
+// InvoiceDocument returns the document a signed link points to. It needs no
+// caller: the signature, made with the server secret, is the authorisation.
+// Returns EFORBIDDEN when the signature does not match or the link has
+// expired, and ENOTFOUND when the invoice no longer exists.
+func (s *Service) InvoiceDocument(ctx context.Context, link InvoiceLink) (*InvoiceDocument, error) {
+	if link.Signature == "" || !s.secrets.VerifyLink(link.Signature, signedLinkPurpose, link.InvoiceID, link.AccountID, link.Expires) {
+		return nil, Errorf(EFORBIDDEN, "The invoice link is not valid: its signature does not match. Ask for a new link with GET /v2/invoices/{id}?action=link.")
+	}
+	expires, err := strconv.ParseInt(link.Expires, 10, 64)
+	if err != nil {
+		// Only the server signs, so a signed expiry always parses.
+		return nil, Errorf(EINTERNAL, "signed invoice link with expiry %q: %v", link.Expires, err)
+	}
+	if !s.now().Before(time.Unix(expires, 0)) {
+		return nil, Errorf(EFORBIDDEN, "The invoice link has expired. Ask for a new link with GET /v2/invoices/{id}?action=link.")
+	}
+	doc := &InvoiceDocument{ManagedAccountNames: map[string]string{}}
+	err = s.store.ReadTx(ctx, func(tx Tx) error {
+		a, err := tx.GetAccount(ctx, link.AccountID)
+		if ErrorKind(err) == ENOTFOUND {
+			return NotFound("Invoice")
+		} else if err != nil {
+			return err
+		}
+		doc.Account = a
+		if doc.Invoice, err = s.findInvoice(ctx, tx, a.ID, link.InvoiceID); err != nil {
+			return err
+		}
+		for _, l := range doc.Invoice.Lines {
+			if l.ManagedAccountID == "" || doc.ManagedAccountNames[l.ManagedAccountID] != "" {
+				continue
+			}
+			m, err := tx.GetAccount(ctx, l.ManagedAccountID)
+			if err != nil {
+				return err
+			}
+			doc.ManagedAccountNames[m.ID] = m.OrganizationName
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // InvoiceLink is a signed link to an invoice's document, which works without

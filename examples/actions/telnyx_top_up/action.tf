@@ -1,15 +1,9 @@
-# Terraform 1.14 or later. Top the provider's own account up by hand, once per
-# command:
+# Terraform 1.14 or later. A new customer's account, topped up with its own
+# card when Terraform adds the card, and again by hand, once per command:
 #
-#   terraform apply -invoke=action.telnyx_top_up.manager
-action "telnyx_top_up" "manager" {
-  config {
-    amount = "100.00"
-  }
-}
-
-# Top a new customer's account up with its own card, when Terraform adds the
-# card.
+#   terraform apply -invoke=action.telnyx_top_up.more
+#
+# (Without managed_account_id, an action tops up the provider's own account.)
 resource "telnyx_managed_account" "customer" {
   business_name = "Acme Telecom"
 }
@@ -26,13 +20,23 @@ variable "card_cvc" {
   ephemeral = true
 }
 
+# The card's expiry, as printed on it (TF_VAR_card_exp_month and
+# TF_VAR_card_exp_year).
+variable "card_exp_month" {
+  type = number
+}
+
+variable "card_exp_year" {
+  type = number
+}
+
 resource "telnyx_payment_method" "customer" {
   managed_account_id = telnyx_managed_account.customer.id
   card_number_wo     = var.card_number
   card_cvc_wo        = var.card_cvc
   card_wo_version    = 1
-  exp_month          = 12
-  exp_year           = 2030
+  exp_month          = var.card_exp_month
+  exp_year           = var.card_exp_year
 
   billing_details = {
     name    = "Acme Telecom Accounts Payable"
@@ -51,5 +55,12 @@ action "telnyx_top_up" "first_card" {
   config {
     managed_account_id = telnyx_managed_account.customer.id
     amount             = "50.00"
+  }
+}
+
+action "telnyx_top_up" "more" {
+  config {
+    managed_account_id = telnyx_managed_account.customer.id
+    amount             = "100.00"
   }
 }

@@ -8,8 +8,8 @@ resource "telnyx_managed_account" "all_0" {
   deletion_policy                      = "disable"
   email                                = "ops@acme.example.com"
   enabled                              = true
-  global_channel_limit                 = 10
-  managed_account_allow_custom_pricing = true
+  global_channel_limit                 = 0
+  managed_account_allow_custom_pricing = false
   password_wo                          = null # sensitive
   password_wo_version                  = null
   rollup_billing                       = false
@@ -20,27 +20,5 @@ import {
   provider = telnyx
   identity = {
     id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
-  }
-}
-
-# __generated__ by Terraform
-resource "telnyx_managed_account" "all_1" {
-  provider                             = telnyx
-  business_name                        = "Globex Voice"
-  deletion_policy                      = "disable"
-  email                                = "billing@globex.example.com"
-  enabled                              = false
-  global_channel_limit                 = 0
-  managed_account_allow_custom_pricing = false
-  password_wo                          = null # sensitive
-  password_wo_version                  = null
-  rollup_billing                       = true
-}
-
-import {
-  to       = telnyx_managed_account.all_1
-  provider = telnyx
-  identity = {
-    id = "0f1e2d3c-4b5a-4697-8877-66554433aabb"
   }
 }

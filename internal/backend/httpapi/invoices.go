@@ -153,7 +153,7 @@ func (s *server) invoiceDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var page bytes.Buffer
-	if err := doc.Render(&page); err != nil {
+	if err := renderInvoiceDocument(&page, doc); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -440,7 +440,7 @@ func TestInvoiceDocumentLink(t *testing.T) {
 	page := string(r.body)
 	for _, want := range []string{
 		`<html lang="en">`, "<title>", "<caption>", `scope="col"`, march, "Docs &lt;&amp;&gt; Co",
-		"2025-03-01", "2025-03-31", "12.345678", "Usage charges: voice", "Unpaid",
+		"March 2025", "2025-03-01", "2025-03-31", "12.345678", "Usage charges: voice", "Unpaid",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the document lacks %q:\n%s", want, page)
