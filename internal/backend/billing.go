@@ -700,8 +700,10 @@ func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entr
 // threshold plus the recharge amount, rounded up to whole cents since a card
 // is charged in cents. A declined card, or none, writes an
 // "auto_recharge.failed" audit event instead and leaves the charge in place.
-// Charges come from the operator's side (adjustments, usage), so the events
-// are the operator's. The charge before it claimed the ledger.
+// Most charges come from the operator's side (adjustments, usage), and the
+// recharge is the backend's doing whatever fired it (a balance transfer's
+// debit too), so the events are the operator's. The charge before it
+// claimed the ledger.
 func (s *Service) autoRecharge(ctx context.Context, tx Tx, a *Account) error {
 	prefs, err := tx.GetAutoRechargePrefs(ctx, a.ID)
 	if ErrorKind(err) == ENOTFOUND {

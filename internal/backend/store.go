@@ -221,6 +221,8 @@ type Tx interface {
 	// before now or were last seen before idleBefore, and returns how many
 	// it deleted.
 	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
+
+	BalanceTransferTx
 }
 
 // Set names a set of rows that a rule of the Service reads and then writes
@@ -240,8 +242,9 @@ const (
 	// DeletePaymentMethod).
 	SetPaymentMethods Set = "payment_methods"
 	// SetLedger is the entries of an account's ledger: the turnover bound,
-	// and auto-recharge firing once per crossing of its threshold (every
-	// posting, postEntries).
+	// auto-recharge firing once per crossing of its threshold (every
+	// posting, postEntries), and a manager's available balance
+	// (CreateBalanceTransfer).
 	SetLedger Set = "ledger"
 	// SetUsage is an account's usage rollups: an account's usage of a
 	// product on a day stays within MaxUsageDayTotal (IngestUsage).

@@ -29,7 +29,7 @@ type invoiceView struct {
 	Status, Currency               string
 	Total, Credits, SettledBalance string
 	Open                           bool
-	Lines                          []invoiceLineView
+	Lines, CreditLines             []invoiceLineView
 }
 
 type invoiceLineView struct {
@@ -48,14 +48,20 @@ func renderInvoiceDocument(w io.Writer, d *backend.InvoiceDocument) error {
 		Status: string(inv.Status), Currency: inv.Currency, Total: inv.Total.String(), Credits: inv.Credits.String(),
 		SettledBalance: inv.SettledBalance.String(), Open: inv.Status == backend.InvoiceOpen,
 	}
-	for _, l := range inv.Lines {
+	v.Lines, v.CreditLines = invoiceLineViews(d, inv.Lines), invoiceLineViews(d, inv.CreditLines)
+	return invoiceTemplate.Execute(w, v)
+}
+
+func invoiceLineViews(d *backend.InvoiceDocument, lines []backend.InvoiceLine) []invoiceLineView {
+	var out []invoiceLineView
+	for _, l := range lines {
 		account := "This account"
 		if l.ManagedAccountID != "" {
 			account = d.ManagedAccountNames[l.ManagedAccountID] + " (" + l.ManagedAccountID + ")"
 		}
-		v.Lines = append(v.Lines, invoiceLineView{
+		out = append(out, invoiceLineView{
 			Description: l.Description, Product: l.Product, Account: account, Quantity: l.Quantity, Amount: l.Amount.String(),
 		})
 	}
-	return invoiceTemplate.Execute(w, v)
+	return out
 }

@@ -512,6 +512,7 @@ func tenancyEndpoints() map[string]endpoint {
 	billingEndpoints(endpoints)
 	pricingEndpoints(endpoints)
 	usageReportEndpoints(endpoints)
+	balanceTransferEndpoints(endpoints)
 	return endpoints
 }
 

@@ -414,6 +414,8 @@ func TestNoPriceInAManagedAccountsPages(t *testing.T) {
 		w.ingestUsage(t, acme.ID, day)
 	}
 	w.srv.Adjust(t, acme.ID, "50.00")
+	w.srv.Adjust(t, w.srv.ManagerID, "20.00")
+	transferThroughAPI(t, w.srv, w.srv.ManagerKey, acme.ID, "7.25", "Welcome credit")
 	addCardThroughAPI(t, w.srv, acme.APIKey)
 	w.srv.CreateAPIKey(t, acme.APIKey, map[string]any{"description": "ci"})
 
@@ -434,7 +436,7 @@ func TestNoPriceInAManagedAccountsPages(t *testing.T) {
 			}
 		}
 		pages[accountPages(acme.ID)[0]].wantStatus(t, http.StatusOK).
-			wantContains(t, "Usage in the last 31 days", "<svg", "<dt>Balance</dt>", "<dt>Available credit</dt>", "<dt>Pending</dt>")
+			wantContains(t, "Usage in the last 31 days", "<svg", "<dt>Balance</dt>", "<dt>Available credit</dt>", "<dt>Pending</dt>", "Welcome credit")
 		pages[accountPages(acme.ID)[4]].wantStatus(t, http.StatusForbidden)
 	}
 	t.Run("its own user", func(t *testing.T) {

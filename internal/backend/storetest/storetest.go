@@ -127,6 +127,9 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"LedgerTurnoverHoldsUnderRacingPosts", testLedgerTurnoverUnderRacingPosts},
 		{"AutoRechargeFiresOncePerCrossingUnderRacingCharges", testAutoRechargeUnderRacingCharges},
 		{"UsageDayTotalHoldsUnderRacingIngests", testUsageDayTotalUnderRacingIngests},
+		{"BalanceTransfersRoundTripNewestFirst", testBalanceTransfersRoundTripNewestFirst},
+		{"BalanceTransferLedgerEntries", testBalanceTransferLedgerEntries},
+		{"BalanceTransfersNeverOverdrawUnderRacingTransfers", testBalanceTransfersNeverOverdrawUnderRacingTransfers},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
