@@ -292,6 +292,7 @@ func (p *telnyxProvider) ListResources(_ context.Context) []func() list.ListReso
 func (p *telnyxProvider) Actions(_ context.Context) []func() action.Action {
 	return []func() action.Action{
 		billing.NewTopUpAction,
+		billing.NewBalanceTransferAction,
 	}
 }
 

@@ -82,3 +82,34 @@ func AccountScopedIdentity(managedAccountID string, id knownvalue.Check) map[str
 	}
 	return map[string]knownvalue.Check{"managed_account_id": account, "id": id}
 }
+
+// TriggeredAction is an action block of actionType named "test", with config
+// as the body of its config block and provider, when not empty, as its
+// provider, and a terraform_data whose action_trigger runs it on create and
+// update. The trigger's input is config, so that each step that changes the
+// config runs the action again, even after a failed run left the trigger
+// created.
+func TriggeredAction(actionType, provider, config string) string {
+	providerArg := ""
+	if provider != "" {
+		providerArg = "  provider = " + provider + "\n\n"
+	}
+	return fmt.Sprintf(`
+action %[1]q "test" {
+%[2]s  config {
+%[3]s
+  }
+}
+
+resource "terraform_data" "trigger" {
+  input = %[3]q
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.%[1]s.test]
+    }
+  }
+}
+`, actionType, providerArg, config)
+}

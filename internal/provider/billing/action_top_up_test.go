@@ -50,6 +50,22 @@ func balanceIsNow(c *client.Client, before *balance, pending bool, amounts ...st
 	}
 }
 
+// balancesUnchanged checks, through the API, that each account of accounts
+// holds what before says it held, settled and pending, to the cent.
+func balancesUnchanged(accounts map[string]*client.Client, before map[string]balance) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		for name, c := range accounts {
+			b := before[name]
+			for _, pending := range []bool{false, true} {
+				if err := balanceIsNow(c, &b, pending)(nil); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+		}
+		return nil
+	}
+}
+
 // TestAccTopUpAction runs telnyx_top_up from action_trigger: on the
 // provider's own account when a resource is created and again when it
 // changes; on a managed account, with its own card, when Terraform adds that
@@ -186,27 +202,8 @@ func TestAccTopUpAction_errors(t *testing.T) {
 	for name, c := range accounts {
 		before[name] = balanceOf(t, c)
 	}
-	// A failed action leaves its trigger created: each step changes it, so
-	// that after_update fires the action again.
 	topUp := func(args string) string {
-		return acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
-action "telnyx_top_up" "test" {
-  config {
-%[1]s
-  }
-}
-
-resource "terraform_data" "trigger" {
-  input = %[1]q
-
-  lifecycle {
-    action_trigger {
-      events  = [after_create, after_update]
-      actions = [action.telnyx_top_up.test]
-    }
-  }
-}
-`, args)
+		return acctest.ProviderConfig(srv, srv.ManagerKey) + acctest.TriggeredAction("telnyx_top_up", "", args)
 	}
 	forAccount := func(id, amount string) string {
 		return topUp(fmt.Sprintf("    managed_account_id = %q\n    amount             = %q", id, amount))
@@ -256,18 +253,7 @@ resource "terraform_data" "trigger" {
 			},
 			{
 				Config: acctest.ProviderConfig(srv, srv.ManagerKey),
-				Check: func(*terraform.State) error {
-					for name, c := range accounts {
-						b := before[name]
-						if err := balanceIsNow(c, &b, false)(nil); err != nil {
-							return fmt.Errorf("%s: %w", name, err)
-						}
-						if err := balanceIsNow(c, &b, true)(nil); err != nil {
-							return fmt.Errorf("%s: %w", name, err)
-						}
-					}
-					return nil
-				},
+				Check:  balancesUnchanged(accounts, before),
 			},
 		},
 	})
