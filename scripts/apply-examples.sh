@@ -22,7 +22,9 @@
 #
 # Every backend already holds one managed account, "Acme Telecom"
 # (ops@acme.example.com), created through the API: the customer that the
-# examples look up by email, import or act as. Examples that create a
+# examples look up by email, import or act as; and its manager holds
+# 1,000.00 (an operator adjustment), for the examples that move money from
+# the manager's balance. Examples that create a
 # managed account give it another email (emails are unique). The inputs an
 # example declares come from the environment, as the docs tell users to give
 # them:
@@ -130,7 +132,7 @@ json_field() {
 # start_backend DIR starts a reference backend on a free loopback port with
 # its data in DIR, and sets backend_pid, base and manager_key.
 start_backend() {
-  local dir=$1 operator_key
+  local dir=$1
   manager_key="KEY$(random_hex)"
   operator_key="op-$(random_hex)"
   mkdir -p "$dir/data"
@@ -167,6 +169,19 @@ stop_backend() {
 create_acme() {
   curl -fsS --max-time 30 -H "Authorization: Bearer $manager_key" -H 'Content-Type: application/json' \
     -d "{\"business_name\":\"Acme Telecom\",\"email\":\"$acme_email\"}" "$base/v2/managed_accounts" | json_field id
+}
+
+# fund_manager ACCOUNT_ID credits the manager of the managed account
+# ACCOUNT_ID with 1,000.00 through the operator API. The operator key goes
+# to curl on its standard input, not its command line (ps).
+fund_manager() {
+  local manager_id
+  manager_id=$(curl -fsS --max-time 30 -H "Authorization: Bearer $manager_key" "$base/v2/managed_accounts/$1" | json_field manager_account_id)
+  [[ -n $manager_id ]] || return 1
+  printf 'Authorization: Bearer %s\n' "$operator_key" |
+    curl -fsS --max-time 30 -H @- -H 'Content-Type: application/json' \
+      -d '{"amount":"1000.00","description":"apply-examples: funds for the examples that move money"}' \
+      "$base/reference/accounts/$manager_id/adjustments" >/dev/null
 }
 
 # top_attr NAME prints the top-level string attribute NAME of the
@@ -273,6 +288,7 @@ run_example() {
   start_backend "$run" >>"$log" 2>&1 || fail "the reference backend did not start"
   local acme_id
   acme_id=$(create_acme 2>>"$log") && [[ -n $acme_id ]] || fail "could not create the Acme managed account"
+  fund_manager "$acme_id" 2>>"$log" || fail "could not fund the manager"
 
   export TELNYX_API_KEY="$manager_key" TELNYX_BASE_URL="$base/v2"
   export TF_VAR_customer_account_id="$acme_id" TF_VAR_acme_account_id="$acme_id"
