@@ -86,11 +86,15 @@ split_guide() {
   ' "$guide"
 }
 
-# free_port prints a loopback port that nothing listens on.
+# free_port prints a loopback port that nothing listens on, below the
+# ephemeral range, where no outgoing connection can take it before the
+# backend binds it.
 free_port() {
-  local port
+  local port low=32768
+  [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  ((low > 11000)) || low=32768
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       printf '%s\n' "$port"
       return 0
