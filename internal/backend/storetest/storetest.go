@@ -84,6 +84,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"CancelledContextIsRefused", testCancelledContextIsRefused},
 		{"ConcurrentWritersKeepOnlyTheirOwnOutcome", testConcurrentWritersKeepOnlyTheirOwnOutcome},
 		{"WriterCancelledInsideItsTransactionKeepsNothing", testWriterCancelledInsideItsTransactionKeepsNothing},
+		{"StatsReportPools", testStatsReportPools},
 		{"ConcurrentLedgerInsertsLoseNothing", testConcurrentLedgerInsertsLoseNothing},
 		{"ConcurrentAccountCreationKeepsEmailsUnique", testConcurrentEmailsStayUnique},
 		{"LedgerTotalsSplitSettledAndPending", testLedgerTotalsSplitSettledAndPending},
