@@ -697,3 +697,103 @@ func TestCloseWaitsForTheBatchInProgress(t *testing.T) {
 		t.Errorf("WriteTx after Close: %v, want errClosed", err)
 	}
 }
+
+// TestNestedAndClaimWithinABatch: the callers of one batch use Tx.Claim and
+// Tx.Nested (the idempotency layer's nested transactions) as they would
+// alone: a nested function that fails undoes its own writes and nothing of
+// its caller's, a caller that fails after a nested success undoes both, and
+// a panic in a nested function that its caller recovers keeps what a
+// transaction of its own would have kept.
+func TestNestedAndClaimWithinABatch(t *testing.T) {
+	f := newBatchFixture(t)
+	let := f.hold("e-0")
+	nestedErr := backend.Errorf(backend.EINVALID, "nested refused")
+	outerErr := errors.New("outer refused")
+	// Writes e-1a, its nested function e-1b: both kept.
+	both := f.queue(f.ctx, func(tx backend.Tx) error {
+		if err := tx.Claim(f.ctx, backend.SetManagedAccounts, f.account); err != nil {
+			return err
+		}
+		if err := f.insert("e-1a")(tx); err != nil {
+			return err
+		}
+		return tx.Nested(f.ctx, f.insert("e-1b"))
+	})
+	// Its nested function writes e-2b and fails: e-2a and e-2c kept.
+	nestedFails := f.queue(f.ctx, func(tx backend.Tx) error {
+		if err := f.insert("e-2a")(tx); err != nil {
+			return err
+		}
+		err := tx.Nested(f.ctx, func(tx backend.Tx) error {
+			if err := f.insert("e-2b")(tx); err != nil {
+				return err
+			}
+			return nestedErr
+		})
+		if err != nestedErr { //nolint:errorlint // Nested returns fn's error unchanged
+			return fmt.Errorf("nested: %w, want its function's error", err)
+		}
+		return f.insert("e-2c")(tx)
+	})
+	// Its nested function succeeds, then it fails: nothing of it kept.
+	outerFails := f.queue(f.ctx, func(tx backend.Tx) error {
+		if err := tx.Nested(f.ctx, f.insert("e-3b")); err != nil {
+			return err
+		}
+		return outerErr
+	})
+	// Recovers a panic of its nested function and returns nil: kept, as
+	// alone (Nested did not return, its savepoint stays open in the
+	// caller's, which commits with it).
+	panics := f.queue(f.ctx, func(tx backend.Tx) error {
+		defer func() {
+			if r := recover(); r != "nested panic" {
+				panic(r)
+			}
+		}()
+		if err := f.insert("e-4a")(tx); err != nil {
+			return err
+		}
+		_ = tx.Nested(f.ctx, func(tx backend.Tx) error {
+			if err := f.insert("e-4b")(tx); err != nil {
+				return err
+			}
+			panic("nested panic")
+		})
+		return nil
+	})
+	// After them all, sees exactly what they kept.
+	var seen []string
+	reads := f.queue(f.ctx, func(tx backend.Tx) error {
+		seen = nil
+		for _, id := range []string{"e-1a", "e-1b", "e-2a", "e-2b", "e-2c", "e-3b", "e-4a", "e-4b"} {
+			var n int
+			if err := rawTx(tx).QueryRowContext(f.ctx, `SELECT count(*) FROM ledger_entries WHERE id = ?`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n == 1 {
+				seen = append(seen, id)
+			}
+		}
+		return nil
+	})
+	if err := let(); err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*call{"both": both, "nested fails": nestedFails, "reads": reads} {
+		if err := c.wait(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := outerFails.wait(); !errors.Is(err, outerErr) {
+		t.Errorf("outer fails: %v, want %v", err, outerErr)
+	}
+	if err := panics.wait(); err != nil {
+		t.Errorf("panics: %v", err)
+	}
+	want := []string{"e-1a", "e-1b", "e-2a", "e-2c", "e-4a", "e-4b"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("the last caller of the batch saw %v, want %v", seen, want)
+	}
+	f.wantStoredInOneCommit(append([]string{"e-0"}, want...))
+}
