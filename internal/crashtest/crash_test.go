@@ -250,6 +250,7 @@ func hangUp(w http.ResponseWriter) {
 type backendProcess struct {
 	bin, dataDir, logPath, addr string
 	operatorKey, managerKey     string
+	args                        []string // more flags of serve
 
 	mu      sync.Mutex
 	running *proc.Backend // nil while stopped
@@ -265,7 +266,7 @@ func (b *backendProcess) start(ctx context.Context, t *testing.T) {
 	}
 	running, err := proc.Start(ctx, proc.Options{
 		Binary: b.bin,
-		Args:   []string{"--addr", b.addr, "--data-dir", b.dataDir},
+		Args:   append([]string{"--addr", b.addr, "--data-dir", b.dataDir}, b.args...),
 		// Secrets go through the environment, as an operator would pass them.
 		Env: append(os.Environ(),
 			"REFERENCE_BACKEND_OPERATOR_KEY="+b.operatorKey,
