@@ -54,18 +54,8 @@ func TestCrashDuringConcurrentCreatesKeepsEveryAcknowledgedOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	work := t.TempDir()
-	addr, err := proc.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	be := &backendProcess{
-		bin: filepath.Join(bin, "reference-backend"), dataDir: filepath.Join(work, "data"),
-		logPath: filepath.Join(work, "backend.log"), addr: addr,
-		operatorKey: "OPK" + proc.RandomHex(16), managerKey: "KEY" + proc.RandomHex(16),
-		// The load measures the store, not the rate limits.
-		args: []string{"--rate-limit", "0", "--auth-failure-rate-limit", "0"},
-	}
-	t.Cleanup(be.kill)
+	// The load is on the store, not the rate limits.
+	be := newBackendProcess(t, bin, work, "--rate-limit", "0", "--auth-failure-rate-limit", "0")
 	be.start(ctx, t)
 	api := &apiClient{root: "http://" + be.addr, http: &http.Client{Timeout: 10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: createWorkers}}}
