@@ -512,6 +512,7 @@ func tenancyEndpoints() map[string]endpoint {
 	billingEndpoints(endpoints)
 	pricingEndpoints(endpoints)
 	usageReportEndpoints(endpoints)
+	notificationEndpoints(endpoints)
 	return endpoints
 }
 
