@@ -130,6 +130,16 @@ func init() {
 	}
 }
 
+// conditionByID returns the catalogue's condition of id, or nil.
+func conditionByID(id string) *NotificationEventCondition {
+	for _, c := range notificationConditions {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
 // ConditionQuery selects a page of the catalogue's conditions.
 type ConditionQuery struct {
 	// AssociatedRecordType keeps the conditions about that kind of record;

@@ -26,6 +26,8 @@ type Service struct {
 	idempotentRequests, purgeEvery atomic.Uint64
 	// passwordChecks counts bcrypt comparisons (PasswordChecks).
 	passwordChecks atomic.Uint64
+	// notifications is the Notifications API's state (notifications.go).
+	notifications notificationState
 }
 
 // NewService returns a Service over store, keyed by secrets.

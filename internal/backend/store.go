@@ -189,6 +189,8 @@ type Tx interface {
 	// before now or were last seen before idleBefore, and returns how many
 	// it deleted.
 	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
+
+	NotificationStore // notifications.go
 }
 
 // APIKeyQuery selects a page of an account's keys. Empty fields do not filter.

@@ -42,6 +42,8 @@ type noPriceWorld struct {
 	// spareKeys and spareCards are revoked and deleted by the walk, one of
 	// each per pass.
 	spareKeys, spareCards []string
+	// notify are the account's notification objects (notifications_test.go).
+	notify *walkedNotifications
 }
 
 func newNoPriceWorld(t *testing.T) *noPriceWorld {
@@ -82,6 +84,7 @@ func newNoPriceWorld(t *testing.T) *noPriceWorld {
 		t.Fatalf("%s; want an invoice with usage lines", r)
 	}
 	w.invoiceID = invoices.Data[0].InvoiceID
+	w.notify = newWalkedNotifications(t, w)
 	return w
 }
 

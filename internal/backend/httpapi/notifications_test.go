@@ -10,13 +10,6 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 )
 
-// notificationPathsNotServedYet are the contract's paths that the backend
-// does not serve yet.
-var notificationPathsNotServedYet = []string{
-	"/notification_channels", "/notification_channels/{id}", "/notification_profiles", "/notification_profiles/{id}",
-	"/notification_settings", "/notification_settings/{id}",
-}
-
 // conditionJSON is the contract's NotificationEventCondition.
 type conditionJSON struct {
 	ID                    string `json:"id"`
@@ -133,42 +126,86 @@ func TestNotificationCatalogue(t *testing.T) {
 	})
 }
 
-// notificationEndpoints are the Notifications API's rows of the tenancy
-// matrix: the catalogue answers every enabled account the same.
-func notificationEndpoints(endpoints map[string]endpoint) {
-	checkCatalogue := func(t *testing.T, _ *tenancyWorld, _ caller, r *apiResponse) {
-		var got list[conditionJSON]
-		r.decode(t, &got)
-		if len(got.Data) != 3 {
-			t.Fatalf("%s; want the whole catalogue", r)
-		}
+// walkedNotifications are the walked account's notification objects: one
+// of each, and spares that each pass of the walk deletes.
+type walkedNotifications struct {
+	profile, channel, setting                   string
+	spareProfiles, spareChannels, spareSettings []string
+}
+
+func newWalkedNotifications(t *testing.T, w *noPriceWorld) *walkedNotifications {
+	t.Helper()
+	key := w.account.APIKey
+	n := &walkedNotifications{profile: createNotificationProfile(t, w.srv, key, "Walked")}
+	n.channel = createNotificationChannel(t, w.srv, key, n.profile, "email", "walked@example.com")
+	n.setting = createNotificationSetting(t, w.srv, key, balanceSetting(n.profile, "1.00"))
+	for range walkPasses {
+		n.spareProfiles = append(n.spareProfiles, createNotificationProfile(t, w.srv, key, "Spare"))
+		n.spareChannels = append(n.spareChannels, createNotificationChannel(t, w.srv, key, n.profile, "sms", "+13125550000"))
+		n.spareSettings = append(n.spareSettings, createNotificationSetting(t, w.srv, key, balanceSetting(n.profile, "2.00")))
 	}
-	endpoints["notification event conditions"] = endpoint{
-		method: http.MethodGet, path: fixedPath("/v2/notification_event_conditions"), want: anyAccount, check: checkCatalogue,
-	}
-	endpoints["notification events"] = endpoint{method: http.MethodGet, path: fixedPath("/v2/notification_events"), want: anyAccount}
+	return n
 }
 
 // notificationWalkRequests are the price-leak walk's calls of the
 // Notifications API, as the managed account.
-func notificationWalkRequests(_ *noPriceWorld, _ int) map[string][]walkRequest {
+func notificationWalkRequests(w *noPriceWorld, pass int) map[string][]walkRequest {
+	n := w.notify
+	get := func(path string) []walkRequest { return []walkRequest{{http.MethodGet, path, nil, 200}} }
 	return map[string][]walkRequest{
-		"GET /v2/notification_event_conditions": {{http.MethodGet, "/v2/notification_event_conditions", nil, 200}},
-		"GET /v2/notification_events":           {{http.MethodGet, "/v2/notification_events", nil, 200}},
+		"GET /v2/notification_event_conditions": get("/v2/notification_event_conditions"),
+		"GET /v2/notification_events":           get("/v2/notification_events"),
+		"POST /v2/notification_profiles":        {{http.MethodPost, "/v2/notification_profiles", map[string]any{"name": "Walk"}, 200}},
+		"GET /v2/notification_profiles":         get("/v2/notification_profiles"),
+		"GET /v2/notification_profiles/{id}":    get("/v2/notification_profiles/" + n.profile),
+		"PATCH /v2/notification_profiles/{id}":  {{http.MethodPatch, "/v2/notification_profiles/" + n.profile, map[string]any{"name": "Walked again"}, 200}},
+		"DELETE /v2/notification_profiles/{id}": {{http.MethodDelete, "/v2/notification_profiles/" + n.spareProfiles[pass], nil, 200}},
+		"POST /v2/notification_channels": {{http.MethodPost, "/v2/notification_channels",
+			map[string]any{"notification_profile_id": n.profile, "channel_type_id": "email", "channel_destination": "walk@example.com"}, 200}},
+		"GET /v2/notification_channels":      get("/v2/notification_channels"),
+		"GET /v2/notification_channels/{id}": get("/v2/notification_channels/" + n.channel),
+		"PATCH /v2/notification_channels/{id}": {{http.MethodPatch, "/v2/notification_channels/" + n.channel,
+			map[string]any{"channel_destination": "walked@example.com"}, 200}},
+		"DELETE /v2/notification_channels/{id}": {{http.MethodDelete, "/v2/notification_channels/" + n.spareChannels[pass], nil, 200}},
+		"POST /v2/notification_settings":        {{http.MethodPost, "/v2/notification_settings", balanceSetting(n.profile, "3.00"), 200}},
+		"GET /v2/notification_settings":         get("/v2/notification_settings"),
+		"GET /v2/notification_settings/{id}":    get("/v2/notification_settings/" + n.setting),
+		"DELETE /v2/notification_settings/{id}": {{http.MethodDelete, "/v2/notification_settings/" + n.spareSettings[pass], nil, 200}},
 	}
 }
 
 // notificationOpenAPIWalk are the OpenAPI walk's calls of the Notifications
 // API and the operator's notification endpoints.
 func notificationOpenAPIWalk(_ *testing.T, w *noPriceWorld) map[string][]openAPICall {
-	managed, manager := w.account.APIKey, w.srv.ManagerKey
+	managed, manager, n := w.account.APIKey, w.srv.ManagerKey, w.notify
 	return map[string][]openAPICall{
 		"GET /v2/notification_event_conditions": {
 			{http.MethodGet, "/v2/notification_event_conditions?filter[associated_record_type][eq]=account&page[size]=2", managed, nil, 200},
 			{http.MethodGet, "/v2/notification_event_conditions?filter[status][eq]=enabled", manager, nil, 400},
 			{http.MethodGet, "/v2/notification_event_conditions", "", nil, 401},
 		},
-		"GET /v2/notification_events": {{http.MethodGet, "/v2/notification_events", manager, nil, 200}},
+		"GET /v2/notification_events":    {{http.MethodGet, "/v2/notification_events", manager, nil, 200}},
+		"POST /v2/notification_profiles": {{http.MethodPost, "/v2/notification_profiles", managed, map[string]any{"name": "OpenAPI"}, 200}, {http.MethodPost, "/v2/notification_profiles", managed, map[string]any{}, 422}},
+		"GET /v2/notification_profiles":  {{http.MethodGet, "/v2/notification_profiles?page[size]=1", managed, nil, 200}},
+		"GET /v2/notification_profiles/{id}": {{http.MethodGet, "/v2/notification_profiles/" + n.profile, managed, nil, 200},
+			{http.MethodGet, "/v2/notification_profiles/" + n.profile, manager, nil, 404}},
+		"PATCH /v2/notification_profiles/{id}":  {{http.MethodPatch, "/v2/notification_profiles/" + n.profile, managed, map[string]any{"name": "OpenAPI walked"}, 200}},
+		"DELETE /v2/notification_profiles/{id}": {{http.MethodDelete, "/v2/notification_profiles/" + n.spareProfiles[0], managed, nil, 200}, {http.MethodDelete, "/v2/notification_profiles/" + n.profile, managed, nil, 422}},
+		"POST /v2/notification_channels": {{http.MethodPost, "/v2/notification_channels", managed,
+			map[string]any{"notification_profile_id": n.profile, "channel_type_id": "webhook", "channel_destination": "http://127.0.0.1:9/hooks"}, 200},
+			{http.MethodPost, "/v2/notification_channels", managed,
+				map[string]any{"notification_profile_id": n.profile, "channel_type_id": "webhook", "channel_destination": "http://10.0.0.1/"}, 422}},
+		"GET /v2/notification_channels":      {{http.MethodGet, "/v2/notification_channels?filter[channel_type_id][eq]=email", managed, nil, 200}},
+		"GET /v2/notification_channels/{id}": {{http.MethodGet, "/v2/notification_channels/" + n.channel, managed, nil, 200}},
+		"PATCH /v2/notification_channels/{id}": {{http.MethodPatch, "/v2/notification_channels/" + n.channel, managed,
+			map[string]any{"channel_type_id": "sms", "channel_destination": "+13125550000"}, 200}},
+		"DELETE /v2/notification_channels/{id}": {{http.MethodDelete, "/v2/notification_channels/" + n.spareChannels[0], managed, nil, 200}},
+		"POST /v2/notification_settings": {{http.MethodPost, "/v2/notification_settings", managed, balanceSetting(n.profile, "4.00"), 200},
+			{http.MethodPost, "/v2/notification_settings", managed, balanceSetting(n.profile, "four"), 422}},
+		"GET /v2/notification_settings":      {{http.MethodGet, "/v2/notification_settings?filter[status][eq]=enabled", managed, nil, 200}},
+		"GET /v2/notification_settings/{id}": {{http.MethodGet, "/v2/notification_settings/" + n.setting, managed, nil, 200}},
+		"DELETE /v2/notification_settings/{id}": {{http.MethodDelete, "/v2/notification_settings/" + n.spareSettings[0], managed, nil, 200},
+			{http.MethodDelete, "/v2/notification_settings/" + n.spareSettings[0], managed, nil, 404}},
 	}
 }
 
@@ -211,5 +248,48 @@ func TestNotificationContractRejectsWrongShapes(t *testing.T) {
 				t.Fatalf("the contract has no operation for %s %s", tc.method, tc.path)
 			}
 		})
+	}
+}
+
+// notificationStrictBodies are TestBodiesRefuseDuplicatesAndBadText's
+// bodies of the Notifications API, as key's account: every member each
+// route takes.
+func notificationStrictBodies(t *testing.T, srv *backendtest.Server, key string) map[string]strictBody {
+	t.Helper()
+	profile := createNotificationProfile(t, srv, key, "Strict")
+	channel := createNotificationChannel(t, srv, key, profile, "email", "strict@example.com")
+	return map[string]strictBody{
+		"POST /v2/notification_profiles":       {"/v2/notification_profiles", key, map[string]any{"name": "Strict two"}},
+		"PATCH /v2/notification_profiles/{id}": {"/v2/notification_profiles/" + profile, key, map[string]any{"name": "Strict again"}},
+		"POST /v2/notification_channels": {"/v2/notification_channels", key, map[string]any{"notification_profile_id": profile,
+			"channel_type_id": "email", "channel_destination": "strict-two@example.com"}},
+		"PATCH /v2/notification_channels/{id}": {"/v2/notification_channels/" + channel, key, map[string]any{"notification_profile_id": profile,
+			"channel_type_id": "email", "channel_destination": "strict-again@example.com"}},
+		"POST /v2/notification_settings": {"/v2/notification_settings", key, map[string]any{
+			"notification_event_condition_id": backend.ConditionBalanceBelow, "notification_profile_id": profile, "notification_channel_id": channel,
+			"parameters": []any{map[string]any{"name": "amount", "value": "5.00"}}}},
+	}
+}
+
+// notificationIdempotencyCases are TestEveryPostIsIdempotent's cases of the
+// Notifications API: a path, a key and two different bodies each.
+func notificationIdempotencyCases(t *testing.T, srv *backendtest.Server) map[string]func() (path, key string, bodies [2]any) {
+	key := srv.ManagerKey
+	profile := func() string { return createNotificationProfile(t, srv, key, "Idempotent") }
+	return map[string]func() (string, string, [2]any){
+		"POST /v2/notification_profiles": func() (string, string, [2]any) {
+			return "/v2/notification_profiles", key, [2]any{map[string]any{"name": "One"}, map[string]any{"name": "Two"}}
+		},
+		"POST /v2/notification_channels": func() (string, string, [2]any) {
+			p := profile()
+			body := func(dest string) any {
+				return map[string]any{"notification_profile_id": p, "channel_type_id": "email", "channel_destination": dest}
+			}
+			return "/v2/notification_channels", key, [2]any{body("one@example.com"), body("two@example.com")}
+		},
+		"POST /v2/notification_settings": func() (string, string, [2]any) {
+			p := profile()
+			return "/v2/notification_settings", key, [2]any{balanceSetting(p, "1.00"), balanceSetting(p, "2.00")}
+		},
 	}
 }

@@ -123,8 +123,8 @@ func TestOpenAPITelnyxPathsFollowTheContract(t *testing.T) {
 		c, s := followsTheContract(t, doc, contract)
 		compared, shared = compared+c, shared+s
 	}
-	if want := 20 - len(notificationPathsNotServedYet); compared < want {
-		t.Errorf("compared %d Telnyx paths, want the %d the backend serves", compared, want)
+	if compared < 20 {
+		t.Errorf("compared %d Telnyx paths, want the 20 the backend serves", compared)
 	}
 	if shared == 0 {
 		t.Error("openapi.yaml shares no component with the contract: the Telnyx paths cannot be verbatim")
@@ -137,7 +137,7 @@ func TestOpenAPITelnyxPathsFollowTheContract(t *testing.T) {
 func followsTheContract(t *testing.T, doc, contract *openapi3.T) (compared, shared int) {
 	t.Helper()
 	for path, item := range contract.Paths.Map() {
-		if strings.HasPrefix(path, "/billing_groups") || slices.Contains(notificationPathsNotServedYet, path) {
+		if strings.HasPrefix(path, "/billing_groups") {
 			continue // billing groups: in the contract, not served by the backend
 		}
 		ours := path

@@ -119,6 +119,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"TouchPortalSessionSetsOnlyLastSeen", testTouchPortalSessionSetsOnlyLastSeen},
 		{"DeletedPortalSessionIsGone", testDeletedPortalSessionIsGone},
 		{"PurgePortalSessionsIsBoundedAndKeepsLiveOnes", testPurgePortalSessions},
+		{"Notifications", testNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

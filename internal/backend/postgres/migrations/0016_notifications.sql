@@ -1,0 +1,62 @@
+-- 0016: notifications (DESIGN 3.8). An account's notification profiles,
+-- their channels (where notifications go) and its settings (which
+-- conditions it is notified of, through which profile and channel). The
+-- catalogue of conditions is the program's, not the database's: a setting
+-- names its condition by id.
+CREATE TABLE notification_profiles (
+    id         text COLLATE "C" NOT NULL PRIMARY KEY,
+    account_id text COLLATE "C" NOT NULL REFERENCES accounts (id),
+    name       text COLLATE "C" NOT NULL,
+    created_at timestamptz NOT NULL,
+    updated_at timestamptz NOT NULL
+);
+
+CREATE INDEX notification_profiles_account_created ON notification_profiles (account_id, created_at);
+
+-- A channel stays in its profile; a profile with channels cannot be deleted.
+CREATE TABLE notification_channels (
+    id           text COLLATE "C" NOT NULL PRIMARY KEY,
+    account_id   text COLLATE "C" NOT NULL REFERENCES accounts (id),
+    profile_id   text COLLATE "C" NOT NULL REFERENCES notification_profiles (id),
+    channel_type text COLLATE "C" NOT NULL CHECK (channel_type IN ('webhook', 'email', 'sms')),
+    destination  text COLLATE "C" NOT NULL,
+    created_at   timestamptz NOT NULL,
+    updated_at   timestamptz NOT NULL
+);
+
+CREATE INDEX notification_channels_account_created ON notification_channels (account_id, created_at);
+CREATE INDEX notification_channels_profile ON notification_channels (profile_id);
+
+-- ledger_account_id is the account whose ledger holds the balance the
+-- setting's account sees (its manager's under rollup billing), so that a
+-- charge finds the balance settings of its ledger at once. parameters is a
+-- JSON array of {"name","value"} as given (text, kept byte for byte);
+-- threshold is the balance condition's amount in micro-units (0 for the
+-- other conditions).
+CREATE TABLE notification_settings (
+    id                text COLLATE "C" NOT NULL PRIMARY KEY,
+    account_id        text COLLATE "C" NOT NULL REFERENCES accounts (id),
+    ledger_account_id text COLLATE "C" NOT NULL REFERENCES accounts (id),
+    condition_id      text COLLATE "C" NOT NULL,
+    profile_id        text COLLATE "C" NOT NULL REFERENCES notification_profiles (id),
+    channel_id        text COLLATE "C" REFERENCES notification_channels (id),
+    parameters        text COLLATE "C" NOT NULL,
+    threshold         bigint      NOT NULL,
+    created_at        timestamptz NOT NULL,
+    updated_at        timestamptz NOT NULL
+);
+
+CREATE INDEX notification_settings_account_created ON notification_settings (account_id, created_at);
+CREATE INDEX notification_settings_condition_account ON notification_settings (condition_id, account_id);
+CREATE INDEX notification_settings_condition_ledger ON notification_settings (condition_id, ledger_account_id);
+CREATE INDEX notification_settings_profile ON notification_settings (profile_id);
+CREATE INDEX notification_settings_channel ON notification_settings (channel_id);
+
+-- The guard of the rules over an account's notification objects
+-- (Tx.ClaimNotifications): a transaction that claims an account updates its
+-- row, so that two such transactions always update one row and the second
+-- runs again on a snapshot that holds the first.
+CREATE TABLE notification_claims (
+    account_id text COLLATE "C" NOT NULL PRIMARY KEY,
+    version    bigint NOT NULL
+);
