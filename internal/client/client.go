@@ -287,7 +287,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		if cause := stopCause(ctx, err); cause != nil {
 			return &StoppedError{Method: r.method, Path: r.path, Attempts: trace.attempts, LastAnswer: trace.last, Err: cause}
 		}
-		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
+		return &ConnectionError{Method: r.method, Path: r.path, Err: err}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
@@ -307,8 +307,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: the API answered %d with a body that is not the expected JSON (%w): %s",
-			r.method, r.path, resp.StatusCode, err, snippet(raw))
+		return &UnexpectedAnswerError{Method: r.method, Path: r.path, StatusCode: resp.StatusCode, Err: err, Body: snippet(raw)}
 	}
 	return nil
 }

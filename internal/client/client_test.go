@@ -221,6 +221,28 @@ func TestConnectionErrorsAreRetried(t *testing.T) {
 	}
 }
 
+// TestConnectionErrorIsTyped: a call that never got an answer says so with a
+// type of its own, which the provider turns into advice about base_url and
+// the network, and keeps the cause.
+func TestConnectionErrorIsTyped(t *testing.T) {
+	rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		_ = conn.Close()
+	})
+	_, err := rec.client(t, func(cfg *client.Config) { cfg.MaxRetries = -1 }).GetBalance(context.Background())
+	var connErr *client.ConnectionError
+	if !errors.As(err, &connErr) || connErr.Method != http.MethodGet || connErr.Path != "/balance" || connErr.Err == nil {
+		t.Fatalf("err = %v (%T), want an *client.ConnectionError of GET /balance with its cause", err, err)
+	}
+	if !strings.HasPrefix(err.Error(), "GET /balance: ") || client.StatusCode(err) != 0 {
+		t.Fatalf("err = %q: want the call, then the cause, and no status", err)
+	}
+}
+
 func TestAPIErrorCarriesEveryField(t *testing.T) {
 	rec := newRecorder(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("X-Request-Id", "abc")
@@ -273,6 +295,11 @@ func TestMalformedSuccessBodyIsAClearError(t *testing.T) {
 	var apiErr *client.Error
 	if errors.As(err, &apiErr) {
 		t.Fatalf("a 200 became an API error: %v", err)
+	}
+	// Typed, so that the provider can say what to do (check base_url).
+	var unexpected *client.UnexpectedAnswerError
+	if !errors.As(err, &unexpected) || unexpected.StatusCode != http.StatusOK || unexpected.Path != "/balance" {
+		t.Fatalf("err = %v (%T), want an *client.UnexpectedAnswerError of the 200 to GET /balance", err, err)
 	}
 	for _, want := range []string{"GET /balance", "200", `"record_type": "balance"`} {
 		if !strings.Contains(err.Error(), want) {

@@ -8,6 +8,10 @@ import (
 	"strings"
 )
 
+// CodeDuplicate is the API's error code for a value that must be unique and
+// is taken, such as the email of a new managed account.
+const CodeDuplicate = "10012"
+
 // ErrorObject is one entry of the API's {"errors": […]} envelope.
 type ErrorObject struct {
 	Code   string       `json:"code"`
@@ -96,6 +100,38 @@ func newError(method, path string, resp *http.Response, raw []byte) *Error {
 	}
 	return e
 }
+
+// ConnectionError is a call that got no answer from the API, its retries
+// included: the connection was refused or dropped, the name did not resolve,
+// TLS failed. The base URL or the network is then at fault, not the request.
+type ConnectionError struct {
+	Method string
+	Path   string
+	Err    error
+}
+
+func (e *ConnectionError) Error() string { return e.Method + " " + e.Path + ": " + e.Err.Error() }
+
+func (e *ConnectionError) Unwrap() error { return e.Err }
+
+// UnexpectedAnswerError is a successful answer whose body is not the JSON
+// the call expects: what answers at the base URL is most likely not the
+// Telnyx API v2 (a proxy's page, another version of the API).
+type UnexpectedAnswerError struct {
+	Method     string
+	Path       string
+	StatusCode int
+	// Err is the decoding error; Body a short snippet of the body.
+	Err  error
+	Body string
+}
+
+func (e *UnexpectedAnswerError) Error() string {
+	return fmt.Sprintf("%s %s: the API answered %d with a body that is not the expected JSON (%v): %s",
+		e.Method, e.Path, e.StatusCode, e.Err, e.Body)
+}
+
+func (e *UnexpectedAnswerError) Unwrap() error { return e.Err }
 
 // StatusCode returns the HTTP status of an API error in err's chain, or 0.
 func StatusCode(err error) int {

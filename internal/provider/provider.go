@@ -223,7 +223,8 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 		Logger:       tflogLogger{},
 	})
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to create the Telnyx API client", err.Error())
+		resp.Diagnostics.AddError("Unable to create the Telnyx API client",
+			"The settings were checked before, so this is a bug in the provider; please report it.\n\n"+err.Error())
 		return
 	}
 	data := providerdata.New(c)

@@ -249,8 +249,12 @@ resource "telnyx_managed_account" "t" {
 			writes.failing.Store(on)
 		}
 	}
+	// The summary names the account after what failed, when it has an id;
+	// the detail begins with "The operation timed out", so the first
+	// ": timed out" after the summary is the summary's own.
 	timedOut := func(summary string) []string {
-		return []string{summary + ": timed out", "timed out after", "the API's last answer: 503", "Overloaded, try again shortly."}
+		return []string{summary, ": timed out", "The operation timed out before", "timed out after",
+			"the API's last answer: 503", "Overloaded, try again shortly."}
 	}
 
 	tfresource.ParallelTest(t, tfresource.TestCase{

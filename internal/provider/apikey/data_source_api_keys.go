@@ -129,7 +129,7 @@ func (d *apiKeysDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	m.APIKeys = []apiKeysEntry{}
 	for k, err := range c.AllAPIKeys(ctx, opts) {
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list API keys", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list the API keys"+providerdata.OfAccount(accountID), err)
 			return
 		}
 		tags, diags := types.SetValueFrom(ctx, types.StringType, nonNil(k.Tags))

@@ -138,7 +138,7 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 	description := m.Description.ValueString()
 	k, err := c.CreateAPIKey(ctx, client.CreateAPIKeyRequest{Description: &description, ExpiresAt: &expiresAt})
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the ephemeral API key", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the ephemeral API key"+providerdata.OfAccount(accountID), err)
 		return
 	}
 	if k.ExpiresAt != nil {
@@ -148,7 +148,9 @@ func (e *ephemeralAPIKey) Open(ctx context.Context, req ephemeral.OpenRequest, r
 
 	private, err := json.Marshal(openedKey{ID: k.ID, ManagedAccountID: accountID, ExpiresAt: expiresAt})
 	if err != nil {
-		resp.Diagnostics.AddError("Unable to record the ephemeral API key", err.Error())
+		resp.Diagnostics.AddError("Unable to record the ephemeral API key "+k.ID,
+			"The provider could not record the key it created, so it revokes it now. This is a bug in the provider; "+
+				"please report it.\n\n"+err.Error())
 		e.revoke(ctx, c, k.ID, &resp.Diagnostics)
 		return
 	}
@@ -184,7 +186,7 @@ func (e *ephemeralAPIKey) Renew(ctx context.Context, req ephemeral.RenewRequest,
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to check the ephemeral API key", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to check the ephemeral API key "+k.ID, err)
 		return
 	}
 	resp.Diagnostics.AddWarning("Ephemeral API key cannot be extended",

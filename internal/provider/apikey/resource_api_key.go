@@ -114,7 +114,8 @@ func (r *apiKeyResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"expires_at": schema.StringAttribute{
 				MarkdownDescription: "When the key stops working, as an RFC 3339 time in the future such as " +
-					"`2030-01-31T00:00:00Z`. When not set, the key does not expire. The API cannot change it: changing it " +
+					"`2030-01-31T00:00:00Z` (a time already past fails the plan, by the local clock, whenever a key is to be " +
+					"created with it). When not set, the key does not expire. The API cannot change it: changing it " +
 					"creates a new key. A time written in another form (another offset, fewer or more fractional digits) " +
 					"is kept as written as long as it denotes the same instant as the API's. Once the key has expired, " +
 					"it is removed from the state and a later apply must set a new time.",
@@ -191,7 +192,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 	created, err := c.CreateAPIKey(ctx, in)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the API key", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the API key"+providerdata.OfAccount(plan.ManagedAccountID.ValueString()), err)
 		return
 	}
 	tflog.Info(ctx, "Created API key", map[string]any{"id": created.ID, "masked_key": created.MaskedKey})
@@ -208,7 +209,8 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 		disabled := client.APIKeyStatusDisabled
 		updated, err := c.UpdateAPIKey(ctx, created.ID, client.UpdateAPIKeyRequest{Status: &disabled})
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new API key", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new API key "+created.ID, err,
+				"The key was created, and is in the state marked tainted: the next apply replaces it with a new key.")
 		} else {
 			applyKey(ctx, &state, updated, &resp.Diagnostics)
 		}
@@ -244,7 +246,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the API key", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the API key "+id, err)
 		return
 	}
 	if k.Status == client.APIKeyStatusExpired || k.Status == client.APIKeyStatusRevoked {
@@ -307,7 +309,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 	// The answer is the key as it now is.
 	k, err := c.UpdateAPIKey(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the API key", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the API key "+state.ID.ValueString(), err)
 		return
 	}
 	applyKey(ctx, &next, k, &resp.Diagnostics)
@@ -324,7 +326,7 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 	id := state.ID.ValueString()
 	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
-		providerdata.Removal{Object: "API key", Action: "revoke the API key", Done: "Revoked API key"},
+		providerdata.Removal{Object: "API key", Action: "revoke the API key " + id, Done: "Revoked API key"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.RevokeAPIKey(ctx, id)
 			return err

@@ -560,6 +560,74 @@ resource "telnyx_api_key" "test" {
 	})
 }
 
+// TestAccAPIKey_expiresAtKnownAtApply: an expires_at known only at apply
+// (from another resource) is left to the API, and a future one applies.
+func TestAccAPIKey_expiresAtKnownAtApply(t *testing.T) {
+	srv := backendtest.Start(t)
+	manager := srv.Client(t, srv.ManagerKey)
+	expiresAt := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Second).Format(time.RFC3339)
+	config := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+resource "terraform_data" "expiry" {
+  input = %q
+}
+
+resource "telnyx_api_key" "test" {
+  expires_at = terraform_data.expiry.output
+}
+`, expiresAt)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(t, srv, manager),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(keyAddr, tfjsonpath.New("expires_at")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{known("expires_at", knownvalue.StringExact(expiresAt))},
+			},
+			acctest.EmptyPlan(config),
+		},
+	})
+}
+
+// TestAccAPIKey_pastExpiryInStateStillPlans: expires_at is checked against
+// the clock only when a key is to be created with it. A key made while the
+// backend's clock stood two days back, with an expires_at that has passed
+// by this machine's clock, is adopted and destroyed; rotating it (a new key
+// with the same expires_at) fails the plan.
+func TestAccAPIKey_pastExpiryInStateStillPlans(t *testing.T) {
+	srv := backendtest.Start(t)
+	manager := srv.Client(t, srv.ManagerKey)
+	now := time.Now().UTC().Truncate(time.Second)
+	srv.SetTime(now.Add(-48 * time.Hour))
+	expiresAt := now.Add(-24 * time.Hour).Format(time.RFC3339)
+	id, _ := srv.CreateAPIKey(t, srv.ManagerKey, map[string]any{"expires_at": expiresAt})
+	config := keyConfig(srv, fmt.Sprintf("  expires_at = %q", expiresAt))
+	adopt := config + fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", keyAddr, id)
+	// An imported key has no rotation_triggers: adding them rotates it.
+	rotated := keyConfig(srv, fmt.Sprintf("  expires_at        = %q\n  rotation_triggers = { v = \"2\" }", expiresAt))
+
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(t, srv, manager),
+		Steps: []resource.TestStep{
+			{
+				Config:            adopt,
+				ConfigStateChecks: []statecheck.StateCheck{known("id", knownvalue.StringExact(id)), known("status", knownvalue.StringExact("active"))},
+			},
+			acctest.EmptyPlan(config),
+			{
+				Config:      rotated,
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("expires_at is in the past", "expires_at "+expiresAt+" has passed"),
+			},
+		},
+	})
+}
+
 // TestAccAPIKey_errors checks that the API's refusals and invalid
 // configurations reach the user with a detail they can act on.
 func TestAccAPIKey_errors(t *testing.T) {
@@ -585,7 +653,13 @@ func TestAccAPIKey_errors(t *testing.T) {
 			},
 			{
 				Config:      keyConfig(srv, `  expires_at = "2001-01-01T00:00:00Z"`),
-				ExpectError: acctest.ErrorMatching("Unable to create the API key", "The Telnyx API answered: expires_at must be in the future", "/expires_at"),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("expires_at is in the past", "expires_at 2001-01-01T00:00:00Z has passed", "Set a time in the future"),
+			},
+			{
+				Config:      keyConfig(srv, `  expires_at = "2001-01-01T02:00:00+02:00"`),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("expires_at is in the past"),
 			},
 			{
 				Config:      keyConfig(srv, `  expires_at = "tomorrow"`),

@@ -88,7 +88,7 @@ func (d *balanceDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	}
 	b, err := c.GetBalance(ctx)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the balance", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the balance"+providerdata.OfAccount(cfg.ManagedAccountID.ValueString()), err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &balanceModel{

@@ -181,7 +181,7 @@ func (d *invoicesDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.Invoices = []invoiceEntry{}
 	for inv, err := range c.AllInvoices(ctx, opts) {
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list invoices", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list the invoices"+providerdata.OfAccount(m.ManagedAccountID.ValueString()), err)
 			return
 		}
 		entry := invoiceEntry{

@@ -153,7 +153,7 @@ func (d *paymentMethodsDataSource) Read(ctx context.Context, req datasource.Read
 	m.DefaultPaymentMethodID = types.StringNull()
 	for pm, err := range c.AllPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: client.MaxPageSize}) {
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list payment methods", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to list the payment methods"+providerdata.OfAccount(m.ManagedAccountID.ValueString()), err)
 			return
 		}
 		if pm.Default {

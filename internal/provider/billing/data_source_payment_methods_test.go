@@ -101,7 +101,7 @@ data "telnyx_payment_methods" "test" {
   managed_account_id = %q
 }
 `, rollup.ID),
-				ExpectError: acctest.ErrorMatching("Unable to list payment methods",
+				ExpectError: acctest.ErrorMatching("Unable to list the payment methods of the managed account "+rollup.ID,
 					"The Telnyx API answered: This account uses rollup billing: its manager pays its charges."),
 			},
 		},

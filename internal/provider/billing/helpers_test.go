@@ -24,6 +24,7 @@ const (
 	declinedCard = "4000000000000002"
 	testCVC      = "987"
 	luhnInvalid  = "4242424242424241"
+	amexCard     = "378282246310005"
 )
 
 const (

@@ -99,7 +99,8 @@ func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			},
 			"recharge_amount": schema.StringAttribute{
 				MarkdownDescription: "What is added on top of the threshold when the account is recharged, in dollars and " +
-					"cents with two decimals, such as `\"50.00\"`; above `0.00` while auto-recharge is enabled.",
+					"cents with two decimals, such as `\"50.00\"`; above `0.00` while auto-recharge is enabled (checked at " +
+					"plan time).",
 				Required:   true,
 				Validators: []validator.String{centsValidator{}},
 			},
@@ -132,7 +133,7 @@ func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	// The preferences always exist: creating the resource writes them.
 	state := plan
-	r.write(ctx, &state, &resp.Diagnostics, "Unable to set the auto-recharge preferences")
+	r.write(ctx, &state, &resp.Diagnostics, "Unable to set the auto-recharge preferences"+providerdata.OfAccount(plan.ManagedAccountID.ValueString()))
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -190,7 +191,7 @@ func (r *autoRechargeResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the auto-recharge preferences", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the auto-recharge preferences"+providerdata.OfAccount(accountID), err)
 		return
 	}
 	applyAutoRecharge(&state, p)
@@ -215,7 +216,7 @@ func (r *autoRechargeResource) Update(ctx context.Context, req resource.UpdateRe
 		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
 		return
 	}
-	r.write(ctx, &next, &resp.Diagnostics, "Unable to update the auto-recharge preferences")
+	r.write(ctx, &next, &resp.Diagnostics, "Unable to update the auto-recharge preferences"+providerdata.OfAccount(state.ManagedAccountID.ValueString()))
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -234,7 +235,7 @@ func (r *autoRechargeResource) Delete(ctx context.Context, req resource.DeleteRe
 	}
 	accountID := state.ManagedAccountID.ValueString()
 	r.Data.RemoveAsAccount(ctx, accountID,
-		providerdata.Removal{Object: "auto-recharge preferences", Action: "turn auto-recharge off", Done: "Turned auto-recharge off"},
+		providerdata.Removal{Object: "auto-recharge preferences", Action: "turn auto-recharge off" + providerdata.OfAccount(accountID), Done: "Turned auto-recharge off"},
 		map[string]any{"id": state.ID.ValueString(), "managed_account_id": accountID}, &resp.Diagnostics,
 		func(ctx context.Context, c *client.Client) error {
 			off := false

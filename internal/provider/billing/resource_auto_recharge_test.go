@@ -252,19 +252,39 @@ func TestAccAutoRecharge_errors(t *testing.T) {
 					"/enabled"),
 			},
 			{
+				// Known from the configuration: refused by the plan.
 				Config: rechargeConfig(srv, fmt.Sprintf(`
   managed_account_id = %q
   threshold_amount   = "10.00"
   recharge_amount    = "0.00"`, withCard.ID)),
-				ExpectError: acctest.ErrorMatching("Unable to set the auto-recharge preferences",
-					"recharge_amount must be more than 0.00 while auto-recharge is enabled.", "/recharge_amount"),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("Invalid recharge amount", "recharge_amount must be more than 0.00 while auto-recharge is enabled"),
+			},
+			{
+				Config: rechargeConfig(srv, fmt.Sprintf(`
+  managed_account_id = %q
+  enabled            = true
+  threshold_amount   = "10.00"
+  recharge_amount    = "0"`, withCard.ID)),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("Invalid amount", `"0" is not an amount in dollars and cents`),
+			},
+			{
+				// Turned off, a recharge amount of 0.00 is fine.
+				Config: rechargeConfig(srv, fmt.Sprintf(`
+  managed_account_id = %q
+  enabled            = false
+  threshold_amount   = "10.00"
+  recharge_amount    = "0.00"`, withCard.ID)),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
 			},
 			{
 				Config: rechargeConfig(srv, fmt.Sprintf(`
   managed_account_id = %q
   threshold_amount   = "10.00"
   recharge_amount    = "20.00"`, rollup.ID)),
-				ExpectError: acctest.ErrorMatching("Unable to set the auto-recharge preferences",
+				ExpectError: acctest.ErrorMatching("Unable to set the auto-recharge preferences of the managed account "+rollup.ID,
 					"This account uses rollup billing: its manager pays its charges."),
 			},
 			{

@@ -114,24 +114,28 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			// No validator on the two write-only values: a validator's
-			// message would quote the value it refuses. The API checks them
-			// and its errors never repeat them.
+			// The validators of the two write-only values (card_checks.go)
+			// never repeat the value they refuse.
 			"card_number_wo": schema.StringAttribute{
-				MarkdownDescription: "The card number, write-only: digits, with spaces allowed between them. It is sent to " +
-					"the API when the card is created (and when `card_wo_version` changes, which creates a new card), and " +
-					"never stored in the plan or the state. Changing it alone does nothing: Terraform cannot see a change of " +
-					"a write-only value. It cannot be imported.",
-				Required:  true,
-				Sensitive: true,
-				WriteOnly: true,
+				MarkdownDescription: fmt.Sprintf("The card number, write-only: %d to %d digits, with spaces allowed between "+
+					"them, that pass the Luhn check (checked at plan time when the value is known then, as when it is "+
+					"written literally or comes from a variable). It is sent to the API when the card is created (and when "+
+					"`card_wo_version` changes, which creates a new card), and never stored in the plan or the state. "+
+					"Changing it alone does nothing: Terraform cannot see a change of a write-only value. It cannot be "+
+					"imported.", minCardDigits, maxCardDigits),
+				Required:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{cardNumberValidator{}},
 			},
 			"card_cvc_wo": schema.StringAttribute{
-				MarkdownDescription: "The card's security code (CVC), write-only: 3 digits, 4 for American Express. Sent " +
-					"with `card_number_wo`, never stored. It cannot be imported.",
-				Required:  true,
-				Sensitive: true,
-				WriteOnly: true,
+				MarkdownDescription: "The card's security code (CVC), write-only: 3 digits, 4 for American Express (checked " +
+					"against the card number at plan time when both are known then). Sent with `card_number_wo`, never " +
+					"stored. It cannot be imported.",
+				Required:   true,
+				Sensitive:  true,
+				WriteOnly:  true,
+				Validators: []validator.String{cvcValidator{}},
 			},
 			"card_wo_version": schema.Int64Attribute{
 				MarkdownDescription: "Version of the card written in `card_number_wo` and `card_cvc_wo`. Change it to replace " +
@@ -147,8 +151,10 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 				Validators:          []validator.Int64{int64validator.Between(1, 12)},
 			},
 			"exp_year": schema.Int64Attribute{
-				MarkdownDescription: "Expiry year of the card, four digits such as `2030`. The card must not have expired " +
-					"(a card is good through the last day of its expiry month). Updated in place.",
+				MarkdownDescription: fmt.Sprintf("Expiry year of the card, four digits such as `2030`. The card must not "+
+					"have expired (a card is good through the last day of its expiry month, UTC), nor expire more than %d "+
+					"years ahead: the plan checks this against the local clock whenever the expiry is to be sent (a new "+
+					"card, or a new expiry), and the API against its own. Updated in place.", maxExpiryYears),
 				Required:   true,
 				Validators: []validator.Int64{int64validator.Between(1000, 9999)},
 			},
@@ -247,7 +253,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	}
 
 	wantsNotDefault := providerdata.IsKnown(plan.Default) && !plan.Default.ValueBool()
-	if wantsNotDefault && r.firstMethod(ctx, c, &resp.Diagnostics) {
+	if wantsNotDefault && r.firstMethod(ctx, c, plan.ManagedAccountID.ValueString(), &resp.Diagnostics) {
 		resp.Diagnostics.AddAttributeError(path.Root("default"), "The first card is always the default",
 			"The account has no payment method yet, and the API makes its first card the default, so default = false "+
 				"cannot hold. Remove default (or set it to true) on this card.")
@@ -272,7 +278,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	}
 	pm, err := c.CreatePaymentMethod(ctx, in)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the payment method"+providerdata.OfAccount(plan.ManagedAccountID.ValueString()), err)
 		return
 	}
 	tflog.Info(ctx, "Created payment method", map[string]any{"id": pm.ID, "brand": pm.Card.Brand, "last4": pm.Card.Last4})
@@ -288,11 +294,13 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// firstMethod reports whether c's account has no payment method yet.
-func (r *paymentMethodResource) firstMethod(ctx context.Context, c *client.Client, diags *diag.Diagnostics) bool {
+// firstMethod reports whether c's account (the managed account accountID,
+// or the provider's own for "") has no payment method yet.
+func (r *paymentMethodResource) firstMethod(ctx context.Context, c *client.Client, accountID string, diags *diag.Diagnostics) bool {
 	list, _, err := c.ListPaymentMethods(ctx, client.ListPaymentMethodsOptions{PageSize: 1})
 	if err != nil {
-		providerdata.AddAPIError(diags, "Unable to list the account's payment methods", err)
+		providerdata.AddAPIError(diags, "Unable to list the payment methods"+providerdata.OfAccount(accountID)+
+			" to check that default = false can hold", err)
 		return false
 	}
 	return len(list) == 0
@@ -326,7 +334,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the payment method "+id, err)
 		return
 	}
 	applyPaymentMethod(ctx, &state, pm, &resp.Diagnostics)
@@ -377,7 +385,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	pm, err := c.UpdatePaymentMethod(ctx, state.ID.ValueString(), patch)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the payment method", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the payment method "+state.ID.ValueString(), err)
 		return
 	}
 	applyPaymentMethod(ctx, &next, pm, &resp.Diagnostics)
@@ -394,7 +402,7 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 	id := state.ID.ValueString()
 	r.Data.RemoveAsAccount(ctx, state.ManagedAccountID.ValueString(),
-		providerdata.Removal{Object: "payment method", Action: "delete the payment method", Done: "Deleted payment method"},
+		providerdata.Removal{Object: "payment method", Action: "delete the payment method " + id, Done: "Deleted payment method"},
 		map[string]any{"id": id}, &resp.Diagnostics, func(ctx context.Context, c *client.Client) error {
 			_, err := c.DeletePaymentMethod(ctx, id)
 			return err

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -431,6 +433,172 @@ func TestAccPaymentMethod_managedAccount(t *testing.T) {
 	})
 }
 
+// TestAccPaymentMethod_invalidCardFailsThePlan: what the API would refuse of
+// a card written in the configuration fails `terraform plan`: the write-only
+// number and CVC are known to validation when written literally, as is the
+// expiry, which is compared with the clock. Nothing is created.
+func TestAccPaymentMethod_invalidCardFailsThePlan(t *testing.T) {
+	srv := backendtest.Start(t)
+	thisYear := time.Now().UTC().Year()
+	with := func(mutate func(*card)) string {
+		c := defaultCard()
+		mutate(&c)
+		return cardConfig(srv, c)
+	}
+	var steps []resource.TestStep
+	for _, tc := range []struct {
+		mutate func(*card)
+		want   []string
+	}{
+		{func(c *card) { c.number = luhnInvalid }, []string{"Invalid card number", "its check digit is wrong", "Luhn"}},
+		{func(c *card) { c.number = "4242 4242 4242 424x" }, []string{"Invalid card number", "digits only"}},
+		{func(c *card) { c.number = "4242 4242 42" }, []string{"Invalid card number", "12 to 19 digits"}},
+		{func(c *card) { c.number = "   " }, []string{"Invalid card number", "blank"}},
+		{func(c *card) { c.cvc = "12" }, []string{"Invalid card CVC", "3 digits"}},
+		{func(c *card) { c.cvc = "12a" }, []string{"Invalid card CVC", "3 digits"}},
+		{func(c *card) { c.cvc = "1234" }, []string{"Invalid card CVC", "not an American Express card", "3 digits"}},
+		{func(c *card) { c.number, c.cvc = amexCard, "123" }, []string{"Invalid card CVC", "American Express", "4 digits"}},
+		{func(c *card) { c.month, c.year = 12, thisYear-1 }, []string{"Card expired", fmt.Sprintf("12/%d, has passed", thisYear-1)}},
+		{func(c *card) { c.year = thisYear + 51 }, []string{"Card expiry too far ahead", "more than 50 years ahead"}},
+	} {
+		steps = append(steps, resource.TestStep{
+			Config: with(tc.mutate), PlanOnly: true, ExpectError: acctest.ErrorMatching(tc.want...),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   writeOnlyVersions,
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	if list, _, err := srv.Client(t, srv.ManagerKey).ListPaymentMethods(context.Background(), client.ListPaymentMethodsOptions{}); err != nil || len(list) != 0 {
+		t.Fatalf("after the refused plans: %d payment methods, %v", len(list), err)
+	}
+}
+
+// TestAccPaymentMethod_validationWaitsForUnknownValues: a card number from a
+// variable is known to validation and checked at plan time; values known
+// only at apply (from another resource) are left to the API, and valid ones
+// apply, with nothing planned after.
+func TestAccPaymentMethod_validationWaitsForUnknownValues(t *testing.T) {
+	srv := backendtest.Start(t)
+	fromVariable := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+variable "card_number" {
+  type      = string
+  ephemeral = true
+}
+
+resource "telnyx_payment_method" "test" {
+  card_number_wo  = var.card_number
+  card_cvc_wo     = %q
+  card_wo_version = 1
+  exp_month       = 12
+  exp_year        = %d
+  billing_details = {
+    name    = "Ada Lovelace"
+    country = "US"
+  }
+}
+`, testCVC, expiryYear)
+	fromResource := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+resource "terraform_data" "card" {
+  input = {
+    number = %q
+    year   = %d
+  }
+}
+
+resource "telnyx_payment_method" "test" {
+  card_number_wo  = terraform_data.card.output.number
+  card_cvc_wo     = %q
+  card_wo_version = 1
+  exp_month       = 12
+  exp_year        = terraform_data.card.output.year
+  billing_details = {
+    name    = "Ada Lovelace"
+    country = "US"
+  }
+}
+`, testCard, expiryYear, testCVC)
+
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   writeOnlyVersions,
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPaymentMethodsDestroyed(t, srv),
+		Steps: []resource.TestStep{
+			{
+				Config:          fromVariable,
+				ConfigVariables: config.Variables{"card_number": config.StringVariable(luhnInvalid)},
+				PlanOnly:        true,
+				ExpectError:     acctest.ErrorMatching("Invalid card number", "its check digit is wrong"),
+			},
+			{
+				Config: fromResource,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(cardAddr, tfjsonpath.New("exp_year")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					cardIs("last4", knownvalue.StringExact(testCard[len(testCard)-4:])),
+					cardIs("exp_year", knownvalue.Int64Exact(int64(expiryYear))),
+				},
+			},
+			acctest.EmptyPlan(fromResource),
+		},
+	})
+}
+
+// TestAccPaymentMethod_expiredCardInStateStillPlans: the expiry is checked
+// against the clock only when it is to be sent. A card that has expired
+// since it was made (made here while the backend's clock stood two years
+// back) is adopted, plans nothing more, and is destroyed; replacing it, or
+// giving it another expiry in the past, fails the plan.
+func TestAccPaymentMethod_expiredCardInStateStillPlans(t *testing.T) {
+	srv := backendtest.Start(t)
+	lastYear := time.Now().UTC().Year() - 1
+	srv.SetTime(time.Date(lastYear-1, time.June, 1, 0, 0, 0, 0, time.UTC))
+	pm, err := srv.Client(t, srv.ManagerKey).CreatePaymentMethod(context.Background(), client.CreatePaymentMethodRequest{
+		Type:           client.PaymentMethodTypeCard,
+		Card:           client.NewCard{Number: testCard, CVC: testCVC, ExpMonth: 12, ExpYear: int64(lastYear)},
+		BillingDetails: client.BillingDetails{Name: "Ada Lovelace", Country: "US"},
+	})
+	if err != nil {
+		t.Fatalf("create the card that expires at the end of %d: %v", lastYear, err)
+	}
+	srv.SetTime(time.Time{})
+	expired := func(mutate func(*card)) string {
+		c := defaultCard()
+		c.month, c.year = 12, lastYear
+		mutate(&c)
+		return cardConfig(srv, c)
+	}
+	adopt := expired(func(*card) {}) + fmt.Sprintf("\nimport {\n  to = %s\n  id = %q\n}\n", cardAddr, pm.ID)
+
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   writeOnlyVersions,
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPaymentMethodsDestroyed(t, srv),
+		Steps: []resource.TestStep{
+			{
+				Config:            adopt,
+				ConfigStateChecks: []statecheck.StateCheck{cardIs("id", knownvalue.StringExact(pm.ID)), cardIs("exp_year", knownvalue.Int64Exact(int64(lastYear)))},
+			},
+			acctest.EmptyPlan(expired(func(*card) {})),
+			{
+				Config:      expired(func(c *card) { c.version = 2 }),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("Card expired", fmt.Sprintf("12/%d, has passed", lastYear)),
+			},
+			{
+				Config:      expired(func(c *card) { c.month = 11 }),
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("Card expired", fmt.Sprintf("11/%d, has passed", lastYear)),
+			},
+		},
+	})
+}
+
 // TestAccPaymentMethod_errors checks that the API's refusals and invalid
 // configurations reach the user with a detail they can act on.
 func TestAccPaymentMethod_errors(t *testing.T) {
@@ -449,21 +617,8 @@ func TestAccPaymentMethod_errors(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
-				Config: with(func(c *card) { c.number = luhnInvalid }),
-				ExpectError: acctest.ErrorMatching("Unable to create the payment method",
-					"The Telnyx API answered: card.number is not a valid card number (its check digit is wrong).", "/card/number"),
-			},
-			{
-				Config:      with(func(c *card) { c.month, c.year = 12, 2020 }),
-				ExpectError: acctest.ErrorMatching("Unable to create the payment method", "The Telnyx API answered: The card has expired (12/2020).", "/card/exp_year"),
-			},
-			{
-				Config:      with(func(c *card) { c.cvc = "12" }),
-				ExpectError: acctest.ErrorMatching("Unable to create the payment method", "card.cvc must be 3 digits for a visa card.", "/card/cvc"),
-			},
-			{
 				Config: with(func(c *card) { c.extra = fmt.Sprintf("  managed_account_id = %q", rollup.ID) }),
-				ExpectError: acctest.ErrorMatching("Unable to create the payment method",
+				ExpectError: acctest.ErrorMatching("Unable to create the payment method of the managed account "+rollup.ID,
 					"The Telnyx API answered: This account uses rollup billing: its manager pays its charges."),
 			},
 			{

@@ -70,7 +70,7 @@ func (d *managedAccountDataSource) Schema(_ context.Context, _ datasource.Schema
 				MarkdownDescription: "Email of the managed account (exact match). Exactly one of `id` and `email` must be set.",
 				Optional:            true,
 				Computed:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				Validators:          []validator.String{emailValidator{}},
 			},
 			"organization_name": schema.StringAttribute{
 				MarkdownDescription: "Organization (business) name of the account.",
@@ -157,7 +157,7 @@ func (d *managedAccountDataSource) Read(ctx context.Context, req datasource.Read
 
 	a, err := d.Data.Client.GetManagedAccount(ctx, id)
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account "+id, err)
 		return
 	}
 	out := managedAccountDataModel{
@@ -199,7 +199,9 @@ func (d *managedAccountDataSource) idByEmail(ctx context.Context, email string, 
 	switch len(ids) {
 	case 0:
 		diags.AddAttributeError(path.Root("email"), "Managed account not found",
-			fmt.Sprintf("The manager has no managed account with the email %q (cancelled accounts are not searched).", email))
+			fmt.Sprintf("The manager has no managed account with the email %q (cancelled accounts are not searched). "+
+				"Check the email, or look the account up by id; the telnyx_managed_accounts data source lists the "+
+				"manager's accounts.", email))
 	case 1:
 		return ids[0]
 	default:

@@ -104,7 +104,12 @@ func TestAccManagedAccountDataSource_errors(t *testing.T) {
 			{
 				// Another manager's account id is not found, as if it did not exist.
 				Config:      provider + fmt.Sprintf(`data "telnyx_managed_account" "x" { id = %q }`, theirs.ID),
-				ExpectError: acctest.ErrorMatching("Unable to read the managed account", "404 Not Found"),
+				ExpectError: acctest.ErrorMatching("Unable to read the managed account "+theirs.ID, "Check the id", "404 Not Found"),
+			},
+			{
+				Config:      provider + `data "telnyx_managed_account" "x" { email = "nobody-here" }`,
+				PlanOnly:    true,
+				ExpectError: acctest.ErrorMatching("Invalid email", `"nobody-here" is not an email address`),
 			},
 			{
 				Config:      provider + `data "telnyx_managed_account" "x" {}`,

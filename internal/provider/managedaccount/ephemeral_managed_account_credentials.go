@@ -89,7 +89,9 @@ func (e *credentialsEphemeral) Open(ctx context.Context, req ephemeral.OpenReque
 	}
 	if a.APIKey == "" {
 		resp.Diagnostics.AddError("Managed account without credentials",
-			"The API answered the managed account "+id+" without its api_key.")
+			"The API answered the managed account "+id+" without its api_key, which it gives only to the account's "+
+				"manager. Check that the provider's api_key is that manager's key, and that base_url points at the Telnyx "+
+				"API v2.")
 		return
 	}
 	tflog.Info(ctx, "Read the credentials of a managed account", map[string]any{"managed_account_id": id})

@@ -85,7 +85,10 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"Telnyx accounts cannot be deleted through the API: destroying this resource disables the account " +
 			"(`deletion_policy = \"disable\"`, the default) or leaves it untouched (`\"abandon\"`). " +
 			"The old account keeps its email, which stays taken: when a change of `business_name` or `rollup_billing` " +
-			"replaces an account that has an explicit `email`, change the `email` too.",
+			"replaces an account that has an explicit `email`, change the `email` too.\n\n" +
+			"Applying a configuration again after destroying its account therefore fails on the taken email: the error " +
+			"names the manager's account that has it, and shows the `import` block that adopts it (the apply that imports a " +
+			"disabled account enables it again, unless the configuration sets `enabled = false`).",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -101,10 +104,12 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"email": schema.StringAttribute{
-				MarkdownDescription: "Email address of the managed account, unique across Telnyx. When not set, the API " +
-					"derives one from the manager's email. Changing it creates a new account.",
-				Optional: true,
-				Computed: true,
+				MarkdownDescription: "Email address of the managed account, unique across Telnyx, such as " +
+					"`name@example.com` (checked at plan time). When not set, the API derives one from the manager's email. " +
+					"Changing it creates a new account.",
+				Optional:   true,
+				Computed:   true,
+				Validators: []validator.String{emailValidator{}},
 				// UseStateForUnknown first, so that a generated email kept in
 				// state is not seen as a change that forces replacement.
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
@@ -215,6 +220,10 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 		in.Password = password.ValueStringPointer()
 	}
 	created, err := r.Data.Client.CreateManagedAccount(ctx, in)
+	if err != nil && in.Email != nil && isEmailTaken(err) {
+		r.addEmailTaken(ctx, plan, *in.Email, err, &resp.Diagnostics)
+		return
+	}
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to create the managed account", err)
 		return
@@ -227,13 +236,14 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	applyAccount(&state, created)
 	settle(&state)
 	saveState := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+	unfinished := tainted(created.ID, providerdata.IsKnown(plan.Email))
 
 	// Each answer is the account, or its channel limit, as it now is: no
 	// read is needed after them (one request per account instead of two).
 	if !plan.Enabled.ValueBool() {
 		disabled, err := r.Data.Client.DisableManagedAccount(ctx, created.ID)
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the new managed account "+created.ID, err, unfinished)
 			saveState()
 			return
 		}
@@ -242,7 +252,7 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	if providerdata.IsKnown(plan.GlobalChannelLimit) {
 		allocated, err := r.Data.Client.UpdateGlobalChannelLimit(ctx, created.ID, plan.GlobalChannelLimit.ValueInt64())
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to set the global channel limit of the new managed account "+created.ID, err, unfinished)
 			saveState()
 			return
 		}
@@ -279,7 +289,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the managed account "+state.ID.ValueString(), err)
 		return
 	}
 	applyAccount(&state, a)
@@ -320,7 +330,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if patch.ManagedAccountAllowCustomPricing != nil || patch.Password != nil {
 		updated, err := r.Data.Client.UpdateManagedAccount(ctx, id, patch)
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the managed account "+id, err)
 			return
 		}
 		latest = updated
@@ -337,7 +347,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 			changed, err = r.Data.Client.DisableManagedAccount(ctx, id)
 		}
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account", enableVerb(plan.Enabled.ValueBool())), err)
+			providerdata.AddAPIError(&resp.Diagnostics, fmt.Sprintf("Unable to %s the managed account %s", enableVerb(plan.Enabled.ValueBool()), id), err)
 			return
 		}
 		latest = changed
@@ -347,7 +357,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if providerdata.IsKnown(plan.GlobalChannelLimit) && !plan.GlobalChannelLimit.Equal(state.GlobalChannelLimit) {
 		var err error
 		if allocated, err = r.Data.Client.UpdateGlobalChannelLimit(ctx, id, plan.GlobalChannelLimit.ValueInt64()); err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to update the global channel limit of the managed account "+id, err)
 			return
 		}
 	}
@@ -357,13 +367,26 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 	if latest != nil {
 		applyAccount(&next, latest)
 	} else {
-		r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account")
+		r.refresh(ctx, &next, &resp.Diagnostics, "Unable to read the updated managed account "+id)
 	}
 	if allocated != nil {
 		next.GlobalChannelLimit = types.Int64Value(allocated.ChannelLimit)
 	}
 	settle(&next)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+}
+
+// tainted is the advice after a create that made the account id but failed
+// to finish: Terraform keeps the account in the state, tainted, and the next
+// apply replaces it, which a configured email makes fail (it stays taken).
+func tainted(id string, explicitEmail bool) string {
+	replace := "the next apply replaces it (disables it and creates another)"
+	if explicitEmail {
+		replace = "the next apply would replace it (disable it and create another), and fail, as the email stays taken"
+	}
+	return fmt.Sprintf("The managed account %s was created, and is in the state marked tainted: %s. To keep this "+
+		"account instead, run terraform untaint with this resource's address, and apply again to finish configuring it.",
+		id, replace)
 }
 
 func enableVerb(enable bool) string {
@@ -394,7 +417,8 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	if err != nil {
-		providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the managed account", err)
+		providerdata.AddAPIError(&resp.Diagnostics, "Unable to disable the managed account "+id, err,
+			"To destroy the resource without disabling the account, set deletion_policy = \"abandon\" and apply first.")
 		return
 	}
 	tflog.Info(ctx, "Disabled managed account", map[string]any{"id": id})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -412,8 +413,10 @@ func TestAccManagedAccount_apiErrors(t *testing.T) {
 				Config: accountConfig(srv, fmt.Sprintf(`
   business_name = "Second Owner"
   email         = %q`, taken)),
-				ExpectError: acctest.ErrorMatching("Unable to create the managed account",
-					"The Telnyx API answered: An account with this email already exists", "code 10012"),
+				// TestAccManagedAccount_emailTaken* cover this error's advice.
+				ExpectError: acctest.ErrorMatching("Unable to create the managed account: its email is taken",
+					"The manager's managed account", taken, "it is enabled", `business_name "First Owner" (not "Second Owner")`,
+					"code 10012", "An account with this email already exists"),
 			},
 			{
 				// The pool of a new manager is 1000 channels.
@@ -421,7 +424,8 @@ func TestAccManagedAccount_apiErrors(t *testing.T) {
   business_name        = "Greedy Co"
   global_channel_limit = 5000`),
 				ExpectError: acctest.ErrorMatching("Unable to set the global channel limit of the new managed account",
-					"channel_limit 5000 exceeds the 1000 channels left"),
+					"channel_limit 5000 exceeds the 1000 channels left", "was created, and is in the state marked tainted",
+					"the next apply replaces it", "terraform untaint"),
 			},
 			{
 				// The account exists (tainted) after the failed step: it is
@@ -469,6 +473,65 @@ func TestAccManagedAccount_invalidConfig(t *testing.T) {
   global_channel_limit = -1`),
 				ExpectError: acctest.ErrorMatching("global_channel_limit", "must be at least 0"),
 			},
+		},
+	})
+}
+
+// TestAccManagedAccount_invalidEmailFailsThePlan: an email the API would
+// refuse fails `terraform plan`, not the apply, and nothing is created.
+func TestAccManagedAccount_invalidEmailFailsThePlan(t *testing.T) {
+	srv := backendtest.Start(t)
+	steps := []resource.TestStep{}
+	for _, email := range []string{"not-an-email", "Ada <ada@example.com>", "ada@localhost", "ada@@example.com", " ",
+		strings.Repeat("a", 250) + "@example.com"} {
+		steps = append(steps, resource.TestStep{
+			Config: accountConfig(srv, fmt.Sprintf(`
+  business_name = "Typo Co"
+  email         = %q`, email)),
+			PlanOnly:    true,
+			ExpectError: acctest.ErrorMatching("Invalid email", "email"),
+		})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+	list, _, err := srv.Client(t, srv.ManagerKey).ListManagedAccounts(context.Background(), client.ListManagedAccountsOptions{})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("after the refused plans: %d managed accounts, %v", len(list), err)
+	}
+}
+
+// TestAccManagedAccount_unknownEmailPassesValidation: an email known only at
+// apply (from another resource) is left to the API, and a valid one applies.
+func TestAccManagedAccount_unknownEmailPassesValidation(t *testing.T) {
+	srv := backendtest.Start(t)
+	c := srv.Client(t, srv.ManagerKey)
+	suffix := strings.TrimSuffix(uniqueEmail(t, "later"), "@example.com")
+	config := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+resource "terraform_data" "suffix" {
+  input = %q
+}
+
+resource "telnyx_managed_account" "test" {
+  business_name = "Later Co"
+  email         = "${terraform_data.suffix.output}@example.com"
+}
+`, suffix)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkDestroyed(c, "disabled"),
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue(testAddr, tfjsonpath.New("email")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{known("email", knownvalue.StringExact(suffix+"@example.com"))},
+			},
+			acctest.EmptyPlan(config),
 		},
 	})
 }

@@ -24,6 +24,11 @@ func (r *managedAccountResource) UpgradeState(_ context.Context) map[int64]resou
 // not know, refuses a state that holds anything version 0 never had instead
 // of dropping it unseen. A later schema version changes this upgrader to
 // produce that version.
+// stateUnreadable says what to do about a state the upgrade cannot read: the
+// account itself is untouched, so it can be forgotten and imported again.
+const stateUnreadable = "The state holds what no version of the provider wrote. The account itself is not affected: " +
+	"remove it from the state (terraform state rm with this resource's address) and import it again by its id."
+
 func upgradeFromV0(ctx context.Context, req resource.UpgradeStateRequest, resp *resource.UpgradeStateResponse) {
 	current, ok := resp.State.Schema.Type().TerraformType(ctx).(tftypes.Object)
 	if !ok {
@@ -38,12 +43,12 @@ func upgradeFromV0(ctx context.Context, req resource.UpgradeStateRequest, resp *
 	prior, err := req.RawState.Unmarshal(v0)
 	if err != nil {
 		resp.Diagnostics.AddError("Unable to upgrade the managed account's state",
-			"The state written by schema version 0 could not be read: "+err.Error())
+			"The state written by schema version 0 could not be read: "+err.Error()+"\n\n"+stateUnreadable)
 		return
 	}
 	var attrs map[string]tftypes.Value
 	if err := prior.As(&attrs); err != nil {
-		resp.Diagnostics.AddError("Unable to upgrade the managed account's state", err.Error())
+		resp.Diagnostics.AddError("Unable to upgrade the managed account's state", err.Error()+"\n\n"+stateUnreadable)
 		return
 	}
 	for _, name := range removedInV1 {

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -119,28 +120,39 @@ func FromConfigure(providerData any, diags *diag.Diagnostics) *Data {
 	return d
 }
 
-// AddAPIError adds an error diagnostic for a failed API call. Its detail
-// carries everything the API said (status, code, title, detail, the field it
-// is about, the request id), so that a user can act on it or quote it. A
+// AddAPIError adds an error diagnostic for a failed API call. summary says
+// what failed and on which object ("Unable to update the API key <id>"). The
+// detail carries the API's own words, then what to do about this kind of
+// failure (see advice), then everything the API said (status, code, title,
+// detail, the field it is about, the request id), so that a user can act on
+// it or quote it. own is advice only the caller can give (an object that
+// exists although its create failed, say), put before the advice by kind. A
 // call that ran out of time says so first: the fix is then a longer timeout
 // or a healthier API, not a change of the configuration.
-func AddAPIError(diags *diag.Diagnostics, summary string, err error) {
+func AddAPIError(diags *diag.Diagnostics, summary string, err error, own ...string) {
+	// The detail's paragraphs: what happened, the caller's advice, the
+	// advice by kind of failure, the whole error.
+	var paragraphs []string
+	generic := ""
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		diags.AddError(summary+": timed out", fmt.Sprintf(
+		summary += ": timed out"
+		paragraphs = append(paragraphs, fmt.Sprintf(
 			"The operation timed out before the Telnyx API completed it. A resource's create, update and delete may "+
 				"take as long as its timeouts block allows (%s), the provider's retries of the API included; raise the "+
-				"timeout if the API is slow, or check that it is reachable and healthy.\n\n%s", defaultTimeouts(), err))
-		return
+				"timeout if the API is slow, or check that it is reachable and healthy.", defaultTimeouts()))
 	case errors.Is(err, context.Canceled):
-		diags.AddError(summary+": cancelled", "The operation was cancelled (Terraform was interrupted) before the "+
-			"Telnyx API completed it.\n\n"+err.Error())
-		return
+		summary += ": cancelled"
+		paragraphs = append(paragraphs, "The operation was cancelled (Terraform was interrupted) before the Telnyx API completed it.")
+	default:
+		if apiErr, ok := errors.AsType[*client.Error](err); ok {
+			paragraphs = append(paragraphs, "The Telnyx API answered: "+apiErr.Detail())
+		}
+		generic = advice(err)
 	}
-	var apiErr *client.Error
-	if errors.As(err, &apiErr) {
-		diags.AddError(summary, fmt.Sprintf("The Telnyx API answered: %s\n\n%s", apiErr.Detail(), err))
-		return
+	paragraphs = append(paragraphs, own...)
+	if generic != "" {
+		paragraphs = append(paragraphs, generic)
 	}
-	diags.AddError(summary, err.Error())
+	diags.AddError(summary, strings.Join(append(paragraphs, err.Error()), "\n\n"))
 }

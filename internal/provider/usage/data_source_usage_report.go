@@ -304,7 +304,7 @@ func (d *usageReportDataSource) Read(ctx context.Context, req datasource.ReadReq
 	m.Rows = []usageRow{}
 	for row, err := range c.UsageReportRows(ctx, opts) {
 		if err != nil {
-			providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the usage report", err)
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the usage report"+providerdata.OfAccount(accountID), err)
 			return
 		}
 		r, diags := rowValue(row)
@@ -331,7 +331,8 @@ func rowValue(row client.UsageReportRow) (usageRow, diag.Diagnostics) {
 		f, _, err := big.ParseFloat(v.String(), 10, numberPrecision, big.ToNearestEven)
 		if err != nil {
 			diags.AddError("Unexpected usage report",
-				fmt.Sprintf("The API answered the metric %s as %q, which is not a number: %s", k, v, err))
+				fmt.Sprintf("The API answered the metric %s as %q, which is not a number: %s. The API or the provider is "+
+					"at fault, not the configuration: please report it.", k, v, err))
 			continue
 		}
 		metrics[k] = types.NumberValue(f)
