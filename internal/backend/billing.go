@@ -461,8 +461,12 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 	if err != nil {
 		return nil, err
 	}
-	var t *Transaction
+	var (
+		t        *Transaction
+		declined *PaymentMethod
+	)
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
+		declined = nil // a run again (PostgreSQL) starts afresh
 		a, err := tx.GetAccount(ctx, c.Account.ID)
 		if err != nil {
 			return err
@@ -474,6 +478,7 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 			return err
 		}
 		if pm.Declines {
+			declined = pm
 			return cardDeclined(pm)
 		}
 		if t, err = s.charge(ctx, tx, a, pm, m, false); err != nil {
@@ -483,6 +488,11 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 			"transaction_id": t.ID, "payment_method_id": pm.ID, "amount": m.String(), "auto_recharge": false,
 		})
 	})
+	if declined != nil && ErrorKind(err) == EINVALID {
+		if notifyErr := s.topUpDeclined(ctx, c, declined, m); notifyErr != nil {
+			return nil, notifyErr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -554,7 +564,7 @@ func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry
 	if err := s.postEntry(ctx, tx, entry, pointer); err != nil {
 		return err
 	}
-	return s.autoRecharge(ctx, tx, account)
+	return s.afterCharge(ctx, tx, account, entry)
 }
 
 // postCharges posts several charges to the ledger of account as postCharge
@@ -582,7 +592,7 @@ func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entr
 			return err
 		}
 	}
-	return s.autoRecharge(ctx, tx, account)
+	return s.afterCharge(ctx, tx, account, entries...)
 }
 
 // autoRecharge tops the account up when auto-recharge is on and its funds
@@ -625,20 +635,20 @@ func (s *Service) autoRecharge(ctx context.Context, tx Tx, a *Account) error {
 	}
 	if !ok {
 		changes["reason"] = "amount_out_of_range"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, nil, changes)
 	}
 	changes["amount"] = amount.String()
 	pm, err := tx.GetDefaultPaymentMethod(ctx, a.ID)
 	if ErrorKind(err) == ENOTFOUND {
 		changes["reason"] = "no_default_payment_method"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, nil, changes)
 	} else if err != nil {
 		return err
 	}
 	changes["payment_method_id"] = pm.ID
 	if pm.Declines {
 		changes["reason"] = "card_declined"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, pm, changes)
 	}
 	t, err := s.charge(ctx, tx, a, pm, amount, true)
 	if err != nil {

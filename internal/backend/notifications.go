@@ -136,11 +136,26 @@ type NotificationStore interface {
 	// ConditionSettings returns, oldest first, the settings of a condition
 	// whose account is accountID, or, when byLedger, whose LedgerAccountID is.
 	ConditionSettings(ctx context.Context, conditionID, accountID string, byLedger bool) ([]*NotificationSetting, error)
+
+	NotificationDeliveries // notification_events.go
 }
 
 // notificationState is what the Service keeps for notifications.
 type notificationState struct {
 	opts atomic.Pointer[NotificationOptions]
+	// wake, when a delivery worker runs, tells it that deliveries were
+	// made (notification_delivery.go).
+	wake atomic.Pointer[chan struct{}]
+}
+
+// wakeWorker tells the delivery worker, if one runs, to look for work soon.
+func (n *notificationState) wakeWorker() {
+	if w := n.wake.Load(); w != nil {
+		select {
+		case *w <- struct{}{}:
+		default: // already told
+		}
+	}
 }
 
 // ProfileInput is the body of a profile's create or update.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -290,4 +291,173 @@ func (t *tx) ConditionSettings(ctx context.Context, conditionID, accountID strin
 	return queryAll(ctx, t, "list a condition's settings", scanNotificationSetting,
 		`SELECT `+notificationSettingColumns+` FROM notification_settings WHERE condition_id = $1 AND `+column+` = $2
 		ORDER BY created_at, id`, conditionID, accountID)
+}
+
+// ---------------------------------------------------------------- notifications made
+
+const deliveryColumns = `d.id, d.notification_id, d.account_id, d.channel_id, d.channel_type, d.destination, d.subject, d.message,
+	d.status, d.attempts, d.next_attempt_at, d.lease_owner, d.lease_until, d.last_status, d.last_error,
+	d.created_at, d.updated_at, d.delivered_at,
+	n.id, n.account_id, n.setting_id, n.condition_id, n.event_type, n.payload, n.occurred_at`
+
+// deliveryFrom joins each delivery to its notification.
+const deliveryFrom = ` FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id`
+
+func scanDelivery(row pgx.Row) (*backend.NotificationDelivery, error) {
+	var (
+		d                   backend.NotificationDelivery
+		n                   backend.Notification
+		channelType, status string
+		attempts, last      int64
+	)
+	if err := row.Scan(&d.ID, &d.NotificationID, &d.AccountID, &d.ChannelID, &channelType, &d.Destination, &d.Subject, &d.Message,
+		&status, &attempts, &d.NextAttemptAt, &d.LeaseOwner, &d.LeaseUntil, &last, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt,
+		&n.ID, &n.AccountID, &n.SettingID, &n.ConditionID, &n.EventType, &n.Payload, &n.OccurredAt); err != nil {
+		return nil, err
+	}
+	d.ChannelType, d.Status, d.Attempts, d.LastStatus = backend.ChannelType(channelType), backend.DeliveryStatus(status), int(attempts), int(last)
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt, n.OccurredAt = d.NextAttemptAt.UTC(), d.CreatedAt.UTC(), d.UpdatedAt.UTC(), n.OccurredAt.UTC()
+	d.LeaseUntil, d.DeliveredAt, d.Notification = utcPtr(d.LeaseUntil), utcPtr(d.DeliveredAt), &n
+	return &d, nil
+}
+
+func (t *tx) InsertNotification(ctx context.Context, n *backend.Notification, deliveries []*backend.NotificationDelivery) error {
+	if err := checkTime("occurred_at", n.OccurredAt); err != nil {
+		return err
+	}
+	if err := t.insertOne(ctx, "insert notification", "Notification",
+		`INSERT INTO notifications (id, account_id, setting_id, condition_id, event_type, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		n.ID, n.AccountID, n.SettingID, n.ConditionID, n.EventType, n.Payload, n.OccurredAt); err != nil {
+		return err
+	}
+	for _, d := range deliveries {
+		if err := checkTimes(at("next_attempt_at", d.NextAttemptAt), at("created_at", d.CreatedAt), at("updated_at", d.UpdatedAt),
+			optional("lease_until", d.LeaseUntil), optional("delivered_at", d.DeliveredAt)); err != nil {
+			return err
+		}
+		if err := t.insertOne(ctx, "insert notification delivery", "Notification delivery",
+			`INSERT INTO notification_deliveries (id, notification_id, account_id, channel_id, channel_type, destination, subject, message,
+				status, attempts, next_attempt_at, lease_owner, lease_until, last_status, last_error, created_at, updated_at, delivered_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			d.ID, n.ID, d.AccountID, d.ChannelID, string(d.ChannelType), d.Destination, d.Subject, d.Message,
+			string(d.Status), d.Attempts, d.NextAttemptAt, d.LeaseOwner, d.LeaseUntil, d.LastStatus, d.LastError,
+			d.CreatedAt, d.UpdatedAt, d.DeliveredAt); err != nil {
+			return err
+		}
+		for _, a := range d.AttemptLog {
+			if err := t.insertAttempt(ctx, d.ID, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.DeliveryAttempt) error {
+	if err := checkTime("attempted_at", a.At); err != nil {
+		return err
+	}
+	tag, err := t.exec(ctx, "insert delivery attempt", `INSERT INTO notification_attempts (delivery_id, attempt, attempted_at, status_code, error)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (delivery_id, attempt) DO NOTHING`, deliveryID, a.Number, a.At, a.Status, a.Error)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("A delivery attempt with this number")
+	}
+	return nil
+}
+
+// ClaimDueDeliveries leases the due deliveries that no other transaction
+// holds (FOR UPDATE SKIP LOCKED): replicas polling at once each take
+// others. A delivery another replica leased and committed since this
+// transaction's snapshot fails it with a serialization failure, and the
+// run again sees the lease.
+func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
+	if err := checkTimes(at("now", now), at("lease_until", leaseUntil)); err != nil {
+		return nil, err
+	}
+	return queryAll(ctx, t, "claim due deliveries", scanDelivery, `WITH claimed AS (
+			UPDATE notification_deliveries SET lease_owner = $1, lease_until = $2
+			WHERE id = ANY(ARRAY(SELECT id FROM notification_deliveries
+				WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
+				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED))
+			RETURNING *)
+		SELECT `+deliveryColumns+` FROM claimed d JOIN notifications n ON n.id = d.notification_id ORDER BY d.next_attempt_at, d.id`,
+		owner, leaseUntil, now, limit)
+}
+
+func (t *tx) RecordDeliveryAttempt(ctx context.Context, d *backend.NotificationDelivery, a *backend.DeliveryAttempt, owner string) error {
+	if err := checkTimes(at("next_attempt_at", d.NextAttemptAt), at("updated_at", d.UpdatedAt), optional("delivered_at", d.DeliveredAt)); err != nil {
+		return err
+	}
+	if !storable(d.ID, owner) {
+		return backend.NotFound("Notification delivery")
+	}
+	tag, err := t.exec(ctx, "record delivery attempt", `UPDATE notification_deliveries SET status = $1, attempts = $2, next_attempt_at = $3,
+		last_status = $4, last_error = $5, delivered_at = $6, updated_at = $7, lease_owner = '', lease_until = NULL
+		WHERE id = $8 AND lease_owner = $9`,
+		string(d.Status), d.Attempts, d.NextAttemptAt, d.LastStatus, d.LastError, d.DeliveredAt, d.UpdatedAt, d.ID, owner)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return &backend.Error{Kind: backend.ECONFLICT, Detail: "The delivery's lease is held by another worker."}
+	}
+	return t.insertAttempt(ctx, d.ID, a)
+}
+
+func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQuery) ([]*backend.NotificationDelivery, int, error) {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
+		return nil, 0, err
+	}
+	var p params
+	where := "true"
+	for _, f := range []struct{ column, value string }{
+		{"d.account_id", q.AccountID}, {"d.channel_type", string(q.ChannelType)}, {"d.status", string(q.Status)},
+	} {
+		if f.value == "" {
+			continue
+		}
+		if !storable(f.value) {
+			where, p = "false", nil
+			break
+		}
+		where += " AND " + f.column + " = " + p.add(f.value)
+	}
+	total, err := t.count(ctx, "count deliveries", `SELECT COUNT(*) FROM notification_deliveries d WHERE `+where, p...)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit, offset := p.add(q.Page.Size), p.add(q.Page.Offset())
+	list, err := queryAll(ctx, t, "list deliveries", scanDelivery, `SELECT `+deliveryColumns+deliveryFrom+` WHERE `+where+
+		` ORDER BY d.created_at DESC, d.id DESC LIMIT `+limit+` OFFSET `+offset, p...)
+	if err != nil || len(list) == 0 {
+		return list, total, err
+	}
+	byID := map[string]*backend.NotificationDelivery{}
+	ids := make([]string, len(list))
+	for i, d := range list {
+		byID[d.ID], ids[i] = d, d.ID
+		d.AttemptLog = []*backend.DeliveryAttempt{}
+	}
+	attempts, err := queryAll(ctx, t, "list delivery attempts", func(row pgx.Row) (*backend.DeliveryAttempt, error) {
+		var (
+			a              backend.DeliveryAttempt
+			number, status int64
+		)
+		if err := row.Scan(&a.DeliveryID, &number, &a.At, &status, &a.Error); err != nil {
+			return nil, err
+		}
+		a.Number, a.Status, a.At = int(number), int(status), a.At.UTC()
+		return &a, nil
+	}, `SELECT delivery_id, attempt, attempted_at, status_code, error FROM notification_attempts
+		WHERE delivery_id = ANY($1) ORDER BY delivery_id, attempt`, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, a := range attempts {
+		byID[a.DeliveryID].AttemptLog = append(byID[a.DeliveryID].AttemptLog, a)
+	}
+	return list, total, nil
 }

@@ -324,3 +324,201 @@ func (t *tx) ConditionSettings(ctx context.Context, conditionID, accountID strin
 		`SELECT `+notificationSettingColumns+` FROM notification_settings WHERE condition_id = ? AND `+column+` = ?
 		ORDER BY created_at, id`, conditionID, accountID)
 }
+
+// ---------------------------------------------------------------- notifications made
+
+const deliveryColumns = `d.id, d.notification_id, d.account_id, d.channel_id, d.channel_type, d.destination, d.subject, d.message,
+	d.status, d.attempts, d.next_attempt_at, d.lease_owner, d.lease_until, d.last_status, d.last_error,
+	d.created_at, d.updated_at, d.delivered_at,
+	n.id, n.account_id, n.setting_id, n.condition_id, n.event_type, n.payload, n.occurred_at`
+
+// deliveryFrom joins each delivery to its notification.
+const deliveryFrom = ` FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id`
+
+func scanDelivery(row scanner) (*backend.NotificationDelivery, error) {
+	var (
+		d                                         backend.NotificationDelivery
+		n                                         backend.Notification
+		channelType, status                       string
+		nextAttempt, created, updated, occurredAt string
+		leaseUntil, deliveredAt                   sql.NullString
+	)
+	if err := row.Scan(&d.ID, &d.NotificationID, &d.AccountID, &d.ChannelID, &channelType, &d.Destination, &d.Subject, &d.Message,
+		&status, &d.Attempts, &nextAttempt, &d.LeaseOwner, &leaseUntil, &d.LastStatus, &d.LastError, &created, &updated, &deliveredAt,
+		&n.ID, &n.AccountID, &n.SettingID, &n.ConditionID, &n.EventType, &n.Payload, &occurredAt); err != nil {
+		return nil, err
+	}
+	d.ChannelType, d.Status, d.Notification = backend.ChannelType(channelType), backend.DeliveryStatus(status), &n
+	var err error
+	for _, f := range []struct {
+		dst *time.Time
+		src string
+	}{{&d.NextAttemptAt, nextAttempt}, {&d.CreatedAt, created}, {&d.UpdatedAt, updated}, {&n.OccurredAt, occurredAt}} {
+		if *f.dst, err = parseTime(f.src); err != nil {
+			return nil, err
+		}
+	}
+	if d.LeaseUntil, err = parseNullTime(leaseUntil); err != nil {
+		return nil, err
+	}
+	if d.DeliveredAt, err = parseNullTime(deliveredAt); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func (t *tx) InsertNotification(ctx context.Context, n *backend.Notification, deliveries []*backend.NotificationDelivery) error {
+	if err := checkTime("occurred_at", n.OccurredAt); err != nil {
+		return err
+	}
+	if err := t.execOne(ctx, "insert notification", "Notification", false,
+		`INSERT INTO notifications (id, account_id, setting_id, condition_id, event_type, payload, occurred_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		n.ID, n.AccountID, n.SettingID, n.ConditionID, n.EventType, n.Payload, formatTime(n.OccurredAt)); err != nil {
+		return err
+	}
+	for _, d := range deliveries {
+		if err := checkTimes(map[string]time.Time{"next_attempt_at": d.NextAttemptAt, "created_at": d.CreatedAt, "updated_at": d.UpdatedAt}); err != nil {
+			return err
+		}
+		leaseUntil, err := nullTime("lease_until", d.LeaseUntil)
+		if err != nil {
+			return err
+		}
+		deliveredAt, err := nullTime("delivered_at", d.DeliveredAt)
+		if err != nil {
+			return err
+		}
+		if err := t.execOne(ctx, "insert notification delivery", "Notification delivery", false,
+			`INSERT INTO notification_deliveries (id, notification_id, account_id, channel_id, channel_type, destination, subject, message,
+				status, attempts, next_attempt_at, lease_owner, lease_until, last_status, last_error, created_at, updated_at, delivered_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, n.ID, d.AccountID, d.ChannelID, string(d.ChannelType), d.Destination, d.Subject, d.Message,
+			string(d.Status), d.Attempts, formatTime(d.NextAttemptAt), d.LeaseOwner, leaseUntil, d.LastStatus, d.LastError,
+			formatTime(d.CreatedAt), formatTime(d.UpdatedAt), deliveredAt); err != nil {
+			return err
+		}
+		for _, a := range d.AttemptLog {
+			if err := t.insertAttempt(ctx, d.ID, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.DeliveryAttempt) error {
+	if err := checkTime("attempted_at", a.At); err != nil {
+		return err
+	}
+	return t.execOne(ctx, "insert delivery attempt", "Delivery attempt", false,
+		`INSERT INTO notification_attempts (delivery_id, attempt, attempted_at, status_code, error) VALUES (?, ?, ?, ?, ?)`,
+		deliveryID, a.Number, formatTime(a.At), a.Status, a.Error)
+}
+
+// ClaimDueDeliveries leases the due deliveries in one statement: SQLite's
+// single writer makes the select and the update one step.
+func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
+	if err := checkTimes(map[string]time.Time{"now": now, "lease_until": leaseUntil}); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.QueryContext(ctx, `UPDATE notification_deliveries SET lease_owner = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM notification_deliveries
+			WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
+			ORDER BY next_attempt_at, id LIMIT ?)
+		RETURNING id`, owner, formatTime(leaseUntil), formatTime(now), formatTime(now), limit)
+	if err != nil {
+		return nil, dbError("claim due deliveries", err)
+	}
+	var ids []any
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			_ = rows.Close()
+			return nil, dbError("claim due deliveries", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, dbError("claim due deliveries", err)
+	}
+	if len(ids) == 0 {
+		return []*backend.NotificationDelivery{}, nil
+	}
+	return queryAll(ctx, t, "read claimed deliveries", scanDelivery, `SELECT `+deliveryColumns+deliveryFrom+
+		` WHERE d.id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY d.next_attempt_at, d.id`, ids...)
+}
+
+func (t *tx) RecordDeliveryAttempt(ctx context.Context, d *backend.NotificationDelivery, a *backend.DeliveryAttempt, owner string) error {
+	if err := checkTimes(map[string]time.Time{"next_attempt_at": d.NextAttemptAt, "updated_at": d.UpdatedAt}); err != nil {
+		return err
+	}
+	deliveredAt, err := nullTime("delivered_at", d.DeliveredAt)
+	if err != nil {
+		return err
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE notification_deliveries SET status = ?, attempts = ?, next_attempt_at = ?,
+		last_status = ?, last_error = ?, delivered_at = ?, updated_at = ?, lease_owner = '', lease_until = NULL
+		WHERE id = ? AND lease_owner = ?`,
+		string(d.Status), d.Attempts, formatTime(d.NextAttemptAt), d.LastStatus, d.LastError, deliveredAt, formatTime(d.UpdatedAt), d.ID, owner)
+	if err != nil {
+		return dbError("record delivery attempt", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return dbError("record delivery attempt", err)
+	} else if n == 0 {
+		return &backend.Error{Kind: backend.ECONFLICT, Detail: "The delivery's lease is held by another worker."}
+	}
+	return t.insertAttempt(ctx, d.ID, a)
+}
+
+func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQuery) ([]*backend.NotificationDelivery, int, error) {
+	if err := sqlstore.CheckPage(q.Page); err != nil {
+		return nil, 0, fmt.Errorf("sqlite: list deliveries: %w", err)
+	}
+	where, args := "1 = 1", []any{}
+	for _, f := range []struct{ column, value string }{
+		{"d.account_id", q.AccountID}, {"d.channel_type", string(q.ChannelType)}, {"d.status", string(q.Status)},
+	} {
+		if f.value != "" {
+			where, args = where+" AND "+f.column+" = ?", append(args, f.value)
+		}
+	}
+	total, err := t.count(ctx, "count deliveries", `SELECT COUNT(*) FROM notification_deliveries d WHERE `+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	list, err := queryAll(ctx, t, "list deliveries", scanDelivery, `SELECT `+deliveryColumns+deliveryFrom+` WHERE `+where+
+		` ORDER BY d.created_at DESC, d.id DESC LIMIT ? OFFSET ?`, append(args, q.Page.Size, q.Page.Offset())...)
+	if err != nil || len(list) == 0 {
+		return list, total, err
+	}
+	byID := map[string]*backend.NotificationDelivery{}
+	ids := make([]any, len(list))
+	for i, d := range list {
+		byID[d.ID], ids[i] = d, d.ID
+		d.AttemptLog = []*backend.DeliveryAttempt{}
+	}
+	attempts, err := queryAll(ctx, t, "list delivery attempts", scanAttempt, `SELECT delivery_id, attempt, attempted_at, status_code, error
+		FROM notification_attempts WHERE delivery_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`) ORDER BY delivery_id, attempt`, ids...)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, a := range attempts {
+		d := byID[a.DeliveryID]
+		d.AttemptLog = append(d.AttemptLog, a)
+	}
+	return list, total, nil
+}
+
+func scanAttempt(row scanner) (*backend.DeliveryAttempt, error) {
+	var (
+		a  backend.DeliveryAttempt
+		at string
+	)
+	if err := row.Scan(&a.DeliveryID, &a.Number, &at, &a.Status, &a.Error); err != nil {
+		return nil, err
+	}
+	var err error
+	a.At, err = parseTime(at)
+	return &a, err
+}

@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,8 +12,10 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
-// testNotifications runs the conformance tests of backend.NotificationStore.
-func testNotifications(t *testing.T, s backend.Store) {
+// testNotifications runs the conformance tests of backend.NotificationStore,
+// each on a new store of its own (open): deliveries of one would be due in
+// another.
+func testNotifications(t *testing.T, open func(t *testing.T) backend.Store) {
 	for _, tc := range []struct {
 		name string
 		fn   func(t *testing.T, s backend.Store)
@@ -21,8 +25,20 @@ func testNotifications(t *testing.T, s backend.Store) {
 		{"SettingsRoundTripFilterAndFind", testNotificationSettings},
 		{"NotFoundKinds", testNotificationNotFound},
 		{"ClaimTwiceAndNested", testClaimNotifications},
+		{"NotificationsRoundTripAndList", testNotificationDeliveries},
+		{"DueDeliveriesAreLeasedOnce", testClaimDueDeliveries},
+		{"ConcurrentClaimsNeverShareADelivery", testConcurrentDeliveryClaims},
+		{"AttemptsNeedTheLease", testRecordDeliveryAttempt},
 	} {
-		t.Run(tc.name, func(t *testing.T) { tc.fn(t, s) })
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("close store: %v", err)
+				}
+			})
+			tc.fn(t, s)
+		})
 	}
 }
 
@@ -296,4 +312,216 @@ func testClaimNotifications(t *testing.T, s backend.Store) {
 		return tx.ClaimNotifications(f.ctx, a.ID)
 	})
 	f.profile(a.ID, "After the claims")
+}
+
+// notification stores a notification of accountID with one delivery per
+// channel type given: webhooks pending and due at due, others delivered
+// with their first attempt.
+func (f *fixture) notification(accountID string, due time.Time, types ...backend.ChannelType) (*backend.Notification, []*backend.NotificationDelivery) {
+	at := f.tick()
+	n := &backend.Notification{ID: uuid.NewString(), AccountID: accountID, SettingID: uuid.NewString(), ConditionID: backend.ConditionBalanceBelow,
+		EventType: backend.EventTypeBalanceBelow, Payload: `{"balance":"4.50","note":"\u00e9 ✓"}`, OccurredAt: at}
+	var deliveries []*backend.NotificationDelivery
+	for i, t := range types {
+		d := &backend.NotificationDelivery{ID: uuid.NewString(), NotificationID: n.ID, AccountID: accountID, ChannelID: uuid.NewString(),
+			ChannelType: t, Destination: fmt.Sprintf("dest-%d", i), Status: backend.DeliveryPending, NextAttemptAt: due, CreatedAt: at, UpdatedAt: at,
+			AttemptLog: []*backend.DeliveryAttempt{}}
+		if t != backend.ChannelWebhook {
+			delivered := at
+			d.Subject, d.Message, d.Status, d.Attempts, d.DeliveredAt = "Subject", "Message ✓", backend.DeliveryDelivered, 1, &delivered
+			d.AttemptLog = []*backend.DeliveryAttempt{{DeliveryID: d.ID, Number: 1, At: at}}
+		}
+		deliveries = append(deliveries, d)
+	}
+	f.write(func(tx backend.Tx) error { return tx.InsertNotification(f.ctx, n, deliveries) })
+	return n, deliveries
+}
+
+func (f *fixture) deliveries(q backend.DeliveryQuery) ([]*backend.NotificationDelivery, int) {
+	if q.Page.Size == 0 {
+		q.Page = backend.Page{Number: 1, Size: 100}
+	}
+	var (
+		list  []*backend.NotificationDelivery
+		total int
+	)
+	f.read(func(tx backend.Tx) error {
+		var err error
+		list, total, err = tx.ListNotificationDeliveries(f.ctx, q)
+		return err
+	})
+	return list, total
+}
+
+func (f *fixture) claim(now, until time.Time, owner string, limit int) []*backend.NotificationDelivery {
+	var out []*backend.NotificationDelivery
+	f.write(func(tx backend.Tx) error {
+		var err error
+		out, err = tx.ClaimDueDeliveries(f.ctx, now, until, owner, limit)
+		return err
+	})
+	return out
+}
+
+func deliveryIDs(list []*backend.NotificationDelivery) []string {
+	return objectIDs(list, func(d *backend.NotificationDelivery) string { return d.ID })
+}
+
+func testNotificationDeliveries(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	a, b := f.manager("deliveries-a@example.com"), f.manager("deliveries-b@example.com")
+	n, ds := f.notification(a.ID, f.tick(), backend.ChannelWebhook, backend.ChannelEmail)
+	_, theirs := f.notification(b.ID, f.tick(), backend.ChannelSMS)
+	list, total := f.deliveries(backend.DeliveryQuery{AccountID: a.ID})
+	if total != 2 || len(list) != 2 {
+		t.Fatalf("a's deliveries: %d (%v)", total, deliveryIDs(list))
+	}
+	byID := map[string]*backend.NotificationDelivery{}
+	for _, d := range list {
+		byID[d.ID] = d
+	}
+	for _, want := range ds {
+		got := byID[want.ID]
+		if got == nil || got.Notification == nil || got.Notification.ID != n.ID || got.Notification.Payload != n.Payload ||
+			!got.Notification.OccurredAt.Equal(n.OccurredAt) || got.Notification.EventType != n.EventType || got.Notification.SettingID != n.SettingID {
+			t.Fatalf("delivery %s read back %+v with %+v", want.ID, got, got.Notification)
+		}
+		if got.ChannelType != want.ChannelType || got.Destination != want.Destination || got.Status != want.Status || got.Attempts != want.Attempts ||
+			got.Subject != want.Subject || got.Message != want.Message || !got.NextAttemptAt.Equal(want.NextAttemptAt) ||
+			(got.DeliveredAt == nil) != (want.DeliveredAt == nil) || len(got.AttemptLog) != len(want.AttemptLog) || got.LeaseUntil != nil {
+			t.Errorf("delivery read back %+v, want %+v", got, want)
+		}
+	}
+	if got, _ := f.deliveries(backend.DeliveryQuery{ChannelType: backend.ChannelSMS}); !slices.Equal(deliveryIDs(got), []string{theirs[0].ID}) {
+		t.Errorf("the SMS deliveries: %v", deliveryIDs(got))
+	}
+	if got, total := f.deliveries(backend.DeliveryQuery{Status: backend.DeliveryPending}); total != 1 || got[0].ID != ds[0].ID {
+		t.Errorf("the pending deliveries: %v", deliveryIDs(got))
+	}
+	if got, total := f.deliveries(backend.DeliveryQuery{Page: backend.Page{Number: 2, Size: 2}}); total != 3 || len(got) != 1 || got[0].ID == theirs[0].ID {
+		t.Errorf("page 2 of 2, newest first: %v of %d", deliveryIDs(got), total)
+	}
+	if got, total := f.deliveries(backend.DeliveryQuery{AccountID: "\x00"}); total != 0 || len(got) != 0 {
+		t.Errorf("an unstorable filter matched %v", deliveryIDs(got))
+	}
+}
+
+func testClaimDueDeliveries(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	a := f.manager("claims-due@example.com")
+	now := f.tick()
+	_, early := f.notification(a.ID, now.Add(-2*time.Second), backend.ChannelWebhook, backend.ChannelEmail)
+	_, late := f.notification(a.ID, now.Add(-time.Second), backend.ChannelWebhook)
+	_, future := f.notification(a.ID, now.Add(time.Hour), backend.ChannelWebhook)
+	lease := now.Add(30 * time.Second)
+	first := f.claim(now, lease, "one", 1)
+	if got := deliveryIDs(first); !slices.Equal(got, []string{early[0].ID}) {
+		t.Fatalf("the first claim took %v, want the longest due webhook %s", got, early[0].ID)
+	}
+	if d := first[0]; d.LeaseOwner != "one" || d.LeaseUntil == nil || !d.LeaseUntil.Equal(lease) || d.Notification == nil {
+		t.Errorf("claimed %+v", d)
+	}
+	if got := deliveryIDs(f.claim(now, lease, "two", 10)); !slices.Equal(got, []string{late[0].ID}) {
+		t.Fatalf("the second claim took %v, want only the other due webhook", got)
+	}
+	if got := f.claim(now.Add(29*time.Second), lease, "three", 10); len(got) != 0 {
+		t.Fatalf("leased deliveries were claimed again before their lease ended: %v", deliveryIDs(got))
+	}
+	if got := deliveryIDs(f.claim(lease, lease.Add(time.Minute), "three", 10)); !slices.Equal(got, []string{early[0].ID, late[0].ID}) {
+		t.Fatalf("once the leases ended the claim took %v", got)
+	}
+	// Once due, the future one comes last; the others' leases have ended.
+	if got := deliveryIDs(f.claim(now.Add(2*time.Hour), now.Add(3*time.Hour), "four", 10)); !slices.Equal(got, []string{early[0].ID, late[0].ID, future[0].ID}) {
+		t.Fatalf("at last the claim took %v", got)
+	}
+}
+
+// testConcurrentDeliveryClaims: claims racing each other (replicas) take
+// every due delivery once, between them.
+func testConcurrentDeliveryClaims(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	a := f.manager("claims-race@example.com")
+	now := f.tick()
+	var all []string
+	for range 8 {
+		_, ds := f.notification(a.ID, now, backend.ChannelWebhook, backend.ChannelWebhook, backend.ChannelWebhook)
+		all = append(all, deliveryIDs(ds)...)
+	}
+	var (
+		mu      sync.Mutex
+		claimed []string
+		wg      sync.WaitGroup
+	)
+	start := make(chan struct{})
+	for i := range 6 {
+		wg.Go(func() {
+			<-start
+			for {
+				var got []*backend.NotificationDelivery
+				err := s.WriteTx(f.ctx, func(tx backend.Tx) error {
+					var err error
+					got, err = tx.ClaimDueDeliveries(f.ctx, now, now.Add(time.Minute), fmt.Sprintf("replica-%d", i), 2)
+					return err
+				})
+				if err != nil {
+					t.Errorf("claim: %v", err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				claimed = append(claimed, deliveryIDs(got)...)
+				mu.Unlock()
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	slices.Sort(claimed)
+	slices.Sort(all)
+	if !slices.Equal(claimed, all) {
+		t.Fatalf("racing claims took %d deliveries (%v), want each of the %d once", len(claimed), claimed, len(all))
+	}
+}
+
+func testRecordDeliveryAttempt(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	a := f.manager("attempts@example.com")
+	now := f.tick()
+	f.notification(a.ID, now, backend.ChannelWebhook)
+	d := f.claim(now, now.Add(time.Minute), "owner", 1)[0]
+	retry := now.Add(5 * time.Second)
+	d.Attempts, d.NextAttemptAt, d.LastStatus, d.LastError, d.UpdatedAt = 1, retry, 500, "answered 500", f.tick()
+	attempt := &backend.DeliveryAttempt{DeliveryID: d.ID, Number: 1, At: d.UpdatedAt, Status: 500, Error: "answered 500"}
+	err := s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.RecordDeliveryAttempt(f.ctx, d, attempt, "intruder") })
+	wantKind(t, err, backend.ECONFLICT)
+	f.write(func(tx backend.Tx) error { return tx.RecordDeliveryAttempt(f.ctx, d, attempt, "owner") })
+	// The lease is released: the retry is claimable once due, not before.
+	if got := f.claim(now.Add(time.Second), now.Add(time.Minute), "next", 1); len(got) != 0 {
+		t.Fatalf("claimed before its retry is due: %v", deliveryIDs(got))
+	}
+	d2 := f.claim(retry, retry.Add(time.Minute), "next", 1)
+	if len(d2) != 1 || d2[0].Attempts != 1 || d2[0].LastStatus != 500 || d2[0].LastError != "answered 500" {
+		t.Fatalf("the retry claimed %+v", d2)
+	}
+	delivered := f.tick()
+	d = d2[0]
+	d.Status, d.Attempts, d.LastStatus, d.LastError, d.DeliveredAt, d.UpdatedAt = backend.DeliveryDelivered, 2, 204, "", &delivered, delivered
+	f.write(func(tx backend.Tx) error {
+		return tx.RecordDeliveryAttempt(f.ctx, d, &backend.DeliveryAttempt{DeliveryID: d.ID, Number: 2, At: delivered, Status: 204}, "next")
+	})
+	list, _ := f.deliveries(backend.DeliveryQuery{AccountID: a.ID})
+	got := list[0]
+	if got.Status != backend.DeliveryDelivered || got.Attempts != 2 || got.DeliveredAt == nil || !got.DeliveredAt.Equal(delivered) ||
+		got.LeaseOwner != "" || got.LeaseUntil != nil || len(got.AttemptLog) != 2 {
+		t.Fatalf("after delivery %+v", got)
+	}
+	if l := got.AttemptLog; l[0].Number != 1 || l[0].Status != 500 || l[0].Error != "answered 500" || !l[0].At.Equal(attempt.At) ||
+		l[1].Number != 2 || l[1].Status != 204 || l[1].Error != "" {
+		t.Errorf("attempts %+v %+v", l[0], l[1])
+	}
+	if got := f.claim(delivered.Add(time.Hour), delivered.Add(2*time.Hour), "late", 5); len(got) != 0 {
+		t.Fatalf("a delivered delivery was claimed: %v", deliveryIDs(got))
+	}
 }

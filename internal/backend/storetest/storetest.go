@@ -119,7 +119,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"TouchPortalSessionSetsOnlyLastSeen", testTouchPortalSessionSetsOnlyLastSeen},
 		{"DeletedPortalSessionIsGone", testDeletedPortalSessionIsGone},
 		{"PurgePortalSessionsIsBoundedAndKeepsLiveOnes", testPurgePortalSessions},
-		{"Notifications", testNotifications},
+		{"Notifications", func(t *testing.T, _ backend.Store) { testNotifications(t, open) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
