@@ -45,6 +45,9 @@ type serveConfig struct {
 
 	// limits are the server's timeouts, sizes and rates (serve_limits.go).
 	limits serverLimits
+	// notifications configure the delivery of notifications
+	// (serve_notifications.go).
+	notifications notificationSettings
 }
 
 // minOperatorKeyLen refuses operator keys short enough to guess.
@@ -95,6 +98,7 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		settlementDelay string
 		db              databaseFlags
 		limits          serverLimitFlags
+		notify          notificationFlags
 	)
 	// Each flag's environment variable and destination, by flag name.
 	envOf := map[string]string{}
@@ -122,6 +126,7 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	add(&db.connectTimeout, "db-connect-timeout", "REFERENCE_BACKEND_DB_CONNECT_TIMEOUT", defaultDBConnectTimeout.String(),
 		"PostgreSQL only: how long opening one connection may take")
 	addServerLimitFlags(add, &limits)
+	addNotificationFlags(add, &notify)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -143,7 +148,10 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		return cfg, err
 	}
 	var err error
-	cfg.limits, err = limits.parse()
+	if cfg.limits, err = limits.parse(); err != nil {
+		return cfg, err
+	}
+	cfg.notifications, err = notify.parse()
 	return cfg, err
 }
 
@@ -369,6 +377,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		a.onListen(ln.Addr().String())
 	}
 
+	stopDeliveries := cfg.notifications.startDeliveries(svc, logger)
+	defer stopDeliveries() // after the drain below, whatever its outcome
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
