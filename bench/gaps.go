@@ -52,7 +52,7 @@ Prism's Node.js share the same cores. Profiles showed SQLite's parser taking 43%
 because the driver prepared every statement anew, and a third of what was left re-planning the
 primary-key lookup on every run (its partial index was matched through bound parameters). Both
 were fixed: the store's connections keep their prepared statements (sqlite/stmtcache.go), and the
-lookup names the index's condition as literals (sqlite/tx.go, GetPrimaryKey): 280 µs to 100 µs
+lookup names the index's condition as literals (sqlite/api_keys.go, GetPrimaryKey): 280 µs to 100 µs
 per retrieve in process. What is left is spread over database/sql, the driver's row scanning,
 JSON encoding and the access log.
 `

@@ -12,8 +12,9 @@ terraform {
 # The key of the manager account. Prefer the TELNYX_API_KEY environment
 # variable, which keeps it out of the configuration and the plan.
 variable "telnyx_api_key" {
-  type      = string
-  sensitive = true
+  type        = string
+  description = "The manager account's API key."
+  sensitive   = true
 }
 
 provider "telnyx" {
@@ -31,8 +32,13 @@ provider "telnyx" {
 
 # Another configuration of the provider that acts as one of the manager's
 # managed accounts (see the guide "Acting as a managed account").
+variable "acme_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_acme_account_id)."
+}
+
 provider "telnyx" {
   alias              = "acme"
   api_key            = var.telnyx_api_key
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.acme_account_id
 }

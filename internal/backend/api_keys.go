@@ -8,6 +8,57 @@ import (
 	"unicode/utf8"
 )
 
+// KeyKind tells an account's primary key (the managed account object's
+// api_key) from the extra keys an account creates.
+type KeyKind string
+
+const (
+	KeyPrimary KeyKind = "primary"
+	KeyUser    KeyKind = "user"
+)
+
+// KeyStatus is the state of an API key.
+type KeyStatus string
+
+const (
+	KeyActive   KeyStatus = "active"
+	KeyDisabled KeyStatus = "disabled"
+	KeyRevoked  KeyStatus = "revoked"
+)
+
+// APIKey is stored as a hash only. A primary key is also sealed with the server
+// secret, because the manager reads it back from the managed account object.
+type APIKey struct {
+	ID        string
+	AccountID string
+	Kind      KeyKind
+	Hash      string
+	Sealed    string // primary keys only
+	// IssuedBy records who the key was made for: ChangeByAccountManager for a
+	// managed account's primary key and for keys created while a manager acts
+	// as the account; ChangeByAccountOwner otherwise. Requests made with the key
+	// are audited as that.
+	IssuedBy    string
+	MaskedKey   string
+	Status      KeyStatus
+	Description string
+	Tags        []string
+	ExpiresAt   *time.Time
+	LastUsedAt  *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// APIKeyQuery selects a page of an account's keys. Empty fields do not filter.
+type APIKeyQuery struct {
+	Kind   KeyKind
+	Status KeyStatus // the stored status (active or disabled)
+	// ExpiredAt keeps keys whose expires_at is at or before it; UnexpiredAt
+	// keeps keys without expiry or expiring after it.
+	ExpiredAt, UnexpiredAt *time.Time
+	Page                   Page
+}
+
 // Limits on API keys.
 const (
 	MaxAPIKeysPerAccount = 100
@@ -15,6 +66,12 @@ const (
 	maxKeyTagLen         = 64
 	maxDescriptionLen    = 255
 )
+
+// keysCounted are the stored statuses of the keys that count towards an
+// account's MaxAPIKeysPerAccount: every status but revoked (a disabled or
+// expired key still counts until it is revoked). This is the rule; the
+// stores count the statuses they are given.
+var keysCounted = []KeyStatus{KeyActive, KeyDisabled}
 
 // KeyExpired is the status shown for a key whose expires_at has passed; it is
 // derived, never stored.
@@ -115,7 +172,10 @@ func (s *Service) CreateAPIKey(ctx context.Context, c *Caller, in CreateAPIKeyIn
 		Description: desc, Tags: tags, ExpiresAt: expires, CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
-		n, err := tx.CountAPIKeys(ctx, c.Account.ID, KeyUser)
+		if err := tx.Claim(ctx, SetAPIKeys, c.Account.ID); err != nil {
+			return err
+		}
+		n, err := tx.CountAPIKeys(ctx, c.Account.ID, KeyUser, keysCounted)
 		if err != nil {
 			return err
 		}
@@ -277,4 +337,19 @@ func (s *Service) mutateKey(ctx context.Context, c *Caller, id, action string, c
 		return s.audit(ctx, tx, c, c.Account.ID, action, changes)
 	})
 	return out, err
+}
+
+// newPrimaryKey makes the stored record of an account's primary key, sealed
+// so that its manager can read it back. A managed account's primary key is
+// the manager's handle on it, so it is issued to the manager.
+func (s *Service) newPrimaryKey(a *Account, plaintext string, now time.Time) *APIKey {
+	issuedBy := ChangeByAccountOwner
+	if !a.IsManager() {
+		issuedBy = ChangeByAccountManager
+	}
+	return &APIKey{
+		ID: newID(), AccountID: a.ID, Kind: KeyPrimary, IssuedBy: issuedBy,
+		Hash: s.secrets.HashKey(plaintext), Sealed: s.secrets.Seal(plaintext), MaskedKey: MaskKey(plaintext),
+		Status: KeyActive, Description: "Primary API key", Tags: []string{}, CreatedAt: now, UpdatedAt: now,
+	}
 }

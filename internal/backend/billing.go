@@ -7,10 +7,67 @@ import (
 	"github.com/google/uuid"
 )
 
-// Billing of an account that pays its own charges (DESIGN 2.2, 3.3, 3.4): payment
-// methods, top-ups and auto-recharge. Every method acts on the caller's own
-// account; a manager reaches a managed account's billing with its key. A
-// managed account under rollup billing has none of it: its manager pays.
+// Billing of an account that pays its own charges (DESIGN 2.2, 3.3, 3.4): its
+// ledger, payment methods, top-ups and auto-recharge. Every method acts on the
+// caller's own account; a manager reaches a managed account's billing with its
+// key. A managed account under rollup billing has none of it: its manager pays.
+
+// LedgerKind says what moved money on a ledger.
+//
+// A usage entry's Reference is "usage:<product>" (UsageReference), so that
+// invoices can bill usage per product; the text after the prefix names the
+// product ("voice", "messaging", …).
+type LedgerKind string
+
+// UsageReferencePrefix starts the Reference of every usage entry.
+const UsageReferencePrefix = "usage:"
+
+// UsageReference is the Reference of a usage entry for product.
+func UsageReference(product string) string { return UsageReferencePrefix + product }
+
+const (
+	LedgerAdjustment LedgerKind = "adjustment"
+	LedgerTopUp      LedgerKind = "top_up"
+	LedgerUsage      LedgerKind = "usage"
+	LedgerRefund     LedgerKind = "refund"
+)
+
+// LedgerEntry is an immutable change of an account's balance.
+type LedgerEntry struct {
+	ID          string
+	AccountID   string // the ledger's owner
+	SubjectID   string // the account the entry is about (a managed account under rollup billing)
+	Kind        LedgerKind
+	Amount      Money
+	Currency    string
+	Description string
+	Reference   string
+	CreatedAt   time.Time
+	// SettlesAt is when the entry starts to count in the balance: CreatedAt
+	// plus the settlement delay for a top-up, CreatedAt for everything else.
+	// Until then it counts as pending.
+	SettlesAt time.Time
+}
+
+// LedgerSums are the sums of an account's ledger as of an instant.
+type LedgerSums struct {
+	// Settled is the sum of the entries whose SettlesAt is at or before the
+	// instant, Pending the sum of those that settle after it (top-ups
+	// waiting out the settlement delay).
+	Settled, Pending Money
+	// Turnover is the sum of every entry's absolute amount, settled or not:
+	// it bounds every other sum of the ledger (MaxLedgerTurnover).
+	Turnover Money
+}
+
+// Balance is an account's money position, derived from its ledger.
+type Balance struct {
+	Balance         Money
+	Pending         Money
+	CreditLimit     Money
+	AvailableCredit Money
+	Currency        string
+}
 
 // PaymentMethod is a card as the backend keeps it: never its number or CVC.
 type PaymentMethod struct {
@@ -187,6 +244,8 @@ func ownPaymentMethod(ctx context.Context, tx Tx, c *Caller, id string) (*Paymen
 
 // takeDefault clears the account's current default, if any and other than
 // keep, so that another method can become the default (one per account).
+// Moves of the default need no claim (Tx): each updates the row of the
+// default it read, so two of them conflict on that row.
 func (s *Service) takeDefault(ctx context.Context, tx Tx, accountID, keep string, now time.Time) (previous string, err error) {
 	cur, err := tx.GetDefaultPaymentMethod(ctx, accountID)
 	if ErrorKind(err) == ENOTFOUND {
@@ -252,6 +311,9 @@ func (s *Service) CreatePaymentMethod(ctx context.Context, c *Caller, in CreateP
 	}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
 		pm.Default = false // a run again (PostgreSQL) starts afresh
+		if err := tx.Claim(ctx, SetPaymentMethods, c.Account.ID); err != nil {
+			return err
+		}
 		n, err := tx.CountPaymentMethods(ctx, c.Account.ID)
 		if err != nil {
 			return err
@@ -417,6 +479,11 @@ func (s *Service) DeletePaymentMethod(ctx context.Context, c *Caller, id string)
 	}
 	var out *PaymentMethod
 	err := s.store.WriteTx(ctx, func(tx Tx) error {
+		// Deleting the default reads what remains to promote one of them,
+		// against creates that read the methods to make the first the default.
+		if err := tx.Claim(ctx, SetPaymentMethods, c.Account.ID); err != nil {
+			return err
+		}
 		pm, err := ownPaymentMethod(ctx, tx, c, id)
 		if err != nil {
 			return err
@@ -530,57 +597,67 @@ func (s *Service) charge(ctx context.Context, tx Tx, a *Account, pm *PaymentMeth
 	return t, nil
 }
 
-// postEntry inserts a ledger entry unless it would take the ledger's
-// turnover past MaxLedgerTurnover, which keeps every later sum of the
-// ledger in range: that is refused at pointer, the field of the amount.
-func (s *Service) postEntry(ctx context.Context, tx Tx, e *LedgerEntry, pointer string) error {
-	sums, err := tx.LedgerTotals(ctx, e.AccountID, s.now())
+// balanceOf derives an account's balance from the ledger that carries its
+// money: the entries settled now, and the top-ups still pending.
+func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, error) {
+	billing := a
+	if id := a.BillingAccountID(); id != a.ID {
+		m, err := tx.GetAccount(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		billing = m
+	}
+	sums, err := tx.LedgerTotals(ctx, billing.ID, s.now())
 	if err != nil {
+		return nil, err
+	}
+	avail, err := sums.Settled.Add(billing.CreditLimit)
+	if err != nil {
+		return nil, Errorf(EINTERNAL, "balance overflow")
+	}
+	return &Balance{Balance: sums.Settled, Pending: sums.Pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
+}
+
+// Balance returns the caller's balance. Any authenticated caller may read its
+// own; a managed account under rollup billing sees the shared balance of its
+// manager, which is where its charges land.
+func (s *Service) Balance(ctx context.Context, c *Caller) (*Balance, error) {
+	var b *Balance
+	err := s.store.ReadTx(ctx, func(tx Tx) error {
+		a, err := tx.GetAccount(ctx, c.Account.ID)
+		if err != nil {
+			return err
+		}
+		b, err = s.balanceOf(ctx, tx, a)
 		return err
-	}
-	if _, ok := AddTurnover(sums.Turnover, e.Amount); !ok {
-		return turnoverExceeded(pointer, sums.Turnover)
-	}
-	return tx.InsertLedgerEntry(ctx, e)
+	})
+	return b, err
 }
 
-func turnoverExceeded(pointer string, turnover Money) error {
-	return InvalidField(pointer, "This would take the ledger past its turnover limit: the absolute amounts of a ledger's entries "+
-		"may add up to %s at most over its life, and they add up to %s already.", MaxLedgerTurnover, turnover)
+// postEntry posts one entry as postEntries does.
+func (s *Service) postEntry(ctx context.Context, tx Tx, e *LedgerEntry, pointer string) error {
+	return s.postEntries(ctx, tx, e.AccountID, []*LedgerEntry{e}, pointer)
 }
 
-// postCharge posts a charge (an entry of zero or less: a negative adjustment,
-// a usage charge) to the ledger of account, which must own it (the manager
-// under rollup billing; entry.SubjectID names the account charged), and
-// then, in the same transaction, fires auto-recharge when the charge took the
-// balance under the threshold. Charges are serialised per store write
-// transaction, so concurrent charges each see the recharges of the ones
-// before them: one crossing, one recharge.
-func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry *LedgerEntry, pointer string) error {
-	if entry.AccountID != account.ID || account.BillingAccountID() != account.ID || entry.Amount > 0 {
-		return Errorf(EINTERNAL, "postCharge: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
-			entry.ID, entry.AccountID, entry.Amount, account.ID)
-	}
-	if err := s.postEntry(ctx, tx, entry, pointer); err != nil {
-		return err
-	}
-	return s.afterCharge(ctx, tx, account, entry)
-}
-
-// postCharges posts several charges to the ledger of account as postCharge
-// posts one, and fires auto-recharge once, after the last: a batch of usage
-// crosses the threshold once at most. The ledger is summed once for the
-// turnover check of them all, not once per entry.
-func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry, pointer string) error {
+// postEntries inserts entries of the ledger of accountID unless they would
+// take its turnover past MaxLedgerTurnover, which keeps every later sum of
+// the ledger in range: that is refused at pointer, the field of the
+// amounts. The ledger is summed once for them all. Every posting to a ledger
+// comes through here, and claims it (Tx.Claim): the turnover check reads it,
+// and so does autoRecharge after a charge.
+func (s *Service) postEntries(ctx context.Context, tx Tx, accountID string, entries []*LedgerEntry, pointer string) error {
 	amounts := make([]Money, len(entries))
 	for i, e := range entries {
-		if e.AccountID != account.ID || account.BillingAccountID() != account.ID || e.Amount > 0 {
-			return Errorf(EINTERNAL, "postCharges: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
-				e.ID, e.AccountID, e.Amount, account.ID)
+		if e.AccountID != accountID {
+			return Errorf(EINTERNAL, "postEntries: entry %s of %s posted to the ledger of %s", e.ID, e.AccountID, accountID)
 		}
 		amounts[i] = e.Amount
 	}
-	sums, err := tx.LedgerTotals(ctx, account.ID, s.now())
+	if err := tx.Claim(ctx, SetLedger, accountID); err != nil {
+		return err
+	}
+	sums, err := tx.LedgerTotals(ctx, accountID, s.now())
 	if err != nil {
 		return err
 	}
@@ -592,6 +669,39 @@ func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entr
 			return err
 		}
 	}
+	return nil
+}
+
+func turnoverExceeded(pointer string, turnover Money) error {
+	return InvalidField(pointer, "This would take the ledger past its turnover limit: the absolute amounts of a ledger's entries "+
+		"may add up to %s at most over its life, and they add up to %s already.", MaxLedgerTurnover, turnover)
+}
+
+// postCharge posts a charge (an entry of zero or less: a negative adjustment,
+// a usage charge) to the ledger of account, which must own it (the manager
+// under rollup billing; entry.SubjectID names the account charged), and
+// then, in the same transaction, fires auto-recharge when the charge took the
+// balance under the threshold, and the balance alerts it crossed
+// (afterCharge). The ledger's claim (postEntries) orders concurrent charges,
+// so each sees the recharges of the ones before it: one crossing, one
+// recharge, one alert.
+func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry *LedgerEntry, pointer string) error {
+	return s.postCharges(ctx, tx, account, []*LedgerEntry{entry}, pointer)
+}
+
+// postCharges posts several charges to the ledger of account as postCharge
+// posts one, and fires auto-recharge and the alerts once, after the last: a
+// batch of usage crosses a threshold once at most.
+func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry, pointer string) error {
+	for _, e := range entries {
+		if e.AccountID != account.ID || account.BillingAccountID() != account.ID || e.Amount > 0 {
+			return Errorf(EINTERNAL, "postCharges: entry %s of %s (amount %s) cannot be charged to the ledger of %s",
+				e.ID, e.AccountID, e.Amount, account.ID)
+		}
+	}
+	if err := s.postEntries(ctx, tx, account.ID, entries, pointer); err != nil {
+		return err
+	}
 	return s.afterCharge(ctx, tx, account, entries...)
 }
 
@@ -601,8 +711,10 @@ func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entr
 // threshold plus the recharge amount, rounded up to whole cents since a card
 // is charged in cents. A declined card, or none, writes an
 // "auto_recharge.failed" audit event instead and leaves the charge in place.
-// Charges come from the operator's side (adjustments, usage), so the events
-// are the operator's.
+// Most charges come from the operator's side (adjustments, usage), and the
+// recharge is the backend's doing whatever fired it (a balance transfer's
+// debit too), so the events are the operator's. The charge before it
+// claimed the ledger.
 func (s *Service) autoRecharge(ctx context.Context, tx Tx, a *Account) error {
 	prefs, err := tx.GetAutoRechargePrefs(ctx, a.ID)
 	if ErrorKind(err) == ENOTFOUND {

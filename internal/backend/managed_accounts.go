@@ -7,6 +7,43 @@ import (
 	"unicode/utf8"
 )
 
+// ManagedAccountQuery selects and orders a page of a manager's managed accounts.
+type ManagedAccountQuery struct {
+	EmailEq, EmailContains               string
+	OrganizationEq, OrganizationContains string
+	// Statuses limits the result to these statuses; empty means any status
+	// except cancelled (which IncludeCancelled adds back).
+	Statuses         []AccountStatus
+	IncludeCancelled bool
+	// MatchNone is set when the filter can match nothing (a status this backend
+	// never gives an account), so that the store need not be asked.
+	MatchNone bool
+	Sort      SortOrder
+	Page      Page
+}
+
+// SortOrder names a sort key and its direction.
+type SortOrder struct {
+	Field      string // "created_at" or "email"
+	Descending bool
+}
+
+// ManagedAccountView is a managed account as its manager sees it, with the
+// credentials the manager uses to act as it.
+type ManagedAccountView struct {
+	Account  *Account
+	APIKey   string // the managed account's primary key, unsealed
+	APIToken string
+	Balance  *Balance
+}
+
+// ChannelAllocation is a manager's pool of global outbound channels.
+type ChannelAllocation struct {
+	Allocatable        int
+	TotalAllocated     int
+	AllowCustomPricing bool
+}
+
 // Limits on account fields.
 const (
 	maxNameLen      = 255
@@ -17,6 +54,12 @@ const (
 	DefaultPageSize = 20
 	minContainsLen  = 3
 )
+
+// managedAccountsCounted are the statuses of the managed accounts that count
+// towards their manager's limit of managed accounts and hold the channels
+// allocated to them from its pool: every status but cancelled. This is the
+// rule; the stores count the statuses they are given.
+var managedAccountsCounted = []AccountStatus{StatusEnabled, StatusDisabled}
 
 // CreateManagedAccountInput mirrors the contract's CreateManagedAccountRequest.
 type CreateManagedAccountInput struct {
@@ -111,7 +154,10 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 		if err != nil {
 			return err
 		}
-		n, err := tx.CountManagedAccounts(ctx, mgr.ID)
+		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
+			return err
+		}
+		n, err := tx.CountManagedAccounts(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}
@@ -391,7 +437,7 @@ func (s *Service) AllocatableChannels(ctx context.Context, c *Caller) (*ChannelA
 		if err != nil {
 			return err
 		}
-		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID)
+		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}
@@ -425,7 +471,10 @@ func (s *Service) UpdateGlobalChannelLimit(ctx context.Context, c *Caller, id st
 		if err != nil {
 			return err
 		}
-		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID)
+		if err := tx.Claim(ctx, SetManagedAccounts, mgr.ID); err != nil {
+			return err
+		}
+		sum, err := tx.SumGlobalChannelLimits(ctx, mgr.ID, managedAccountsCounted)
 		if err != nil {
 			return err
 		}

@@ -95,18 +95,15 @@ type SettingQuery struct {
 	Page                              Page
 }
 
+// SetNotifications is an account's notification profiles, channels and
+// settings (Tx.Claim): their limits, and a profile or channel deleted only
+// when nothing refers to it.
+const SetNotifications Set = "notifications"
+
 // NotificationStore is the part of Tx that keeps notifications
 // (DESIGN 3.8). Its reads of one object return ENOTFOUND when it does not
 // exist; lists are newest first, ties broken on ID.
 type NotificationStore interface {
-	// ClaimNotifications guards the rules over an account's notification
-	// objects (its limits; a profile or channel deleted only when nothing
-	// refers to it): two write transactions that claim one account's run
-	// as if one after the other, as Tx's rules over sets need (on
-	// PostgreSQL the second fails and runs again, ErrTxRetry). Where
-	// writers run one at a time (SQLite) it does nothing.
-	ClaimNotifications(ctx context.Context, accountID string) error
-
 	InsertNotificationProfile(ctx context.Context, p *NotificationProfile) error
 	GetNotificationProfile(ctx context.Context, id string) (*NotificationProfile, error)
 	ListNotificationProfiles(ctx context.Context, accountID string, page Page) ([]*NotificationProfile, int, error)
@@ -231,7 +228,7 @@ func (s *Service) CreateNotificationProfile(ctx context.Context, c *Caller, in P
 	now := s.timestamp()
 	p := &NotificationProfile{ID: newID(), AccountID: c.Account.ID, Name: name, CreatedAt: now, UpdatedAt: now}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
-		if err := tx.ClaimNotifications(ctx, c.Account.ID); err != nil {
+		if err := tx.Claim(ctx, SetNotifications, c.Account.ID); err != nil {
 			return err
 		}
 		n, err := tx.CountNotificationProfiles(ctx, c.Account.ID)
@@ -324,7 +321,7 @@ func (s *Service) DeleteNotificationProfile(ctx context.Context, c *Caller, id s
 	err := s.store.WriteTx(ctx, func(tx Tx) error {
 		// The rule reads what refers to the profile, against creates that
 		// add to it.
-		if err := tx.ClaimNotifications(ctx, c.Account.ID); err != nil {
+		if err := tx.Claim(ctx, SetNotifications, c.Account.ID); err != nil {
 			return err
 		}
 		p, err := ownProfile(ctx, tx, c, id)
@@ -403,7 +400,7 @@ func (s *Service) CreateNotificationChannel(ctx context.Context, c *Caller, in C
 	now := s.timestamp()
 	ch := &NotificationChannel{ID: newID(), AccountID: c.Account.ID, ProfileID: *in.ProfileID, Type: t, Destination: dest, CreatedAt: now, UpdatedAt: now}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
-		if err := tx.ClaimNotifications(ctx, c.Account.ID); err != nil {
+		if err := tx.Claim(ctx, SetNotifications, c.Account.ID); err != nil {
 			return err
 		}
 		if _, err := referencedProfile(ctx, tx, c, "/notification_profile_id", ch.ProfileID); err != nil {
@@ -545,7 +542,7 @@ func channelUpdate(ch *NotificationChannel, in ChannelInput) (ChannelType, strin
 func (s *Service) DeleteNotificationChannel(ctx context.Context, c *Caller, id string) (*NotificationChannel, error) {
 	var out *NotificationChannel
 	err := s.store.WriteTx(ctx, func(tx Tx) error {
-		if err := tx.ClaimNotifications(ctx, c.Account.ID); err != nil {
+		if err := tx.Claim(ctx, SetNotifications, c.Account.ID); err != nil {
 			return err
 		}
 		ch, err := ownChannel(ctx, tx, c, id)
@@ -682,7 +679,7 @@ func (s *Service) CreateNotificationSetting(ctx context.Context, c *Caller, in S
 		st.ChannelID = *in.ChannelID
 	}
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
-		if err := tx.ClaimNotifications(ctx, c.Account.ID); err != nil {
+		if err := tx.Claim(ctx, SetNotifications, c.Account.ID); err != nil {
 			return err
 		}
 		if _, err := referencedProfile(ctx, tx, c, "/notification_profile_id", st.ProfileID); err != nil {

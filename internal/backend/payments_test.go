@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -801,64 +800,6 @@ func TestAutoRechargeFailuresAreAudited(t *testing.T) {
 		t.Fatalf("auto_recharge.failed events %+v, want a second one for no_default_payment_method", failed)
 	}
 	p.wantBalance(c, "-2.00", "0.00")
-}
-
-// TestAutoRechargeUnderConcurrentCharges: charges that run at the same time
-// serialise on the account, so each crossing of the threshold recharges
-// exactly once, and the final balance is exactly what the charges and
-// recharges add up to in any order (every charge is the same).
-func TestAutoRechargeUnderConcurrentCharges(t *testing.T) {
-	p := newPayEnv(t)
-	_, _, c := p.manager(backend.CreateManagerInput{})
-	p.adjust(c.Account.ID, "100.00")
-	p.enableAutoRecharge(c, visaCard, "50.00", "25.00")
-	const workers, perWorker = 8, 5
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-	)
-	for range workers {
-		wg.Go(func() {
-			for range perWorker {
-				if _, _, err := p.svc.PostAdjustment(p.ctx, c.Account.ID, ptr("-5.00"), "concurrent charge"); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		t.Fatalf("charges failed: %v", errs)
-	}
-	// The same charges one after the other.
-	balance, threshold, recharge := backend.Money(100_000_000), backend.Money(50_000_000), backend.Money(25_000_000)
-	recharges := 0
-	for range workers * perWorker {
-		balance -= 5_000_000
-		if balance < threshold {
-			balance += threshold - balance + recharge
-			recharges++
-		}
-	}
-	if recharges != 5 || balance != 50_000_000 {
-		t.Fatalf("the sequential model gives %d recharges and %s; the test expects 5 and 50.00", recharges, balance)
-	}
-	list := p.transactions(c.Account.ID)
-	if len(list) != recharges {
-		t.Fatalf("%d recharges, want %d", len(list), recharges)
-	}
-	for _, tr := range list {
-		if !tr.AutoRecharge || tr.Amount.String() != "30.00" {
-			t.Fatalf("recharge %+v, want 30.00 (5.00 short of the threshold + 25.00)", tr)
-		}
-	}
-	if n := countActions(p.events(c.Account.ID), "auto_recharge.top_up"); n != recharges {
-		t.Fatalf("%d auto_recharge.top_up events, want %d", n, recharges)
-	}
-	p.wantBalance(c, balance.String(), "0.00")
 }
 
 // TestRollupChargesRechargeTheManager: a charge of a managed account under

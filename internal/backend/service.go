@@ -79,19 +79,6 @@ type Caller struct {
 	ActorAccountID string
 }
 
-type callerKey struct{}
-
-// NewContext returns ctx carrying the caller.
-func NewContext(ctx context.Context, c *Caller) context.Context {
-	return context.WithValue(ctx, callerKey{}, c)
-}
-
-// CallerFrom returns the caller in ctx, or nil.
-func CallerFrom(ctx context.Context) *Caller {
-	c, _ := ctx.Value(callerKey{}).(*Caller)
-	return c
-}
-
 // Authenticate resolves an API key to its caller. Returns EUNAUTHENTICATED, with
 // a detail that says why, when the key is unknown, revoked, disabled or expired,
 // or when its account is disabled or cancelled.
@@ -155,83 +142,6 @@ func requireManager(c *Caller) error {
 		return Errorf(EFORBIDDEN, "Only manager accounts may use the managed accounts endpoints; this key belongs to a managed account.")
 	}
 	return nil
-}
-
-// changeMadeBy tells whether a change is the account owner's or its manager's:
-// the manager's when it acts on a managed account, or as one (through a key
-// issued to it).
-func changeMadeBy(c *Caller, accountID string) string {
-	if c.Account.ID != accountID || c.ActingAs == ChangeByAccountManager {
-		return ChangeByAccountManager
-	}
-	return ChangeByAccountOwner
-}
-
-func (s *Service) audit(ctx context.Context, tx Tx, c *Caller, accountID, action string, changes map[string]any) error {
-	e := &AuditEvent{ID: newID(), AccountID: accountID, Action: action, Changes: changes, CreatedAt: s.timestamp()}
-	if c == nil {
-		e.ChangeMadeBy = ChangeByOperator
-	} else {
-		e.ActorAccountID = c.Account.ID
-		if c.ActorAccountID != "" {
-			e.ActorAccountID = c.ActorAccountID
-		}
-		e.ChangeMadeBy = changeMadeBy(c, accountID)
-	}
-	return tx.InsertAuditEvent(ctx, e)
-}
-
-// newPrimaryKey makes the stored record of an account's primary key, sealed
-// so that its manager can read it back. A managed account's primary key is
-// the manager's handle on it, so it is issued to the manager.
-func (s *Service) newPrimaryKey(a *Account, plaintext string, now time.Time) *APIKey {
-	issuedBy := ChangeByAccountOwner
-	if !a.IsManager() {
-		issuedBy = ChangeByAccountManager
-	}
-	return &APIKey{
-		ID: newID(), AccountID: a.ID, Kind: KeyPrimary, IssuedBy: issuedBy,
-		Hash: s.secrets.HashKey(plaintext), Sealed: s.secrets.Seal(plaintext), MaskedKey: MaskKey(plaintext),
-		Status: KeyActive, Description: "Primary API key", Tags: []string{}, CreatedAt: now, UpdatedAt: now,
-	}
-}
-
-// balanceOf derives an account's balance from the ledger that carries its
-// money: the entries settled now, and the top-ups still pending.
-func (s *Service) balanceOf(ctx context.Context, tx Tx, a *Account) (*Balance, error) {
-	billing := a
-	if id := a.BillingAccountID(); id != a.ID {
-		m, err := tx.GetAccount(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		billing = m
-	}
-	sums, err := tx.LedgerTotals(ctx, billing.ID, s.now())
-	if err != nil {
-		return nil, err
-	}
-	avail, err := sums.Settled.Add(billing.CreditLimit)
-	if err != nil {
-		return nil, Errorf(EINTERNAL, "balance overflow")
-	}
-	return &Balance{Balance: sums.Settled, Pending: sums.Pending, CreditLimit: billing.CreditLimit, AvailableCredit: avail, Currency: Currency}, nil
-}
-
-// Balance returns the caller's balance. Any authenticated caller may read its
-// own; a managed account under rollup billing sees the shared balance of its
-// manager, which is where its charges land.
-func (s *Service) Balance(ctx context.Context, c *Caller) (*Balance, error) {
-	var b *Balance
-	err := s.store.ReadTx(ctx, func(tx Tx) error {
-		a, err := tx.GetAccount(ctx, c.Account.ID)
-		if err != nil {
-			return err
-		}
-		b, err = s.balanceOf(ctx, tx, a)
-		return err
-	})
-	return b, err
 }
 
 func randomHex(n int) string {

@@ -39,7 +39,35 @@ type Store interface {
 }
 
 // Tx is the set of operations available inside a transaction.
+//
+// # Rules over sets: Claim
+//
+// Some rules of the Service read a set of rows and then write because of
+// what they read: a count under a limit, a sum under a bound, "exactly one
+// default". Such a rule is right only if the set does not change between its
+// read and its commit. SQLite serialises write transactions, so the read is
+// always current; PostgreSQL runs them side by side under snapshot
+// isolation, where two transactions that each read the set before the other
+// wrote would both pass (write skew). So each such rule calls Claim for the
+// set it reads, in its write transaction, next to its check: two write
+// transactions that claim the same set commit as if one ran after the other
+// (on PostgreSQL the second fails and runs again on a snapshot that holds
+// the first; see ErrTxRetry). Claim is the whole contract: no store guards a
+// set behind the Service's back, so a new rule that reads a set and then
+// writes needs its Claim, and a Set of its own if none fits.
+//
+// A transaction that changes a set without a rule over it need not claim
+// it: cancelling an account or revoking a key only makes the rules' counts
+// smaller, which no rule that claimed the set can be wrong about. A rule
+// that reads a single row and then updates that same row needs no claim
+// either: snapshot isolation refuses a second update of a row changed since
+// the snapshot.
 type Tx interface {
+	// Claim claims set of accountID for this transaction (see "Rules over
+	// sets" above). Claiming a set twice is claiming it once. Where writers
+	// run one at a time (SQLite) it does nothing.
+	Claim(ctx context.Context, set Set, accountID string) error
+
 	InsertAccount(ctx context.Context, a *Account) error
 	GetAccount(ctx context.Context, id string) (*Account, error)
 	// GetAccountByEmail matches the email case-insensitively.
@@ -51,11 +79,13 @@ type Tx interface {
 	// are case-insensitive substring matches; EmailEq is case-insensitive;
 	// OrganizationEq is exact. Ties in the sort order break on ID.
 	ListManagedAccounts(ctx context.Context, managerID string, q ManagedAccountQuery) ([]*Account, int, error)
-	// CountManagedAccounts counts managerID's managed accounts that are not cancelled.
-	CountManagedAccounts(ctx context.Context, managerID string) (int, error)
+	// CountManagedAccounts counts managerID's managed accounts whose status
+	// is one of statuses (none counts nothing). Which statuses count is the
+	// domain's rule (managedAccountsCounted), never the store's.
+	CountManagedAccounts(ctx context.Context, managerID string, statuses []AccountStatus) (int, error)
 	// SumGlobalChannelLimits adds up the channels allocated to managerID's
-	// managed accounts that are not cancelled.
-	SumGlobalChannelLimits(ctx context.Context, managerID string) (int, error)
+	// managed accounts whose status is one of statuses (none adds nothing).
+	SumGlobalChannelLimits(ctx context.Context, managerID string, statuses []AccountStatus) (int, error)
 	// ListAccountsByPasswordHashPrefix returns every account whose stored
 	// password hash begins with prefix (compared byte for byte), in no order.
 	ListAccountsByPasswordHashPrefix(ctx context.Context, prefix string) ([]*Account, error)
@@ -67,8 +97,10 @@ type Tx interface {
 	// not revoked, newest first (ties broken on ID), and the number that match
 	// across all pages.
 	ListAPIKeys(ctx context.Context, accountID string, q APIKeyQuery) ([]*APIKey, int, error)
-	// CountAPIKeys counts the account's keys of the kind that are not revoked.
-	CountAPIKeys(ctx context.Context, accountID string, kind KeyKind) (int, error)
+	// CountAPIKeys counts the account's keys of the kind whose status is one
+	// of statuses (none counts nothing). Which statuses count is the
+	// domain's rule (keysCounted), never the store's.
+	CountAPIKeys(ctx context.Context, accountID string, kind KeyKind, statuses []KeyStatus) (int, error)
 	// TouchAPIKey sets last_used_at only; it is the one write on the auth path.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// GetPrimaryKey returns the account's active primary key.
@@ -191,165 +223,31 @@ type Tx interface {
 	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
 
 	NotificationStore // notifications.go
+	BalanceTransferTx
 }
 
-// APIKeyQuery selects a page of an account's keys. Empty fields do not filter.
-type APIKeyQuery struct {
-	Kind   KeyKind
-	Status KeyStatus // the stored status (active or disabled)
-	// ExpiredAt keeps keys whose expires_at is at or before it; UnexpiredAt
-	// keeps keys without expiry or expiring after it.
-	ExpiredAt, UnexpiredAt *time.Time
-	Page                   Page
-}
+// Set names a set of rows that a rule of the Service reads and then writes
+// because of what it read (Tx.Claim). Each set belongs to one account.
+type Set string
 
-// AuditQuery selects audit events. Empty fields do not filter.
-type AuditQuery struct {
-	// ManagerScope keeps events about this account or about its managed accounts.
-	ManagerScope string
-	AccountID    string
-	From, To     *time.Time // inclusive bounds on created_at
-	Page         Page
-}
-
-// KeyKind tells an account's primary key (the managed account object's
-// api_key) from the extra keys an account creates.
-type KeyKind string
-
+// The sets the rules claim.
 const (
-	KeyPrimary KeyKind = "primary"
-	KeyUser    KeyKind = "user"
+	// SetManagedAccounts is a manager's managed accounts: the limit of
+	// managed accounts (CreateManagedAccount) and the channel pool
+	// (UpdateGlobalChannelLimit).
+	SetManagedAccounts Set = "managed_accounts"
+	// SetAPIKeys is an account's API keys: the limit of keys (CreateAPIKey).
+	SetAPIKeys Set = "api_keys"
+	// SetPaymentMethods is an account's payment methods: the limit of
+	// methods, and one default while any remain (CreatePaymentMethod,
+	// DeletePaymentMethod).
+	SetPaymentMethods Set = "payment_methods"
+	// SetLedger is the entries of an account's ledger: the turnover bound,
+	// auto-recharge firing once per crossing of its threshold (every
+	// posting, postEntries), and a manager's available balance
+	// (CreateBalanceTransfer).
+	SetLedger Set = "ledger"
+	// SetUsage is an account's usage rollups: an account's usage of a
+	// product on a day stays within MaxUsageDayTotal (IngestUsage).
+	SetUsage Set = "usage"
 )
-
-// KeyStatus is the state of an API key.
-type KeyStatus string
-
-const (
-	KeyActive   KeyStatus = "active"
-	KeyDisabled KeyStatus = "disabled"
-	KeyRevoked  KeyStatus = "revoked"
-)
-
-// APIKey is stored as a hash only. A primary key is also sealed with the server
-// secret, because the manager reads it back from the managed account object.
-type APIKey struct {
-	ID        string
-	AccountID string
-	Kind      KeyKind
-	Hash      string
-	Sealed    string // primary keys only
-	// IssuedBy records who the key was made for: ChangeByAccountManager for a
-	// managed account's primary key and for keys created while a manager acts
-	// as the account; ChangeByAccountOwner otherwise. Requests made with the key
-	// are audited as that.
-	IssuedBy    string
-	MaskedKey   string
-	Status      KeyStatus
-	Description string
-	Tags        []string
-	ExpiresAt   *time.Time
-	LastUsedAt  *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-// LedgerKind says what moved money on a ledger.
-//
-// A usage entry's Reference is "usage:<product>" (UsageReference), so that
-// invoices can bill usage per product; the text after the prefix names the
-// product ("voice", "messaging", …).
-type LedgerKind string
-
-// UsageReferencePrefix starts the Reference of every usage entry.
-const UsageReferencePrefix = "usage:"
-
-// UsageReference is the Reference of a usage entry for product.
-func UsageReference(product string) string { return UsageReferencePrefix + product }
-
-const (
-	LedgerAdjustment LedgerKind = "adjustment"
-	LedgerTopUp      LedgerKind = "top_up"
-	LedgerUsage      LedgerKind = "usage"
-	LedgerRefund     LedgerKind = "refund"
-)
-
-// LedgerEntry is an immutable change of an account's balance.
-type LedgerEntry struct {
-	ID          string
-	AccountID   string // the ledger's owner
-	SubjectID   string // the account the entry is about (a managed account under rollup billing)
-	Kind        LedgerKind
-	Amount      Money
-	Currency    string
-	Description string
-	Reference   string
-	CreatedAt   time.Time
-	// SettlesAt is when the entry starts to count in the balance: CreatedAt
-	// plus the settlement delay for a top-up, CreatedAt for everything else.
-	// Until then it counts as pending.
-	SettlesAt time.Time
-}
-
-// Who made a change, as the audit log records it.
-const (
-	ChangeByAccountOwner   = "account_owner"
-	ChangeByAccountManager = "account_manager"
-	ChangeByOperator       = "operator"
-)
-
-// AuditEvent records one mutation: who made it, on which account, what changed.
-// Changes never carries a secret, only the names of secrets that changed.
-type AuditEvent struct {
-	ID             string
-	AccountID      string // the account the change is about; empty for the price book, which belongs to none
-	ActorAccountID string // empty when the operator made it
-	ChangeMadeBy   string
-	Action         string
-	Changes        map[string]any
-	CreatedAt      time.Time
-}
-
-// LedgerSums are the sums of an account's ledger as of an instant.
-type LedgerSums struct {
-	// Settled is the sum of the entries whose SettlesAt is at or before the
-	// instant, Pending the sum of those that settle after it (top-ups
-	// waiting out the settlement delay).
-	Settled, Pending Money
-	// Turnover is the sum of every entry's absolute amount, settled or not:
-	// it bounds every other sum of the ledger (MaxLedgerTurnover).
-	Turnover Money
-}
-
-// LedgerSummary is an account's ledger summed per calendar month (UTC), the
-// raw material of its invoices.
-type LedgerSummary struct {
-	// Groups sum the entries created in one month that share a kind, a
-	// product, a subject and a sign, ordered by month, kind, product, subject
-	// and sign (negative first).
-	Groups []LedgerGroup
-	// Settled sums, per month, the entries that settle in it (at their
-	// settlement time, or their creation for entries that settle at once),
-	// ordered by month: the settled balance at a month's end is the running
-	// sum up to it.
-	Settled []MonthSum
-}
-
-// LedgerGroup is the sum of a group of entries of one month.
-type LedgerGroup struct {
-	Month string // "2006-01", of created_at in UTC
-	Kind  LedgerKind
-	// Product is the product of usage entries (their Reference after
-	// UsageReferencePrefix; empty when it lacks the prefix); empty for other kinds.
-	Product string
-	// SubjectID is the entries' subject; empty when they have none.
-	SubjectID string
-	Negative  bool // the entries' amounts are below zero (else zero or above)
-	Sum       Money
-	Count     int
-}
-
-// MonthSum is a sum of money over one calendar month (UTC, "2006-01").
-type MonthSum struct {
-	Month string
-	Sum   Money
-}

@@ -158,6 +158,12 @@ func checkUsageDays(ctx context.Context, tx Tx, events []*UsageEvent, at []int) 
 			keys = append(keys, k)
 		}
 	}
+	// The bound reads each account's usage of the day (Tx.Claim).
+	for _, k := range keys {
+		if err := tx.Claim(ctx, SetUsage, k.AccountID); err != nil {
+			return err
+		}
+	}
 	totals, err := tx.UsageDayTotals(ctx, keys)
 	if err != nil {
 		return err

@@ -21,7 +21,7 @@ const (
 	// MaxUsageReportPageSize is the largest page of rows.
 	MaxUsageReportPageSize = 5000
 	// maxReportSpanDays is the most days a report adds up: last_31_days
-	// covers today too. No stored block spans more (UsageBlockSpans).
+	// covers today too. No stored block spans more (sqlstore.UsageBlockSpans).
 	maxReportSpanDays = MaxUsageReportDays + 1
 )
 

@@ -20,7 +20,7 @@ const (
 
 // Invoice is the contract's Invoice (list items) and InvoiceDetail (single
 // answers), plus the reference backend's extensions: Currency, Total,
-// Credits, Status and Lines, empty against an API without them.
+// Credits, Status, Lines and CreditLines, empty against an API without them.
 type Invoice struct {
 	InvoiceID   string `json:"invoice_id"`
 	FileID      string `json:"file_id"`
@@ -37,11 +37,15 @@ type Invoice struct {
 	Credits  string        `json:"credits,omitempty"`
 	Status   string        `json:"status,omitempty"`
 	Lines    []InvoiceLine `json:"lines,omitempty"`
+	// CreditLines are the month's credits by kind (top-ups, credit
+	// adjustments, balance transfers received); they add up to Credits.
+	CreditLines []InvoiceLine `json:"credit_lines,omitempty"`
 }
 
 // InvoiceLine is the charges of one product in the invoice's month, for the
-// invoiced account itself or (under rollup billing) for one of its managed
-// accounts. The lines of an invoice add up to its Total exactly.
+// invoiced account itself or (under rollup billing, and a manager's balance
+// transfers) for one of its managed accounts. The lines of an invoice add up
+// to its Total exactly; as a credit line, the credits of one kind.
 type InvoiceLine struct {
 	Product          string  `json:"product"`
 	Description      string  `json:"description"`

@@ -15,7 +15,9 @@ import (
 const invoiceJSON = `{"invoice_id":"inv-%d","file_id":"file-%d","period_start":"2026-0%d-01","period_end":"2026-0%d-28",` +
 	`"paid":false,"url":"http://api.example/v2/invoices/inv-%d","currency":"USD","total":"1.75","credits":"0.00","status":"open",` +
 	`"lines":[{"product":"voice","description":"Voice","managed_account_id":null,"quantity":2,"amount":"1.00"},` +
-	`{"product":"messaging","description":"Messaging","managed_account_id":"ma-1","quantity":1,"amount":"0.75"}]}`
+	`{"product":"messaging","description":"Messaging","managed_account_id":"ma-1","quantity":1,"amount":"0.75"}],` +
+	`"credit_lines":[{"product":"balance_transfers","description":"Balance transfers received from the manager",` +
+	`"managed_account_id":null,"quantity":1,"amount":"0.00"}]}`
 
 func invoiceAt(i int) string { return fmt.Sprintf(invoiceJSON, i, i, i, i, i) }
 
@@ -52,6 +54,9 @@ func TestAllInvoicesSendsTheSortAndReadsEveryPage(t *testing.T) {
 		Lines: []client.InvoiceLine{
 			{Product: "voice", Description: "Voice", Quantity: &two, Amount: "1.00"},
 			{Product: "messaging", Description: "Messaging", ManagedAccountID: &managed, Quantity: &quantity, Amount: "0.75"},
+		},
+		CreditLines: []client.InvoiceLine{
+			{Product: "balance_transfers", Description: "Balance transfers received from the manager", Quantity: &quantity, Amount: "0.00"},
 		},
 	}
 	if !reflect.DeepEqual(got[0], want) {

@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	fwprovider "github.com/hashicorp/terraform-plugin-framework/provider"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -153,15 +152,7 @@ var storedSecrets = map[string]bool{
 // credential belongs in an ephemeral resource or a write-only argument. New
 // types join the check by being served.
 func TestProviderSchemas_noSecretInState(t *testing.T) {
-	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(provider.New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	schemas := acctest.Serve(t).Schemas
 	var walkAttrs func(where, prefix string, attrs []*tfprotov6.SchemaAttribute)
 	walkAttrs = func(where, prefix string, attrs []*tfprotov6.SchemaAttribute) {
 		for _, a := range attrs {

@@ -1,3 +1,8 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # The disabled keys of the provider's own account.
 data "telnyx_api_keys" "disabled" {
   status = "disabled"
@@ -5,7 +10,7 @@ data "telnyx_api_keys" "disabled" {
 
 # Every key of a managed account that is not revoked (no secrets are listed).
 data "telnyx_api_keys" "customer" {
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.customer_account_id
 }
 
 output "customer_keys" {

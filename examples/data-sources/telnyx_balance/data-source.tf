@@ -1,3 +1,8 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # The balance of the account whose key configures the provider.
 data "telnyx_balance" "current" {}
 
@@ -8,7 +13,7 @@ output "available_credit" {
 # The balance of one of its managed accounts (a managed account with rollup
 # billing shows its manager's balance).
 data "telnyx_balance" "customer" {
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.customer_account_id
 }
 
 output "customer_balance" {

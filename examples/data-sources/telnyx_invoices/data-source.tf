@@ -1,6 +1,11 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # A managed account's invoices, oldest first, with their lines.
 data "telnyx_invoices" "customer" {
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.customer_account_id
   sort               = "period_start"
 }
 

@@ -1,6 +1,11 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # By id.
 data "telnyx_managed_account" "by_id" {
-  id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  id = var.customer_account_id
 }
 
 # Or by email.

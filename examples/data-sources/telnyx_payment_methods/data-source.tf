@@ -1,7 +1,12 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # The cards of a managed account, newest first. No card number or CVC is
 # listed: only what identifies a card.
 data "telnyx_payment_methods" "customer" {
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.customer_account_id
 }
 
 output "customer_cards" {

@@ -1,5 +1,11 @@
+variable "customer_account_id" {
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
+}
+
 # The manager's view: January's messaging usage of every managed account, by
-# account (user_id) and direction, with cost.
+# account (user_id) and direction, with cost. A closed month's report never
+# changes: these dates stay valid (date_range, below, follows the calendar).
 data "telnyx_usage_report" "customers" {
   all_managed_accounts = true
   product              = "messaging"
@@ -19,7 +25,7 @@ output "messaging_cost_by_account" {
 # One managed account's own view of its last week of voice usage by day: the
 # provider acts as the account, which sees no cost.
 data "telnyx_usage_report" "customer_voice" {
-  managed_account_id = "6a09cdc3-8948-47f0-aa62-74ac943d6c58"
+  managed_account_id = var.customer_account_id
   product            = "voice"
   dimensions         = ["date", "direction"]
   metrics            = ["count", "billed_sec"]

@@ -2,7 +2,8 @@
 provider "telnyx" {}
 
 variable "customer_account_id" {
-  type = string
+  type        = string
+  description = "Id of one of the manager's managed accounts (TF_VAR_customer_account_id)."
 }
 
 # The customer's primary credentials, read through the manager's key each

@@ -6,7 +6,8 @@ terraform {
 
   required_providers {
     telnyx = {
-      source = "managedaccounts/telnyx"
+      source  = "managedaccounts/telnyx"
+      version = "~> 0.1" # checked when installing from a registry, not under dev_overrides
     }
   }
 }
@@ -16,7 +17,7 @@ provider "telnyx" {}
 # A customer of the manager, with its own balance.
 resource "telnyx_managed_account" "acme" {
   business_name = "Acme Telecom"
-  email         = "ops@acme.example.com"
+  email         = "admin@acme.example.com"
 }
 
 # An API key of that customer, for its own integration.

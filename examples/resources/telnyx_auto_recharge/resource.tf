@@ -2,7 +2,8 @@ resource "telnyx_managed_account" "customer" {
   business_name = "Acme Telecom"
 }
 
-# Set through TF_VAR_card_number and TF_VAR_card_cvc (see telnyx_payment_method).
+# Set through TF_VAR_card_number, TF_VAR_card_cvc, TF_VAR_card_exp_month and
+# TF_VAR_card_exp_year (see telnyx_payment_method).
 variable "card_number" {
   type      = string
   sensitive = true
@@ -15,13 +16,21 @@ variable "card_cvc" {
   ephemeral = true
 }
 
+variable "card_exp_month" {
+  type = number
+}
+
+variable "card_exp_year" {
+  type = number
+}
+
 resource "telnyx_payment_method" "customer" {
   managed_account_id = telnyx_managed_account.customer.id
   card_number_wo     = var.card_number
   card_cvc_wo        = var.card_cvc
   card_wo_version    = 1
-  exp_month          = 12
-  exp_year           = 2030
+  exp_month          = var.card_exp_month
+  exp_year           = var.card_exp_year
 
   billing_details = {
     name    = "Acme Telecom Accounts Payable"

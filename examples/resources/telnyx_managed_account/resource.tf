@@ -1,7 +1,7 @@
 # A managed account with its own balance.
 resource "telnyx_managed_account" "example" {
   business_name = "Acme Telecom"
-  email         = "ops@acme.example.com"
+  email         = "accounts@acme.example.com"
 
   managed_account_allow_custom_pricing = true
   global_channel_limit                 = 25
@@ -10,9 +10,10 @@ resource "telnyx_managed_account" "example" {
 # Billed to the manager, created disabled, with a write-only password
 # (Terraform 1.11+): bump password_wo_version to send a new password.
 variable "initial_password" {
-  type      = string
-  sensitive = true
-  ephemeral = true
+  type        = string
+  description = "The account's first password, 8 to 72 characters: set TF_VAR_initial_password."
+  sensitive   = true
+  ephemeral   = true
 }
 
 resource "telnyx_managed_account" "rollup" {
@@ -23,7 +24,9 @@ resource "telnyx_managed_account" "rollup" {
   password_wo         = var.initial_password
   password_wo_version = 1
 
-  # Keep the account enabled and untouched when this resource is destroyed.
+  # Destroying this resource removes it from the Terraform state and sends
+  # nothing: the account stays as it then is (here disabled; enabled again,
+  # it would stay enabled).
   deletion_policy = "abandon"
 }
 

@@ -16,6 +16,16 @@ variable "card_cvc" {
   ephemeral = true
 }
 
+# The card's expiry, as printed on it (TF_VAR_card_exp_month and
+# TF_VAR_card_exp_year): the API refuses a card that has expired.
+variable "card_exp_month" {
+  type = number
+}
+
+variable "card_exp_year" {
+  type = number
+}
+
 resource "telnyx_managed_account" "customer" {
   business_name = "Acme Telecom"
 }
@@ -31,8 +41,8 @@ resource "telnyx_payment_method" "customer" {
   card_cvc_wo     = var.card_cvc
   card_wo_version = 1
 
-  exp_month = 12
-  exp_year  = 2030
+  exp_month = var.card_exp_month
+  exp_year  = var.card_exp_year
 
   billing_details = {
     name        = "Acme Telecom Accounts Payable"

@@ -213,7 +213,8 @@ func TestContractValidatorRejectsWrongShapes(t *testing.T) {
 func TestExtensionsAreSkippedExplicitly(t *testing.T) {
 	c := loadContract(t)
 	for _, path := range []string{"/v2/api_keys", "/v2/api_keys/abc", "/v2/audit_events", "/v2/audit_events?page[size]=1",
-		"/v2/payment_methods", "/v2/payment_methods/abc", "/v2/payment_methods?page[size]=1"} {
+		"/v2/payment_methods", "/v2/payment_methods/abc", "/v2/payment_methods?page[size]=1",
+		"/v2/managed_accounts/abc/balance_transfers", "/v2/managed_accounts/abc/balance_transfers?page[size]=1"} {
 		if !isExtension(path) {
 			t.Errorf("%s is not treated as an extension", path)
 		}
@@ -224,7 +225,8 @@ func TestExtensionsAreSkippedExplicitly(t *testing.T) {
 	}
 	for _, path := range []string{"/v2/managed_accounts", "/v2/managed_accounts/x", "/v2/balance", "/v2/api_keys_export", "/v2/audit_eventsx/1", "/v2/nope",
 		"/v2/payment/auto_recharge_prefs", "/v2/payment/stored_payment_transactions", "/v2/payment_methodsx",
-		"/v2/usage_reports", "/v2/usage_reports/options"} {
+		"/v2/usage_reports", "/v2/usage_reports/options", "/v2/managed_accounts//balance_transfers",
+		"/v2/managed_accounts/a/b/balance_transfers", "/v2/managed_accounts/abc/balance_transfersx"} {
 		if isExtension(path) {
 			t.Errorf("%s is skipped as an extension", path)
 		}

@@ -104,9 +104,13 @@ func callAuthorization(t *testing.T, srv *backendtest.Server, method, path, auth
 // validated against it; every other /v2 path must be in the contract.
 var extensionPrefixes = []string{"/v2/api_keys", "/v2/audit_events", "/v2/payment_methods", "/v2/pricing"}
 
+// extensionSuffixes are the extensions under one managed account:
+// /v2/managed_accounts/{id} and one of these.
+var extensionSuffixes = []string{"/pricing", "/balance_transfers"}
+
 // isExtension tells whether a request path (query string allowed) is under
-// one of the extension prefixes, as a whole path segment, or is a managed
-// account's custom pricing (/v2/managed_accounts/{id}/pricing).
+// one of the extension prefixes, as a whole path segment, or is an extension
+// of one managed account (/v2/managed_accounts/{id}/pricing, …).
 func isExtension(path string) bool {
 	p, _, _ := strings.Cut(path, "?")
 	for _, prefix := range extensionPrefixes {
@@ -114,8 +118,13 @@ func isExtension(path string) bool {
 			return true
 		}
 	}
-	id, isPricing := strings.CutSuffix(strings.TrimPrefix(p, "/v2/managed_accounts/"), "/pricing")
-	return isPricing && strings.HasPrefix(p, "/v2/managed_accounts/") && id != "" && !strings.Contains(id, "/")
+	rest, underAccount := strings.CutPrefix(p, "/v2/managed_accounts/")
+	for _, suffix := range extensionSuffixes {
+		if id, ok := strings.CutSuffix(rest, suffix); ok && underAccount && id != "" && !strings.Contains(id, "/") {
+			return true
+		}
+	}
+	return false
 }
 
 func validateAgainstContract(t *testing.T, r *apiResponse) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-	"slices"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -29,16 +28,6 @@ var secretRequestMembers = map[string][]string{
 	"POST /v2/managed_accounts":       {"/password"},
 	"PATCH /v2/managed_accounts/{id}": {"/password"},
 	"POST /reference/accounts":        {"/password"},
-}
-
-// SecretRequestMembers returns the JSON pointers of the write-only secrets
-// of each route's request body, by route pattern.
-func SecretRequestMembers() map[string][]string {
-	out := make(map[string][]string, len(secretRequestMembers))
-	for route, pointers := range secretRequestMembers {
-		out[route] = slices.Clone(pointers)
-	}
-	return out
 }
 
 // idempotent serves a POST that carries an Idempotency-Key through

@@ -401,6 +401,11 @@ func TestEveryPostIsIdempotent(t *testing.T) {
 			return "/v2/payment_methods", manager, [2]any{cardBody(testVisa),
 				cardBodyWith(testVisa, func(_, billing map[string]any) { billing["name"] = "Another Holder" })}
 		},
+		"POST /v2/managed_accounts/{id}/balance_transfers": func() (string, string, [2]any) {
+			srv.Adjust(t, srv.ManagerID, "10.00")
+			return "/v2/managed_accounts/" + accountFor("Walk Transfer").ID + "/balance_transfers", manager,
+				[2]any{map[string]any{"amount": "1.00"}, map[string]any{"amount": "1.00", "description": "another"}}
+		},
 		"POST /v2/payment/stored_payment_transactions": func() (string, string, [2]any) {
 			payer := accountFor("Walk Payer")
 			createCard(t, srv, payer.APIKey, testVisa)

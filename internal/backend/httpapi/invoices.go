@@ -10,7 +10,7 @@ import (
 )
 
 // invoiceJSON is the contract's Invoice plus our extensions (currency,
-// total, credits, status, lines).
+// total, credits, status, lines, credit_lines).
 type invoiceJSON struct {
 	InvoiceID   string            `json:"invoice_id"`
 	FileID      string            `json:"file_id"`
@@ -23,6 +23,7 @@ type invoiceJSON struct {
 	Credits     string            `json:"credits"`
 	Status      string            `json:"status"`
 	Lines       []invoiceLineJSON `json:"lines"`
+	CreditLines []invoiceLineJSON `json:"credit_lines"`
 }
 
 // invoiceDetailJSON is the contract's InvoiceDetail: an Invoice with the
@@ -35,7 +36,8 @@ type invoiceDetailJSON struct {
 type invoiceLineJSON struct {
 	Product     string `json:"product"`
 	Description string `json:"description"`
-	// ManagedAccountID is null for the invoiced account's own charges.
+	// ManagedAccountID is null for the invoiced account's own charges and
+	// credits.
 	ManagedAccountID *string `json:"managed_account_id"`
 	Quantity         int     `json:"quantity"`
 	Amount           string  `json:"amount"`
@@ -64,15 +66,20 @@ func newInvoiceJSON(inv *backend.Invoice, base string) invoiceJSON {
 		PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly),
 		Paid: inv.Paid(), URL: base + "/v2/invoices/" + inv.ID, Currency: inv.Currency,
 		Total: inv.Total.String(), Credits: inv.Credits.String(), Status: string(inv.Status),
-		Lines: make([]invoiceLineJSON, 0, len(inv.Lines)),
+		Lines: newInvoiceLinesJSON(inv.Lines), CreditLines: newInvoiceLinesJSON(inv.CreditLines),
 	}
-	for _, l := range inv.Lines {
+	return out
+}
+
+func newInvoiceLinesJSON(lines []backend.InvoiceLine) []invoiceLineJSON {
+	out := make([]invoiceLineJSON, 0, len(lines))
+	for _, l := range lines {
 		line := invoiceLineJSON{Product: l.Product, Description: l.Description, Quantity: l.Quantity, Amount: l.Amount.String()}
 		if l.ManagedAccountID != "" {
 			id := l.ManagedAccountID
 			line.ManagedAccountID = &id
 		}
-		out.Lines = append(out.Lines, line)
+		out = append(out, line)
 	}
 	return out
 }
@@ -153,7 +160,7 @@ func (s *server) invoiceDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var page bytes.Buffer
-	if err := doc.Render(&page); err != nil {
+	if err := renderInvoiceDocument(&page, doc); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -33,6 +33,7 @@ type invoiceJSON struct {
 	Credits     string            `json:"credits"`
 	Status      string            `json:"status"`
 	Lines       []invoiceLineJSON `json:"lines"`
+	CreditLines []invoiceLineJSON `json:"credit_lines"`
 }
 
 type invoiceLineJSON struct {
@@ -135,8 +136,14 @@ func periods(list []invoiceJSON) []string {
 // sumLines adds up an invoice's lines exactly.
 func sumLines(t *testing.T, inv invoiceJSON) backend.Money {
 	t.Helper()
+	return sumOf(t, inv.Lines)
+}
+
+// sumOf adds up the amounts of lines.
+func sumOf(t *testing.T, lines []invoiceLineJSON) backend.Money {
+	t.Helper()
 	var sum backend.Money
-	for _, l := range inv.Lines {
+	for _, l := range lines {
 		m, err := backend.ParseMoney(l.Amount)
 		if err != nil {
 			t.Fatalf("line amount %q: %v", l.Amount, err)
@@ -178,6 +185,9 @@ func TestInvoicesOverHTTP(t *testing.T) {
 			{Product: "messaging", Description: "Usage charges: messaging", Quantity: 1, Amount: "0.004"},
 			{Product: "voice", Description: "Usage charges: voice", Quantity: 2, Amount: "3.500125"},
 			{Product: "adjustments", Description: "Account adjustments (charges)", Quantity: 1, Amount: "1.25"},
+		},
+		CreditLines: []invoiceLineJSON{
+			{Product: "adjustments", Description: "Account adjustments (credits)", Quantity: 1, Amount: "20.00"},
 		},
 	}
 	if fmt.Sprintf("%+v", inv) != fmt.Sprintf("%+v", want) {
@@ -440,7 +450,7 @@ func TestInvoiceDocumentLink(t *testing.T) {
 	page := string(r.body)
 	for _, want := range []string{
 		`<html lang="en">`, "<title>", "<caption>", `scope="col"`, march, "Docs &lt;&amp;&gt; Co",
-		"2025-03-01", "2025-03-31", "12.345678", "Usage charges: voice", "Unpaid",
+		"March 2025", "2025-03-01", "2025-03-31", "12.345678", "Usage charges: voice", "Unpaid",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the document lacks %q:\n%s", want, page)
@@ -536,7 +546,8 @@ func TestInvoicesWithManyEntries(t *testing.T) {
 	}
 	for _, inv := range got.Data {
 		month := strings.TrimSuffix(inv.PeriodStart, "-01")
-		if inv.Total != totals[month].String() || inv.Credits != credits[month].String() || sumLines(t, inv) != totals[month] {
+		if inv.Total != totals[month].String() || inv.Credits != credits[month].String() || sumLines(t, inv) != totals[month] ||
+			sumOf(t, inv.CreditLines) != credits[month] {
 			t.Errorf("%s: total %s credits %s lines %s; want %s and %s", month, inv.Total, inv.Credits, sumLines(t, inv), totals[month], credits[month])
 		}
 		if len(inv.Lines) != 2 {

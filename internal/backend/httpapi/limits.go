@@ -3,7 +3,6 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -99,13 +98,4 @@ func newRouter() *router { return &router{ServeMux: http.NewServeMux()} }
 func (m *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	m.patterns = append(m.patterns, pattern)
 	m.ServeMux.HandleFunc(pattern, h)
-}
-
-// Routes returns the patterns the API serves ("POST /v2/api_keys", …), in
-// the order they are registered. The portal's pages under /portal/ are not
-// API routes and are not listed.
-func Routes() []string {
-	s := &server{mux: newRouter()}
-	s.routes()
-	return slices.Clone(s.mux.patterns)
 }

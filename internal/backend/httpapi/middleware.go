@@ -207,8 +207,7 @@ func (s *server) account(h accountHandler) http.HandlerFunc {
 		if !s.allowKey(w, r, caller.KeyID) {
 			return
 		}
-		ctx := backend.NewContext(r.Context(), caller)
-		s.idempotent(w, r.WithContext(ctx), caller.Account.ID, maxBodyBytes, func(w http.ResponseWriter, r *http.Request) {
+		s.idempotent(w, r, caller.Account.ID, maxBodyBytes, func(w http.ResponseWriter, r *http.Request) {
 			if err := h(w, r, caller); err != nil {
 				s.writeError(w, r, err)
 			}

@@ -75,13 +75,16 @@ func newNoPriceWorld(t *testing.T) *noPriceWorld {
 		w.spareKeys = append(w.spareKeys, spare)
 	}
 	call(t, srv, http.MethodPost, "/v2/payment/stored_payment_transactions", key, map[string]any{"amount": "20.00"}).wantStatus(t, http.StatusOK)
+	// A balance transfer: its credit is on the account's invoice.
+	srv.Adjust(t, srv.ManagerID, "50.00")
+	transfer(t, srv, srv.ManagerKey, w.account.ID, "5.00", "Welcome credit")
 	w.keyID, _ = srv.CreateAPIKey(t, key, map[string]any{"description": "walked"})
 	var invoices list[invoiceJSON]
 	r := call(t, srv, http.MethodGet, "/v2/invoices", key, nil)
 	r.wantStatus(t, http.StatusOK)
 	r.decode(t, &invoices)
-	if len(invoices.Data) == 0 || len(invoices.Data[0].Lines) == 0 {
-		t.Fatalf("%s; want an invoice with usage lines", r)
+	if len(invoices.Data) == 0 || len(invoices.Data[0].Lines) == 0 || len(invoices.Data[0].CreditLines) < 2 {
+		t.Fatalf("%s; want an invoice with usage lines and credit lines (the top-up, the transfer)", r)
 	}
 	w.invoiceID = invoices.Data[0].InvoiceID
 	w.notify = newWalkedNotifications(t, w)
@@ -120,7 +123,10 @@ func walkRequests(w *noPriceWorld, pass int) map[string][]walkRequest {
 		"GET /v2/managed_accounts/{id}/pricing": {get("/v2/managed_accounts/"+id+"/pricing", 403)},
 		"PUT /v2/managed_accounts/{id}/pricing": {{http.MethodPut, "/v2/managed_accounts/" + id + "/pricing", map[string]any{"rates": []any{}}, 403}},
 		"GET /v2/pricing":                       {get("/v2/pricing", 403)},
-		"GET /v2/balance":                       {get("/v2/balance", 200)},
+		"POST /v2/managed_accounts/{id}/balance_transfers": {
+			{http.MethodPost, "/v2/managed_accounts/" + id + "/balance_transfers", map[string]any{"amount": "1.00"}, 403}},
+		"GET /v2/managed_accounts/{id}/balance_transfers": {get("/v2/managed_accounts/"+id+"/balance_transfers", 403)},
+		"GET /v2/balance": {get("/v2/balance", 200)},
 		"GET /v2/usage_reports": {
 			get(walkReport+"product=messaging&dimensions=direction,country_iso,message_type,product_name,currency,date&metrics=count,parts", 200),
 			get(walkReport+"product=voice&dimensions=direction,country_iso,product_name,currency,date&metrics=count,billed_sec", 200),

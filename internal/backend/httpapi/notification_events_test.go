@@ -120,6 +120,34 @@ func TestBalanceAlertFiresOncePerCrossing(t *testing.T) {
 	}
 }
 
+// TestBalanceAlertOfBalanceTransfer: a balance transfer is a charge of the
+// manager's ledger: the transfer that takes it below its threshold fires
+// the manager's alert, once, and the credit fires nothing.
+func TestBalanceAlertOfBalanceTransfer(t *testing.T) {
+	srv := backendtest.Start(t)
+	profile := createNotificationProfile(t, srv, srv.ManagerKey, "Treasury")
+	createNotificationChannel(t, srv, srv.ManagerKey, profile, "email", "treasury@example.com")
+	createNotificationSetting(t, srv, srv.ManagerKey, balanceSetting(profile, "50.00"))
+	a := newAlertedAccount(t, srv, map[string]any{"business_name": "Funded"})
+	createNotificationSetting(t, srv, a.APIKey, balanceSetting(a.profile, "1.00"))
+	adjust(t, srv, srv.ManagerID, "60.00")
+	for i, step := range []struct {
+		amount string
+		alerts int
+	}{{"5.00", 0}, {"5.00", 0}, {"0.01", 1}, {"10.00", 1}} { // 55.00, 50.00, 49.99, 39.99
+		transfer(t, srv, srv.ManagerKey, a.ID, step.amount, "top up")
+		if got := len(deliveriesOf(t, srv, srv.ManagerID, backend.ChannelEmail)); got != step.alerts {
+			t.Fatalf("after transfer %d (%s): %d alerts of the manager, want %d", i, step.amount, got, step.alerts)
+		}
+	}
+	if p := payloadOf(t, deliveriesOf(t, srv, srv.ManagerID, backend.ChannelEmail)[0]); p["balance"] != "49.99" || p["account_id"] != srv.ManagerID {
+		t.Errorf("the manager's alert: %v", p)
+	}
+	if got := deliveriesOf(t, srv, a.ID, ""); len(got) != 0 {
+		t.Errorf("the managed account, credited, was notified %d times", len(got))
+	}
+}
+
 // TestBalanceAlertOfUsage: usage charges cross the threshold like any
 // charge, once per batch; under rollup billing the managed account's
 // balance is its manager's ledger, which its setting watches.

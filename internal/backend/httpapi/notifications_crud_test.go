@@ -3,12 +3,10 @@ package httpapi_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -481,43 +479,6 @@ func TestNotificationBadInput(t *testing.T) {
 				wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
 		}
 	})
-}
-
-// TestNotificationLimitsUnderConcurrency: many creations at once against an
-// account's limit of profiles create exactly up to the limit, on either
-// store (ClaimNotifications orders them on PostgreSQL).
-func TestNotificationLimitsUnderConcurrency(t *testing.T) {
-	srv := backendtest.Start(t)
-	const extra = 12
-	attempts := backend.MaxNotificationProfilesPerAccount + extra
-	var (
-		wg       sync.WaitGroup
-		mu       sync.Mutex
-		statuses = map[int]int{}
-	)
-	start := make(chan struct{})
-	for i := range attempts {
-		wg.Go(func() {
-			<-start
-			status, _, body := srv.Do(t, http.MethodPost, "/v2/notification_profiles", srv.ManagerKey, map[string]any{"name": fmt.Sprintf("Racer %d", i)})
-			mu.Lock()
-			defer mu.Unlock()
-			statuses[status]++
-			if status != http.StatusOK && status != http.StatusUnprocessableEntity && status != http.StatusServiceUnavailable {
-				t.Errorf("create %d answered %d: %s", i, status, body)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	r := call(t, srv, http.MethodGet, "/v2/notification_profiles", srv.ManagerKey, nil)
-	r.wantStatus(t, http.StatusOK)
-	var l list[notificationProfileOut]
-	r.decode(t, &l)
-	if l.Meta.TotalResults != backend.MaxNotificationProfilesPerAccount || statuses[http.StatusOK] != backend.MaxNotificationProfilesPerAccount {
-		t.Fatalf("%d creations at once made %d profiles (%v); want exactly the limit, %d",
-			attempts, l.Meta.TotalResults, statuses, backend.MaxNotificationProfilesPerAccount)
-	}
 }
 
 // TestNotificationAudit: every change to notification objects is in the

@@ -404,6 +404,15 @@ func TestOpenAPIDescribesTheAnswers(t *testing.T) {
 			{http.MethodPut, "/v2/managed_accounts/" + target.ID + "/pricing", manager, map[string]any{"rates": []any{smsRate}}, 200},
 			{http.MethodPut, "/v2/managed_accounts/" + target.ID + "/pricing", managed, map[string]any{"rates": []any{}}, 403},
 		},
+		"POST /v2/managed_accounts/{id}/balance_transfers": {
+			{http.MethodPost, "/v2/managed_accounts/" + w.account.ID + "/balance_transfers", manager, map[string]any{"amount": "1.00", "description": "walk"}, 200},
+			{http.MethodPost, "/v2/managed_accounts/" + w.account.ID + "/balance_transfers", manager, map[string]any{"amount": "1"}, 422},
+			{http.MethodPost, "/v2/managed_accounts/" + w.account.ID + "/balance_transfers", managed, map[string]any{"amount": "1.00"}, 403},
+		},
+		"GET /v2/managed_accounts/{id}/balance_transfers": {
+			{http.MethodGet, "/v2/managed_accounts/" + w.account.ID + "/balance_transfers?page[size]=1", manager, nil, 200},
+			{http.MethodGet, "/v2/managed_accounts/00000000-0000-0000-0000-000000000000/balance_transfers", manager, nil, 404},
+		},
 		"GET /v2/pricing": {{http.MethodGet, "/v2/pricing", manager, nil, 200}, {http.MethodGet, "/v2/pricing", managed, nil, 403}},
 		"GET /v2/balance": {{http.MethodGet, "/v2/balance", managed, nil, 200}},
 		"GET /v2/usage_reports": {

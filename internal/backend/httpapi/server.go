@@ -143,10 +143,11 @@ func (s *server) routes() {
 	s.mux.HandleFunc("POST /reference/accounts/{id}/adjustments", s.operator(s.postAdjustment))
 	s.mux.HandleFunc("GET /reference/audit_events", s.operator(s.operatorAuditEvents))
 
-	// Pricing and usage ingestion (pricing.go, usage_events.go).
+	// Pricing and usage ingestion (pricing.go, usage.go).
 	s.mux.HandleFunc("GET /v2/pricing", s.account(s.getPricing))
 	s.mux.HandleFunc("GET /v2/managed_accounts/{id}/pricing", s.account(s.getManagedAccountPricing))
 	s.mux.HandleFunc("PUT /v2/managed_accounts/{id}/pricing", s.account(s.putManagedAccountPricing))
+	s.balanceTransferRoutes()
 	s.mux.HandleFunc("GET /reference/price_book", s.operator(s.getPriceBook))
 	s.mux.HandleFunc("PUT /reference/price_book", s.operator(s.putPriceBook))
 	s.mux.HandleFunc("GET /reference/accounts/{id}/rates", s.operator(s.getCommittedRates))

@@ -518,6 +518,7 @@ func tenancyEndpoints() map[string]endpoint {
 	pricingEndpoints(endpoints)
 	usageReportEndpoints(endpoints)
 	notificationEndpoints(endpoints)
+	balanceTransferEndpoints(endpoints)
 	return endpoints
 }
 

@@ -22,6 +22,7 @@ type overviewPage struct {
 	// manager's, which the account's charges land on.
 	SharedBalance bool
 	Usage         []productUsage
+	Transfers     *transfersSection
 }
 
 func (p *Portal) overview(rq *request) error {
@@ -34,8 +35,13 @@ func (p *Portal) overview(rq *request) error {
 	if err != nil {
 		return err
 	}
+	transfers, err := p.transfersSection(rq)
+	if err != nil {
+		return err
+	}
 	v := p.newView(rq, c.Account.OrganizationName, "overview")
-	v.Page = &overviewPage{Account: c.Account, Balance: balance, SharedBalance: c.Account.BillingAccountID() != c.Account.ID, Usage: usage}
+	v.Page = &overviewPage{Account: c.Account, Balance: balance, SharedBalance: c.Account.BillingAccountID() != c.Account.ID,
+		Usage: usage, Transfers: transfers}
 	p.render(rq, http.StatusOK, "overview", v)
 	return nil
 }

@@ -17,8 +17,8 @@ import (
 )
 
 // The overflow property (issue 14): whatever sequence of writes the API
-// accepts — adjustments, credit limits, top-ups, auto-recharge, usage at the
-// extremes of every amount and just beyond — every read afterwards (balance,
+// accepts — adjustments, credit limits, top-ups, auto-recharge, balance
+// transfers, usage at the extremes of every amount and just beyond — every read afterwards (balance,
 // invoices, each invoice and its document, usage reports, the portal's pages
 // of every account) answers 2xx, and every write answers 2xx or one of the
 // 4xx its contract documents, never a 500. Sequences are random from fixed
@@ -195,7 +195,7 @@ func (w *propertyWorld) write(step int) {
 		body              any
 		allowed           = []int{400, 404, 422}
 	)
-	switch op := w.rng.IntN(20); {
+	switch op := w.rng.IntN(22); {
 	case op < 5:
 		method, path, key = http.MethodPost, "/reference/accounts/"+a.id+"/adjustments", w.srv.OperatorKey
 		body = map[string]any{"amount": pick(w, extremeAdjustments, func() string { return w.randomMicros(int64(backend.MaxAmount), true) }),
@@ -223,13 +223,27 @@ func (w *propertyWorld) write(step int) {
 	case op < 19:
 		w.ledgerHistory(a)
 		return
-	default:
+	case op < 20:
 		w.usageHistory(a)
 		return
+	default:
+		// The manager funds one of its accounts with a ledger of their
+		// own, or once in four any account (its own id and a rollup
+		// account's are refused, 404 and 422). Usage at the highest rates
+		// keeps its balance far below zero, so half the time it is first
+		// given funds, or the transfers would all be refused.
+		if w.rng.IntN(4) > 0 {
+			a = w.accounts[2+w.rng.IntN(2)] // Own Ledger Co, Second Ledger Co
+		}
+		if w.rng.IntN(2) == 0 {
+			w.fundManager()
+		}
+		method, path, key = http.MethodPost, "/v2/managed_accounts/"+a.id+"/balance_transfers", w.manager.key
+		body = map[string]any{"amount": pick(w, extremeCents, func() string { return w.randomCents(10_000) }), "description": "property"}
 	}
 	status, _, raw := w.srv.Do(t, method, path, key, body)
 	route := path
-	if strings.HasPrefix(path, "/reference/accounts/") {
+	if strings.HasPrefix(path, "/reference/accounts/") || strings.HasPrefix(path, "/v2/managed_accounts/") {
 		route = path[strings.LastIndexByte(path, '/'):]
 	}
 	w.answers[fmt.Sprintf("%s %d", route, status)]++
@@ -333,6 +347,32 @@ func (w *propertyWorld) ledgerHistory(a *propertyAccount) {
 	}
 }
 
+// fundManager writes, straight to the store, the credit that brings the
+// manager's settled balance up to 20,000.00 when its ledger has room for
+// it: the history of many top-ups, so that balance transfers can pass
+// whatever usage charged before.
+func (w *propertyWorld) fundManager() {
+	t := w.t
+	err := w.srv.Store.WriteTx(t.Context(), func(tx backend.Tx) error {
+		sums, err := tx.LedgerTotals(t.Context(), w.manager.id, w.srv.Now())
+		if err != nil {
+			return err
+		}
+		need := 20_000*backend.MicrosPerUnit - sums.Settled
+		if _, ok := backend.AddTurnover(sums.Turnover, need); need <= 0 || !ok {
+			return nil
+		}
+		w.events++
+		now := w.srv.Now()
+		return tx.InsertLedgerEntry(t.Context(), &backend.LedgerEntry{ID: fmt.Sprintf("funds-%d", w.events), AccountID: w.manager.id,
+			SubjectID: w.manager.id, Kind: backend.LedgerAdjustment, Amount: need, Currency: backend.Currency, Description: "funds",
+			CreatedAt: now, SettlesAt: now})
+	})
+	if err != nil {
+		t.Fatalf("funds of the manager: %v", err)
+	}
+}
+
 // usageHistory writes, straight to the store, usage of a on a day that
 // takes it close to MaxUsageDayTotal in every metric but cost (which the
 // ledger bounds): the history millions of events would leave.
@@ -400,6 +440,8 @@ func (w *propertyWorld) readEverything(step int) {
 		pages := []string{"/portal/", "/portal/accounts/" + a.id, "/portal/accounts/" + a.id + "/invoices", "/portal/accounts/" + a.id + "/payment-methods"}
 		if a == w.manager {
 			pages = append(pages, "/portal/accounts/"+a.id+"/pricing")
+		} else {
+			get(w.manager.key, "/v2/managed_accounts/"+a.id+"/balance_transfers?page[size]=250")
 		}
 		for _, inv := range invoices.Data {
 			get(a.key, "/v2/invoices/"+inv.InvoiceID)

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -413,6 +414,8 @@ func TestNoPriceInAManagedAccountsPages(t *testing.T) {
 		w.ingestUsage(t, acme.ID, day)
 	}
 	w.srv.Adjust(t, acme.ID, "50.00")
+	w.srv.Adjust(t, w.srv.ManagerID, "20.00")
+	transferThroughAPI(t, w.srv, w.srv.ManagerKey, acme.ID, "7.25", "Welcome credit")
 	addCardThroughAPI(t, w.srv, acme.APIKey)
 	w.srv.CreateAPIKey(t, acme.APIKey, map[string]any{"description": "ci"})
 
@@ -433,7 +436,7 @@ func TestNoPriceInAManagedAccountsPages(t *testing.T) {
 			}
 		}
 		pages[accountPages(acme.ID)[0]].wantStatus(t, http.StatusOK).
-			wantContains(t, "Usage in the last 31 days", "<svg", "<dt>Balance</dt>", "<dt>Available credit</dt>", "<dt>Pending</dt>")
+			wantContains(t, "Usage in the last 31 days", "<svg", "<dt>Balance</dt>", "<dt>Available credit</dt>", "<dt>Pending</dt>", "Welcome credit")
 		pages[accountPages(acme.ID)[4]].wantStatus(t, http.StatusForbidden)
 	}
 	t.Run("its own user", func(t *testing.T) {
@@ -575,5 +578,36 @@ func TestUnknownPortalPathsAnswerAPage(t *testing.T) {
 	css := b.get("/portal/static/portal.css").wantStatus(t, http.StatusOK)
 	if !strings.HasPrefix(css.header.Get("Content-Type"), "text/css") || !strings.Contains(css.header.Get("Cache-Control"), "max-age") {
 		t.Errorf("stylesheet headers %v", css.header)
+	}
+}
+
+// visibleText is what a page shows: its HTML without the tags, so that an id
+// in a form's action or a link does not count as shown.
+func visibleText(body string) string {
+	return html.UnescapeString(regexp.MustCompile(`(?s)<[^>]*>`).ReplaceAllString(body, " "))
+}
+
+// TestAccountIDsAreShown: the docs send a user to the portal for a managed
+// account's id (to import it, to act as it); the list of managed accounts
+// and each account's own page show it as text, as does the manager's own
+// page its own id (the operator API's adjustments name it).
+func TestAccountIDsAreShown(t *testing.T) {
+	w := newWorld(t, backendtest.Options{})
+	acme := w.createManaged(t, w.srv.ManagerKey, "Acme Rockets", "")
+	globex := w.createManaged(t, w.srv.ManagerKey, "Globex Voice", "")
+	b := newBrowser(t, w.srv.RootURL)
+	list := b.signIn(w.managerEmail, w.managerPassword).wantStatus(t, http.StatusOK)
+	shown := visibleText(list.body)
+	for _, a := range []managedAccount{acme, globex} {
+		if !strings.Contains(shown, a.ID) {
+			t.Errorf("the managed accounts list does not show the id of %s (%s)", a.Organization, a.ID)
+		}
+	}
+	if own := visibleText(b.get("/portal/accounts/"+w.srv.ManagerID).wantStatus(t, http.StatusOK).body); !strings.Contains(own, w.srv.ManagerID) {
+		t.Errorf("the manager's own page does not show its id %s", w.srv.ManagerID)
+	}
+	overview := b.follow(b.submit(list, "/portal/managed-accounts/"+acme.ID+"/log-in-as", nil)).wantStatus(t, http.StatusOK)
+	if !strings.Contains(visibleText(overview.body), acme.ID) {
+		t.Errorf("the page of %s does not show its id %s", acme.Organization, acme.ID)
 	}
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +11,48 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
+
+// ---------------------------------------------------------------- ledger
+
+func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) error {
+	// A zero SettlesAt is a caller's bug, not "at once": say so rather than
+	// let the table's CHECK refuse it obscurely.
+	if e.SettlesAt.IsZero() {
+		return errors.New("postgres: insert ledger entry: settles_at is required (CreatedAt for an entry that settles at once)")
+	}
+	if err := checkTimes(at("created_at", e.CreatedAt), at("settles_at", e.SettlesAt)); err != nil {
+		return err
+	}
+	tag, err := t.exec(ctx, "insert ledger entry", `INSERT INTO ledger_entries
+		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at, settles_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
+		e.CreatedAt, e.SettlesAt)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return conflict("A ledger entry with this id")
+	}
+	return nil
+}
+
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
+	if err := checkTime("at", at); err != nil {
+		return backend.LedgerSums{}, err
+	}
+	// SUM over bigint is numeric, exact; the cast back fails on overflow
+	// instead of losing precision.
+	var s, p, turnover int64
+	if err := t.conn.QueryRow(ctx, `SELECT
+		COALESCE(SUM(amount) FILTER (WHERE settles_at <= $1), 0)::bigint,
+		COALESCE(SUM(amount) FILTER (WHERE settles_at > $1), 0)::bigint,
+		COALESCE(SUM(abs(amount)), 0)::bigint
+		FROM ledger_entries WHERE account_id = $2`, at, accountID).Scan(&s, &p, &turnover); err != nil {
+		return backend.LedgerSums{}, t.fail(ctx, "sum ledger", err)
+	}
+	return backend.LedgerSums{Settled: backend.Money(s), Pending: backend.Money(p), Turnover: backend.Money(turnover)}, nil
+}
 
 // ---------------------------------------------------------------- payment methods
 
@@ -20,15 +63,13 @@ func (t *tx) InsertPaymentMethod(ctx context.Context, pm *backend.PaymentMethod)
 	if err := checkTimes(at("created_at", pm.CreatedAt), at("updated_at", pm.UpdatedAt)); err != nil {
 		return err
 	}
-	with, mark := t.bumpOnce(pointPaymentMethods, pm.AccountID, "$2::text")
-	tag, err := t.exec(ctx, "insert payment method", with+`INSERT INTO payment_methods (`+paymentMethodColumns+`)
+	tag, err := t.exec(ctx, "insert payment method", `INSERT INTO payment_methods (`+paymentMethodColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING`,
 		pm.ID, pm.AccountID, pm.Type, pm.Card.Brand, pm.Card.Last4, pm.Card.ExpMonth, pm.Card.ExpYear, pm.Card.Fingerprint,
 		pm.Declines, pm.Billing.Name, pm.Billing.PostalCode, pm.Billing.Country, pm.Default, pm.CreatedAt, pm.UpdatedAt)
 	if err != nil {
 		return err
 	}
-	mark()
 	if tag.RowsAffected() == 0 {
 		return conflict("A payment method with this id, or a default payment method for this account,")
 	}
@@ -82,8 +123,7 @@ func (t *tx) UpdatePaymentMethod(ctx context.Context, pm *backend.PaymentMethod)
 	// The card (brand, last4, fingerprint, declines), type, owner and
 	// created_at never change: a new card is a new method.
 	tag, err := t.execGuarded(ctx, "update payment method", conflictIs(conflict("A default payment method for this account")),
-		bumpWritePoint(pointPaymentMethods, `SELECT account_id FROM payment_methods WHERE id = $8`)+
-			`UPDATE payment_methods SET
+		`UPDATE payment_methods SET
 		exp_month = $1, exp_year = $2, billing_name = $3, billing_postal_code = $4, billing_country = $5,
 		is_default = $6, updated_at = $7
 		WHERE id = $8 AND deleted_at IS NULL`,
@@ -100,8 +140,7 @@ func (t *tx) DeletePaymentMethod(ctx context.Context, id string, at time.Time) e
 		return err
 	}
 	tag, err := t.exec(ctx, "delete payment method",
-		bumpWritePoint(pointPaymentMethods, `SELECT account_id FROM payment_methods WHERE id = $2`)+
-			`UPDATE payment_methods SET deleted_at = $1, is_default = false
+		`UPDATE payment_methods SET deleted_at = $1, is_default = false
 		WHERE id = $2 AND deleted_at IS NULL`, at, id)
 	if err != nil {
 		return err

@@ -17,10 +17,10 @@ func (t *tx) Nested(ctx context.Context, fn func(backend.Tx) error) error {
 	if _, err := t.exec(ctx, "savepoint", "SAVEPOINT "+name); err != nil {
 		return err
 	}
-	// The write points updated inside are undone with it on a rollback.
-	points := maps.Clone(t.points)
+	// The claims made inside are undone with it on a rollback.
+	claims := maps.Clone(t.claims)
 	if err := fn(t); err != nil {
-		t.points = points
+		t.claims = claims
 		// ROLLBACK TO keeps the savepoint open; RELEASE then ends it. One
 		// round trip: the simple protocol runs both.
 		if _, rbErr := t.exec(ctx, "roll back to savepoint", "ROLLBACK TO "+name+"; RELEASE "+name); rbErr != nil {

@@ -13,27 +13,6 @@ import (
 
 // Notifications (backend.NotificationStore): profiles, channels, settings.
 
-// ClaimNotifications updates the account's row of notification_claims,
-// once per transaction: two transactions that claim one account update one
-// row, and the second fails with a serialization failure and runs again.
-// It is remembered with the write points (which a rolled back nested
-// transaction forgets, as it does them).
-func (t *tx) ClaimNotifications(ctx context.Context, accountID string) error {
-	p := writePoint{"notification_claims", accountID}
-	if t.points[p] {
-		return nil
-	}
-	if _, err := t.exec(ctx, "claim notifications", `INSERT INTO notification_claims AS c (account_id, version) VALUES ($1, 1)
-		ON CONFLICT (account_id) DO UPDATE SET version = c.version + 1`, accountID); err != nil {
-		return err
-	}
-	if t.points == nil {
-		t.points = map[writePoint]bool{}
-	}
-	t.points[p] = true
-	return nil
-}
-
 // insertOne runs an INSERT … ON CONFLICT (id) DO NOTHING: nothing inserted
 // is a conflict over what.
 func (t *tx) insertOne(ctx context.Context, op, what, sql string, args ...any) error {

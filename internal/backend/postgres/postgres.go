@@ -15,27 +15,17 @@
 // Snapshot isolation alone would let two transactions that read the same
 // rows and insert different ones both commit (write skew): two charges each
 // seeing the balance before the other, two creations each counting the
-// manager's accounts before the other. The rules of the domain that read
-// such a set and then add to it are protected by write points (table
-// write_points, one row per account and set): the store's statements that
-// change a set also update its write point, in the same statement (once per
-// transaction and point), so that two transactions changing one set always
-// update one row, and the second fails and runs again on a snapshot that
-// holds the first:
-//
-//   - "ledger": InsertLedgerEntry, for the ledger's owner (balance checks,
-//     auto-recharge firing once);
-//   - "managed_accounts": InsertAccount of a managed account, and an
-//     UpdateAccount that changes its status or channel limit, for its manager
-//     (the limit of managed accounts, the channel pool);
-//   - "api_keys": InsertAPIKey, for its account (the limit of keys);
-//   - "payment_methods": InsertPaymentMethod, UpdatePaymentMethod and
-//     DeletePaymentMethod, for the account (the limit, the one default).
-//
-// Unique constraints guard the rest: emails, idempotency keys, usage event
-// ids, rollups (upserts of one row). A new rule of the domain that reads a
-// set and then adds to it needs its write point here. (SERIALIZABLE would
-// need none, but its predicate locks are coarse on small tables: transactions
+// manager's accounts before the other. The domain's rules that read such a
+// set and then write claim it (backend.Tx.Claim, whose contract is
+// documented there): the transaction remembers its claims, and commit
+// updates one row of table write_points per claim (account and set) in the
+// same round trip as COMMIT. Two transactions that claimed one set so update
+// one row, and the second fails and runs again on a snapshot that holds the
+// first. A claim costs nothing until the commit, and a transaction that ends
+// without committing writes none. The store itself claims nothing: unique
+// constraints guard the rest (emails, idempotency keys, usage event ids,
+// rollups, which are upserts of one row). (SERIALIZABLE would need no
+// claims, but its predicate locks are coarse on small tables: transactions
 // on different accounts failed each other most of the time in our tests.)
 //
 // A transaction that has failed escalateAfter times runs alone: it takes an
@@ -372,21 +362,8 @@ func (db *DB) attempt(ctx context.Context, write, alone bool, fn func(backend.Tx
 	if fnErr != nil {
 		return fnErr // unchanged, so domain errors reach the caller as they are
 	}
-	tag, err := conn.Exec(ctx, "COMMIT")
-	open = false
-	if err != nil {
-		if c := classOf(err); c == classConnection {
-			// COMMIT may or may not have reached the server: running the
-			// transaction again could apply it twice.
-			return unavailable("commit", err)
-		}
-		return classify(ctx, "commit", err)
-	}
-	if tag.String() != "COMMIT" {
-		// The server rolled back: a statement failed and fn went on.
-		return errors.New("postgres: commit: the transaction had failed and was rolled back")
-	}
-	return nil
+	open, err = t.commit(ctx)
+	return err
 }
 
 // tx implements backend.Tx over one connection inside a transaction.
@@ -395,9 +372,9 @@ type tx struct {
 	// doomed is set by the first statement that failed in a way that
 	// aborted the transaction and that running it again may fix.
 	doomed *retryError
-	// points are the write points this transaction has updated (topic and
-	// account), which later statements need not update again.
-	points map[writePoint]bool
+	// claims are the sets the transaction has claimed, which commit
+	// writes.
+	claims map[claim]bool
 }
 
 var _ backend.Tx = (*tx)(nil)

@@ -19,6 +19,7 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/postgres/pgtest"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/storetest"
 )
 
@@ -90,11 +91,15 @@ func balance(ctx context.Context, tx backend.Tx, accountID string) (backend.Mone
 }
 
 // creditIfEmpty is a read-then-write rule (a first top-up bonus, say): it
-// credits the account only when its ledger is empty. Two of them racing
-// must not both credit. before runs after the read, on the first run only.
+// credits the account only when its ledger is empty, which it claims. Two
+// of them racing must not both credit. before runs after the read, on the
+// first run only.
 func creditIfEmpty(db backend.Store, accountID string, runs *atomic.Int32, before func()) error {
 	return db.WriteTx(context.Background(), func(tx backend.Tx) error {
 		first := runs.Add(1) == 1
+		if err := tx.Claim(context.Background(), backend.SetLedger, accountID); err != nil {
+			return err
+		}
 		sum, err := balance(context.Background(), tx, accountID)
 		if err != nil {
 			return err
@@ -131,7 +136,7 @@ func raceCreditIfEmpty(db backend.Store, accountID string) (errs [2]error, runs 
 }
 
 // TestWriteSkewIsRunAgain: two transactions read the same empty ledger and
-// both decide to credit it. The ledger's write point fails one of them,
+// both decide to credit it. The ledger's claim fails one of them,
 // which runs again, sees the other's credit, and does nothing: the account
 // is credited once.
 func TestWriteSkewIsRunAgain(t *testing.T) {
@@ -198,7 +203,7 @@ func TestDomainErrorIsNotRunAgain(t *testing.T) {
 	}
 }
 
-// TestContendedWritersAllCommit: many writers read-modify-write one ledger
+// TestContendedWritersAllCommit: many writers claim one ledger and read-modify-write it
 // at once, with few runs allowed before a transaction runs alone. Every one
 // commits, each saw every earlier commit, and the sum is exact.
 func TestContendedWritersAllCommit(t *testing.T) {
@@ -216,6 +221,9 @@ func TestContendedWritersAllCommit(t *testing.T) {
 			for i := range perWorker {
 				amount := backend.Money(w*1000 + i + 1)
 				err := db.WriteTx(t.Context(), func(tx backend.Tx) error {
+					if err := tx.Claim(t.Context(), backend.SetLedger, m); err != nil {
+						return err
+					}
 					before, err := balance(t.Context(), tx, m)
 					if err != nil {
 						return err
@@ -603,8 +611,8 @@ func TestAppendOnlyTables(t *testing.T) {
 	if err := conn.QueryRow(ctx, `SELECT COUNT(*), SUM(count) FROM usage_rollup_blocks`).Scan(&blocks, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if blocks != len(backend.UsageBlockSpans) || sum != 2*len(backend.UsageBlockSpans) {
-		t.Errorf("%d blocks counting %d events in all; want %d blocks of 2", blocks, sum, len(backend.UsageBlockSpans))
+	if blocks != len(sqlstore.UsageBlockSpans) || sum != 2*len(sqlstore.UsageBlockSpans) {
+		t.Errorf("%d blocks counting %d events in all; want %d blocks of 2", blocks, sum, len(sqlstore.UsageBlockSpans))
 	}
 	if _, err := conn.Exec(ctx, `UPDATE usage_rollups SET count = count + 1`); err != nil {
 		t.Errorf("adding to a rollup: %v", err)

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // Batches are written with one statement each, whatever their size: every
@@ -118,14 +119,14 @@ const usageBlockColumns = `manager_id, product, span, block_start, account_id, d
 	product_name, count, parts, billed_sec, bytes, cost_micros`
 
 // AddUsageRollups adds the rollups, and the same deltas summed into their
-// blocks (backend.UsageRollupBlocks), in two upserts. Rows are written in key
+// blocks (sqlstore.UsageRollupBlocks), in two upserts. Rows are written in key
 // order, so that two batches upserting the same rows take their locks in the
 // same order instead of deadlocking.
 func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup) error {
 	if len(rollups) == 0 {
 		return nil
 	}
-	blocks, err := backend.UsageRollupBlocks(rollups)
+	blocks, err := sqlstore.UsageRollupBlocks(rollups)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,52 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
+// ---------------------------------------------------------------- ledger
+
+func (t *tx) InsertLedgerEntry(ctx context.Context, e *backend.LedgerEntry) error {
+	if err := checkTime("created_at", e.CreatedAt); err != nil {
+		return err
+	}
+	// A zero SettlesAt is a caller's bug, not "at once": say so rather than
+	// let the table's CHECK refuse it obscurely.
+	if e.SettlesAt.IsZero() {
+		return errors.New("sqlite: insert ledger entry: settles_at is required (CreatedAt for an entry that settles at once)")
+	}
+	if err := checkTime("settles_at", e.SettlesAt); err != nil {
+		return err
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO ledger_entries
+		(id, account_id, subject_id, kind, amount, currency, description, reference, created_at, settles_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.AccountID, nullID(e.SubjectID), string(e.Kind), int64(e.Amount), e.Currency, e.Description, e.Reference,
+		formatTime(e.CreatedAt), formatTime(e.SettlesAt))
+	if isUniqueViolation(err) {
+		return conflict("A ledger entry with this id")
+	}
+	if err != nil {
+		return dbError("insert ledger entry", err)
+	}
+	return nil
+}
+
+func (t *tx) LedgerTotals(ctx context.Context, accountID string, at time.Time) (backend.LedgerSums, error) {
+	if err := checkTime("at", at); err != nil {
+		return backend.LedgerSums{}, err
+	}
+	// SUM over INTEGER is exact, and fails on overflow instead of going float
+	// (TOTAL would return a REAL). Fixed-width times compare as text.
+	var s, p, turnover int64
+	if err := t.tx.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN settles_at <= ?1 THEN amount END), 0),
+		COALESCE(SUM(CASE WHEN settles_at > ?1 THEN amount END), 0),
+		COALESCE(SUM(abs(amount)), 0)
+		FROM ledger_entries WHERE account_id = ?2`,
+		formatTime(at), accountID).Scan(&s, &p, &turnover); err != nil {
+		return backend.LedgerSums{}, dbError("sum ledger", err)
+	}
+	return backend.LedgerSums{Settled: backend.Money(s), Pending: backend.Money(p), Turnover: backend.Money(turnover)}, nil
+}
+
 // ---------------------------------------------------------------- payment methods
 
 const paymentMethodColumns = `id, account_id, type, brand, last4, exp_month, exp_year, fingerprint, declines,

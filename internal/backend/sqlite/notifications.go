@@ -14,10 +14,6 @@ import (
 
 // Notifications (backend.NotificationStore): profiles, channels, settings.
 
-// ClaimNotifications does nothing: SQLite runs one writer at a time, so the
-// rules over an account's notification objects always read them current.
-func (t *tx) ClaimNotifications(context.Context, string) error { return nil }
-
 // checkTimes refuses times out of the storable range, by field name.
 func checkTimes(fields map[string]time.Time) error {
 	for name, at := range fields {

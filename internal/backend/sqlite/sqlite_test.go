@@ -22,6 +22,7 @@ import (
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/migrations"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/storetest"
 )
 
@@ -409,8 +410,8 @@ func TestUsageRollupsAreOnlyAddedTo(t *testing.T) {
 	if err := db.writer.QueryRowContext(ctx, `SELECT COUNT(*), SUM(count) FROM usage_rollup_blocks`).Scan(&blocks, &sum); err != nil {
 		t.Fatal(err)
 	}
-	if blocks != len(backend.UsageBlockSpans) || sum != 2*len(backend.UsageBlockSpans) {
-		t.Errorf("%d blocks counting %d events in all; want %d blocks of 2", blocks, sum, len(backend.UsageBlockSpans))
+	if blocks != len(sqlstore.UsageBlockSpans) || sum != 2*len(sqlstore.UsageBlockSpans) {
+		t.Errorf("%d blocks counting %d events in all; want %d blocks of 2", blocks, sum, len(sqlstore.UsageBlockSpans))
 	}
 	if _, err := db.writer.ExecContext(ctx, `UPDATE usage_rollups SET count = count + 1`); err != nil {
 		t.Errorf("adding to a rollup: %v", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/sqlstore"
 )
 
 // ---------------------------------------------------------------- usage
@@ -281,7 +282,7 @@ const usageRollupColumns = `account_id, manager_id, product, day, direction, cou
 	count, parts, billed_sec, bytes, cost_micros`
 
 func (t *tx) AddUsageRollups(ctx context.Context, rollups []*backend.UsageRollup) error {
-	blocks, err := backend.UsageRollupBlocks(rollups)
+	blocks, err := sqlstore.UsageRollupBlocks(rollups)
 	if err != nil {
 		return err
 	}

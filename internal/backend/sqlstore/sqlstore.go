@@ -1,5 +1,6 @@
 // Package sqlstore is what the SQL stores (sqlite, postgres) share beyond
-// their SQL text: the plan of a usage report, the order of a list of
+// their SQL text: the plan of a usage report and the blocks of days that
+// rollups are summed over again (usage_blocks.go), the order of a list of
 // managed accounts, the check of a page, how tags and audit changes are kept
 // as JSON text, how nested transactions name their savepoints. Each store keeps its statements, its placeholders
 // and how it reads its column types; what would otherwise be written twice,

@@ -13,7 +13,7 @@ import (
 // sums its daily rollups (usage_rollups: a primary key range of at most 31
 // days of a few dimension values). A manager's report over its managed
 // accounts sums usage_rollup_blocks: the days asked for are cut into the
-// fewest blocks (backend.CoveringUsageBlocks), so that a 31-day report over
+// fewest blocks (CoveringUsageBlocks), so that a 31-day report over
 // a thousand accounts adds up a few blocks per account instead of 31 days.
 //
 // A UsageReport is the plan of one report: which rows it reads, how it
@@ -277,7 +277,7 @@ func (r *UsageReport) FollowsBlockOrder() bool {
 // the same, and a whole month is a single block (a report that ends today
 // ends its month so). noUsage tells whether the days from..to (to
 // excluded) have none.
-func (r *UsageReport) CoveringBlocks(noUsage func(from, to time.Time) (bool, error)) ([]backend.UsageBlock, error) {
+func (r *UsageReport) CoveringBlocks(noUsage func(from, to time.Time) (bool, error)) ([]UsageBlock, error) {
 	from, to := r.From, r.To
 	empty := func(a, b time.Time) (bool, error) {
 		if !a.Before(b) {
@@ -298,7 +298,7 @@ func (r *UsageReport) CoveringBlocks(noUsage func(from, to time.Time) (bool, err
 	} else if ok {
 		to = monthEnd
 	}
-	return backend.CoveringUsageBlocks(from, to), nil
+	return CoveringUsageBlocks(from, to), nil
 }
 
 // groups is the query of the report's groups over rows (a FROM clause),

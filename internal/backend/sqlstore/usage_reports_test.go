@@ -154,14 +154,14 @@ func TestCoveringBlocksWidenOnlyOverDaysWithoutUsage(t *testing.T) {
 		asked = append(asked, [2]time.Time{from, to})
 		return true, nil
 	})
-	if err != nil || !slices.Equal(blocks, []backend.UsageBlock{{Span: 32, Start: day(1)}}) {
+	if err != nil || !slices.Equal(blocks, []sqlstore.UsageBlock{{Span: 32, Start: day(1)}}) {
 		t.Errorf("no usage around: %v, %v; want January as one block", blocks, err)
 	}
 	if want := [][2]time.Time{{day(1), day(3)}, {day(30), day(32)}}; !slices.Equal(asked, want) {
 		t.Errorf("asked about %v, want %v", asked, want)
 	}
 	blocks, err = r.CoveringBlocks(func(from, to time.Time) (bool, error) { return false, nil })
-	if err != nil || !slices.Equal(blocks, backend.CoveringUsageBlocks(day(3), day(30))) {
+	if err != nil || !slices.Equal(blocks, sqlstore.CoveringUsageBlocks(day(3), day(30))) {
 		t.Errorf("usage around: %v, %v; want the blocks of the days asked", blocks, err)
 	}
 	failed := errors.New("database away")

@@ -1,8 +1,11 @@
 package storetest
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,8 +14,153 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
-// Conformance of the billing part of Tx: settled and pending ledger totals,
-// payment methods, card transactions and auto-recharge preferences.
+// Conformance of the billing part of Tx: the ledger (exact sums, per
+// account, settled and pending totals, concurrent inserts), payment methods,
+// card transactions and auto-recharge preferences.
+
+func (f *fixture) sum(accountID string) backend.Money {
+	f.t.Helper()
+	var m backend.Money
+	f.read(func(tx backend.Tx) error {
+		var err error
+		m, err = ledgerSum(f.ctx, tx, accountID)
+		return err
+	})
+	return m
+}
+
+func (f *fixture) entry(accountID string, amount backend.Money) *backend.LedgerEntry {
+	now := f.tick()
+	return &backend.LedgerEntry{ID: uuid.NewString(), AccountID: accountID, SubjectID: accountID,
+		Kind: backend.LedgerAdjustment, Amount: amount, Currency: backend.Currency, CreatedAt: now, SettlesAt: now}
+}
+
+// ledgerSum adds up every entry of an account's ledger, settled or pending.
+func ledgerSum(ctx context.Context, tx backend.Tx, accountID string) (backend.Money, error) {
+	sums, err := tx.LedgerTotals(ctx, accountID, base)
+	return sums.Settled + sums.Pending, err
+}
+
+func testLedgerSumIsExact(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	if got := f.sum(m.ID); got != 0 {
+		t.Fatalf("empty ledger sums to %s, want 0.00", got)
+	}
+	// One micro-unit a thousand times: 0.001 exactly, where a float sum of
+	// 0.000001 drifts.
+	f.write(func(tx backend.Tx) error {
+		for range 1000 {
+			if err := tx.InsertLedgerEntry(f.ctx, f.entry(m.ID, 1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := f.sum(m.ID); got != 1000 {
+		t.Fatalf("sum = %s, want 0.001", got)
+	}
+	// Large amounts beyond a float64's 53-bit mantissa keep every micro-unit.
+	big := backend.Money(1<<53 + 1)
+	var want backend.Money = 1000
+	f.write(func(tx backend.Tx) error {
+		for _, amt := range []backend.Money{big, -backend.Money(1 << 53), 333_333, -1} {
+			want += amt
+			if err := tx.InsertLedgerEntry(f.ctx, f.entry(m.ID, amt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := f.sum(m.ID); got != want {
+		t.Fatalf("sum = %s (%d), want %s (%d)", got, int64(got), want, int64(want))
+	}
+}
+
+func testLedgerSumIsPerAccount(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	a := f.managed(m, "a@example.com", "A")
+	f.write(func(tx backend.Tx) error {
+		for _, e := range []*backend.LedgerEntry{f.entry(m.ID, 25_000_000), f.entry(a.ID, -5_500_000), f.entry(m.ID, 125)} {
+			e.Description, e.Reference = "adjustment", "ref-"+e.ID
+			if err := tx.InsertLedgerEntry(f.ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if got := f.sum(m.ID); got != 25_000_125 {
+		t.Errorf("manager's sum = %s, want 25.000125", got)
+	}
+	if got := f.sum(a.ID); got != -5_500_000 {
+		t.Errorf("managed account's sum = %s, want -5.50", got)
+	}
+}
+
+func testConcurrentLedgerInsertsLoseNothing(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	const workers, perWorker = 8, 25
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	for w := range workers {
+		wg.Go(func() {
+			for i := range perWorker {
+				amount := backend.Money(w*1_000_000 + i + 1)
+				e := &backend.LedgerEntry{ID: uuid.NewString(), AccountID: m.ID, SubjectID: m.ID, Kind: backend.LedgerUsage,
+					Amount: amount, Currency: backend.Currency, CreatedAt: base.Add(time.Duration(w*perWorker+i) * time.Microsecond)}
+				e.SettlesAt = e.CreatedAt
+				// A read-modify-write, as the service's adjustments do: the
+				// sum seen inside a write transaction must include every
+				// earlier commit.
+				err := s.WriteTx(f.ctx, func(tx backend.Tx) error {
+					prev, err := ledgerSum(f.ctx, tx, m.ID)
+					if err != nil {
+						return err
+					}
+					if err := tx.InsertLedgerEntry(f.ctx, e); err != nil {
+						return err
+					}
+					now, err := ledgerSum(f.ctx, tx, m.ID)
+					if err != nil {
+						return err
+					}
+					if now != prev+amount {
+						return fmt.Errorf("sum went from %d to %d adding %d", prev, now, amount)
+					}
+					return nil
+				})
+				// Readers run alongside the writers.
+				if err == nil {
+					err = s.ReadTx(f.ctx, func(tx backend.Tx) error { _, err := ledgerSum(f.ctx, tx, m.ID); return err })
+				}
+				if err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("concurrent writers failed: %v", err)
+	}
+	var want backend.Money
+	for w := range workers {
+		for i := range perWorker {
+			want += backend.Money(w*1_000_000 + i + 1)
+		}
+	}
+	if got := f.sum(m.ID); got != want {
+		t.Fatalf("sum after %d concurrent inserts = %d, want %d", workers*perWorker, got, want)
+	}
+}
 
 func (f *fixture) totals(accountID string, at time.Time) backend.LedgerSums {
 	f.t.Helper()

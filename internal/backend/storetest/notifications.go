@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync"
@@ -24,7 +25,9 @@ func testNotifications(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"ChannelsRoundTripFilterAndList", testNotificationChannels},
 		{"SettingsRoundTripFilterAndFind", testNotificationSettings},
 		{"NotFoundKinds", testNotificationNotFound},
-		{"ClaimTwiceAndNested", testClaimNotifications},
+		{"ProfileLimitHoldsUnderRacingCreates", testNotificationProfileLimitUnderRacingCreates},
+		{"ChannelLimitHoldsUnderRacingCreates", testNotificationChannelLimitUnderRacingCreates},
+		{"SettingLimitHoldsUnderRacingCreates", testNotificationSettingLimitUnderRacingCreates},
 		{"NotificationsRoundTripAndList", testNotificationDeliveries},
 		{"DueDeliveriesAreLeasedOnce", testClaimDueDeliveries},
 		{"ConcurrentClaimsNeverShareADelivery", testConcurrentDeliveryClaims},
@@ -288,30 +291,75 @@ func testNotificationNotFound(t *testing.T, s backend.Store) {
 	}
 }
 
-// testClaimNotifications: a claim may be made twice in a transaction and
-// inside a nested one (rolled back or not), and leaves the data as it was.
-func testClaimNotifications(t *testing.T, s backend.Store) {
-	f := newFixture(t, s)
-	a := f.manager("claims@example.com")
-	f.write(func(tx backend.Tx) error {
-		for range 2 {
-			if err := tx.ClaimNotifications(f.ctx, a.ID); err != nil {
-				return err
-			}
+// The rules over an account's notification objects, raced through the
+// Service as claims.go races the others: each stands for the
+// Claim(SetNotifications) of one limit.
+
+func (tx slowSetsTx) CountNotificationProfiles(ctx context.Context, accountID string) (int, error) {
+	return slow(tx.Tx.CountNotificationProfiles(ctx, accountID))
+}
+
+func (tx slowSetsTx) CountNotificationChannels(ctx context.Context, accountID string) (int, error) {
+	return slow(tx.Tx.CountNotificationChannels(ctx, accountID))
+}
+
+func (tx slowSetsTx) CountNotificationSettings(ctx context.Context, accountID string) (int, error) {
+	return slow(tx.Tx.CountNotificationSettings(ctx, accountID))
+}
+
+// raceToLimit makes limit-3 objects with create, one after another, then
+// races racers more: exactly 3 of them pass.
+func raceToLimit(t *testing.T, what string, limit int, create func(i int) error) {
+	t.Helper()
+	for i := range limit - 3 {
+		if err := create(i); err != nil {
+			t.Fatalf("%s %d: %v", what, i, err)
 		}
-		rolledBack := tx.Nested(f.ctx, func(tx backend.Tx) error {
-			if err := tx.ClaimNotifications(f.ctx, a.ID); err != nil {
-				return err
-			}
-			return backend.Errorf(backend.EINVALID, "roll this back")
-		})
-		wantKind(t, rolledBack, backend.EINVALID)
-		if err := tx.Nested(f.ctx, func(tx backend.Tx) error { return tx.ClaimNotifications(f.ctx, a.ID) }); err != nil {
-			return err
-		}
-		return tx.ClaimNotifications(f.ctx, a.ID)
+	}
+	wantPassed(t, what, race(racers, func(i int) error { return create(limit + i) }), 3, "/")
+}
+
+// Claim(SetNotifications) in CreateNotificationProfile.
+func testNotificationProfileLimitUnderRacingCreates(t *testing.T, s backend.Store) {
+	e := newService(t, s)
+	c := e.manager(backend.CreateManagerInput{})
+	raceToLimit(t, "profiles", backend.MaxNotificationProfilesPerAccount, func(i int) error {
+		_, err := e.svc.CreateNotificationProfile(e.ctx, c, backend.ProfileInput{Name: ptr(fmt.Sprintf("Profile %d", i))})
+		return err
 	})
-	f.profile(a.ID, "After the claims")
+}
+
+// Claim(SetNotifications) in CreateNotificationChannel.
+func testNotificationChannelLimitUnderRacingCreates(t *testing.T, s backend.Store) {
+	e := newService(t, s)
+	c := e.manager(backend.CreateManagerInput{})
+	p, err := e.svc.CreateNotificationProfile(e.ctx, c, backend.ProfileInput{Name: ptr("Channels")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raceToLimit(t, "channels", backend.MaxNotificationChannelsPerAccount, func(i int) error {
+		_, err := e.svc.CreateNotificationChannel(e.ctx, c, backend.ChannelInput{
+			ProfileID: &p.ID, Type: ptr(string(backend.ChannelEmail)), Destination: ptr(fmt.Sprintf("finance%d@example.com", i)),
+		})
+		return err
+	})
+}
+
+// Claim(SetNotifications) in CreateNotificationSetting.
+func testNotificationSettingLimitUnderRacingCreates(t *testing.T, s backend.Store) {
+	e := newService(t, s)
+	c := e.manager(backend.CreateManagerInput{})
+	p, err := e.svc.CreateNotificationProfile(e.ctx, c, backend.ProfileInput{Name: ptr("Settings")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raceToLimit(t, "settings", backend.MaxNotificationSettingsPerAccount, func(i int) error {
+		_, err := e.svc.CreateNotificationSetting(e.ctx, c, backend.SettingInput{
+			ConditionID: ptr(backend.ConditionBalanceBelow), ProfileID: &p.ID,
+			Parameters: &[]backend.SettingParameterInput{{Name: ptr("amount"), Value: ptr(fmt.Sprintf("%d.00", i+1))}},
+		})
+		return err
+	})
 }
 
 // notification stores a notification of accountID with one delivery per

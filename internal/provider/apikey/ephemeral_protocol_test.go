@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
 // Terraform calls Renew only when a run outlives RenewAt, which no
@@ -24,64 +23,25 @@ import (
 // manager of srv.
 type protocolServer struct {
 	t       *testing.T
-	server  tfprotov6.ProviderServer
+	server  *acctest.Protocol
 	keyType tftypes.Object
 }
 
 func newProtocolServer(t *testing.T, srv *backendtest.Server) *protocolServer {
 	t.Helper()
-	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(provider.New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyType, okKey := schemas.EphemeralResourceSchemas["telnyx_api_key"].ValueType().(tftypes.Object)
-	providerType, okProvider := schemas.Provider.ValueType().(tftypes.Object)
-	if !okKey || !okProvider {
-		t.Fatal("a schema's value type is not an object")
-	}
-	ps := &protocolServer{t: t, server: server, keyType: keyType}
-	cfg := ps.value(providerType, map[string]tftypes.Value{
-		"base_url":    tftypes.NewValue(tftypes.String, srv.URL),
-		"api_key":     tftypes.NewValue(tftypes.String, srv.ManagerKey),
-		"max_retries": tftypes.NewValue(tftypes.Number, 0),
-	})
-	resp, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps.noErrors("configure", resp.Diagnostics)
-	return ps
+	server := acctest.NewProtocol(t, srv, srv.ManagerKey)
+	return &protocolServer{t: t, server: server, keyType: acctest.ObjectType(t, server.Schemas.EphemeralResourceSchemas["telnyx_api_key"])}
 }
 
 // value is an object of type typ whose attributes are set, or null.
 func (ps *protocolServer) value(typ tftypes.Object, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
 	ps.t.Helper()
-	attrs := map[string]tftypes.Value{}
-	for name, at := range typ.AttributeTypes {
-		attrs[name] = tftypes.NewValue(at, nil)
-		if v, ok := set[name]; ok {
-			attrs[name] = v
-		}
-	}
-	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, attrs))
-	if err != nil {
-		ps.t.Fatal(err)
-	}
-	return &dv
+	return acctest.ObjectValue(ps.t, typ, set)
 }
 
 func (ps *protocolServer) noErrors(what string, diags []*tfprotov6.Diagnostic) {
 	ps.t.Helper()
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			ps.t.Fatalf("%s: %s: %s", what, d.Summary, d.Detail)
-		}
-	}
+	acctest.NoErrors(ps.t, what, diags)
 }
 
 // open opens a key configured with set and returns its secret ("" when it

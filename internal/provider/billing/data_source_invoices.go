@@ -60,8 +60,8 @@ func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "Lists the invoices of the provider's account, or of one of its managed accounts, with their " +
 			"lines, reading every page. An account has one invoice per calendar month (UTC) with activity on its balance; " +
-			"the lines of an invoice (one per product, and under rollup billing one per product and managed account) add " +
-			"up exactly to its `total`. Amounts are decimal strings, never rounded through a floating-point number.\n\n" +
+			"the lines of an invoice (one per product, under rollup billing one per product and managed account, and on a " +
+			"manager's invoice one per managed account it made balance transfers to) add up exactly to its `total`. Amounts are decimal strings, never rounded through a floating-point number.\n\n" +
 			"A managed account with rollup billing has no invoices of its own (an empty list): its charges are lines of " +
 			"its manager's invoices.",
 		Attributes: map[string]schema.Attribute{
@@ -122,7 +122,7 @@ func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 							Computed:            true,
 						},
 						"credits": schema.StringAttribute{
-							MarkdownDescription: "What was paid in during the month: top-ups and credits.",
+							MarkdownDescription: "What was paid in during the month: top-ups, credit adjustments and balance transfers received.",
 							Computed:            true,
 						},
 						"url": schema.StringAttribute{
@@ -130,14 +130,15 @@ func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 							Computed:            true,
 						},
 						"lines": schema.ListNestedAttribute{
-							MarkdownDescription: "The invoice's lines: one per product, and under rollup billing one per " +
-								"product and managed account.",
+							MarkdownDescription: "The invoice's lines: one per product, under rollup billing one per " +
+								"product and managed account, and a `balance_transfers` line per managed account the manager " +
+								"transferred money to.",
 							Computed: true,
 							NestedObject: schema.NestedAttributeObject{
 								Attributes: map[string]schema.Attribute{
 									"product": schema.StringAttribute{
-										MarkdownDescription: "The product charged, such as `voice`, or `adjustments` for " +
-											"the month's negative adjustments.",
+										MarkdownDescription: "The product charged, such as `voice`, `adjustments` for " +
+											"the month's negative adjustments, or `balance_transfers` for a manager's transfers to a managed account.",
 										Computed: true,
 									},
 									"description": schema.StringAttribute{
@@ -146,7 +147,8 @@ func (d *invoicesDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 									},
 									"managed_account_id": schema.StringAttribute{
 										MarkdownDescription: "Under rollup billing, the managed account whose charges the line " +
-											"bills; null for the invoiced account's own charges.",
+											"bills, or the managed account a `balance_transfers` line's transfers went to; null for the " +
+											"invoiced account's own charges.",
 										Computed: true,
 									},
 									"quantity": schema.Int64Attribute{

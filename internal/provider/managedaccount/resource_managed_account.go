@@ -162,7 +162,7 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			},
 			"deletion_policy": schema.StringAttribute{
 				MarkdownDescription: "What destroying this resource does: `disable` (the default) disables the account, " +
-					"`abandon` only removes it from the Terraform state and leaves it enabled.",
+					"`abandon` only removes it from the Terraform state and leaves the account as it is, enabled or disabled.",
 				Optional:   true,
 				Computed:   true,
 				Default:    stringdefault.StaticString(DeletionPolicyDisable),
@@ -406,9 +406,7 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 	}
 	id := state.ID.ValueString()
 	if state.DeletionPolicy.ValueString() == DeletionPolicyAbandon {
-		resp.Diagnostics.AddWarning("Managed account abandoned",
-			fmt.Sprintf("The managed account %s was removed from the Terraform state only (deletion_policy = %q); "+
-				"it still exists and stays enabled.", id, DeletionPolicyAbandon))
+		resp.Diagnostics.AddWarning("Managed account abandoned", abandonedDetail(id, state))
 		return
 	}
 	_, err := r.Data.Client.DisableManagedAccount(ctx, id)
@@ -422,6 +420,23 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 		return
 	}
 	tflog.Info(ctx, "Disabled managed account", map[string]any{"id": id})
+}
+
+// abandonedDetail says what becomes of an account that deletion_policy =
+// "abandon" leaves behind: nothing is sent, so it stays as Terraform last
+// read it (the refresh before a destroy), enabled or disabled.
+func abandonedDetail(id string, state managedAccountModel) string {
+	enabled := state.Enabled.ValueBool()
+	if providerdata.IsKnown(state.Status) {
+		enabled = state.Status.ValueString() == statusEnabled
+	}
+	what := "it stays enabled: its API keys keep working, and its email stays taken"
+	if !enabled {
+		what = "it stays disabled: its API keys are refused until it is enabled again (import it and set enabled = true), " +
+			"and its email stays taken"
+	}
+	return fmt.Sprintf("The managed account %s was removed from the Terraform state only (deletion_policy = %q); "+
+		"Telnyx keeps it as it is, and %s.", id, DeletionPolicyAbandon, what)
 }
 
 func (r *managedAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

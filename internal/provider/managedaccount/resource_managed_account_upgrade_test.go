@@ -6,12 +6,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
@@ -21,15 +19,8 @@ import (
 func upgradeV0(t *testing.T, raw []byte) ([]*tfprotov6.Diagnostic, map[string]tftypes.Value) {
 	t.Helper()
 	ctx := context.Background()
-	server, err := providerserver.NewProtocol6WithError(provider.New("test")())()
-	if err != nil {
-		t.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	current := schemas.ResourceSchemas[resourceType]
+	server := acctest.Serve(t)
+	current := server.Schemas.ResourceSchemas[resourceType]
 	if current == nil {
 		t.Fatalf("no schema for %s", resourceType)
 	}

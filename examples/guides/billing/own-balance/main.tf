@@ -17,13 +17,22 @@ variable "acme_card_cvc" {
   ephemeral = true
 }
 
+# The card's expiry, as printed on it.
+variable "acme_card_exp_month" {
+  type = number
+}
+
+variable "acme_card_exp_year" {
+  type = number
+}
+
 resource "telnyx_payment_method" "acme" {
   managed_account_id = telnyx_managed_account.acme.id
   card_number_wo     = var.acme_card_number
   card_cvc_wo        = var.acme_card_cvc
   card_wo_version    = 1
-  exp_month          = 12
-  exp_year           = 2030
+  exp_month          = var.acme_card_exp_month
+  exp_year           = var.acme_card_exp_year
   default            = true
 
   billing_details = {

@@ -37,6 +37,9 @@ run "more_channels_in_place" {
 
   variables {
     channels = 25
+    # A value of an earlier run, for the assertion below (OpenTofu reads run
+    # outputs in variables, not in assertions).
+    first_account_id = run.own_balance.account_id
   }
 
   assert {
@@ -45,7 +48,7 @@ run "more_channels_in_place" {
   }
 
   assert {
-    condition     = output.account_id == run.own_balance.account_id
+    condition     = output.account_id == var.first_account_id
     error_message = "Changing the channel limit must not replace the account."
   }
 }

@@ -15,41 +15,57 @@ import (
 )
 
 // Each rule of the domain that reads a set and then adds to it ("at most N",
-// "only one") must hold when two transactions check it at once: both read
-// the set before either writes, and exactly one may add to it. Without the
-// set's write point, snapshot isolation lets both add (write skew).
-func TestWritePointsPreventWriteSkew(t *testing.T) {
+// "only one") must hold when two transactions check it at once: both claim
+// the set and read it before either writes, and exactly one may add to it.
+// Without the claims, snapshot isolation lets both add (write skew): the
+// conformance suite races the rules themselves, through the Service.
+func TestClaimsPreventWriteSkew(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
 	managedOf := func(managerID string) *backend.Account {
 		return account(managerID, uuid.NewString()+"@example.com", "Managed")
+	}
+	counted := []backend.AccountStatus{backend.StatusEnabled}
+	ledgerSize := func(tx backend.Tx, id string) (int, error) {
+		sum, err := balance(ctx, tx, id)
+		return int(sum), err
 	}
 	for _, tc := range []struct {
 		name string
 		// setUp stores what the race needs and returns the account whose set
 		// the race is about.
 		setUp func(t *testing.T, db backend.Store) string
+		// set is what the racers claim.
+		set backend.Set
+		// nested runs each racer's claim, read and write in a nested
+		// transaction, as an idempotent request's are.
+		nested bool
 		// size counts the set; add adds to it (racer i of 2).
 		size func(tx backend.Tx, id string) (int, error)
 		add  func(tx backend.Tx, id string, racer int) error
 	}{{
 		name: "ledger",
-		size: func(tx backend.Tx, id string) (int, error) {
-			sum, err := balance(ctx, tx, id)
-			return int(sum), err
-		},
-		add: func(tx backend.Tx, id string, _ int) error { return tx.InsertLedgerEntry(ctx, entry(id, 1)) },
+		set:  backend.SetLedger,
+		size: ledgerSize,
+		add:  func(tx backend.Tx, id string, _ int) error { return tx.InsertLedgerEntry(ctx, entry(id, 1)) },
 	}, {
-		// A write point updated in a nested transaction that rolled back is
-		// rolled back too: the insert after it must update it again.
-		name: "ledger after a nested rollback",
-		size: func(tx backend.Tx, id string) (int, error) {
-			sum, err := balance(ctx, tx, id)
-			return int(sum), err
-		},
+		name:   "ledger in a nested transaction",
+		set:    backend.SetLedger,
+		nested: true,
+		size:   ledgerSize,
+		add:    func(tx backend.Tx, id string, _ int) error { return tx.InsertLedgerEntry(ctx, entry(id, 1)) },
+	}, {
+		// A claim made in a nested transaction that rolled back is undone
+		// with it, and one made before it is kept.
+		name: "ledger claimed before a nested rollback",
+		set:  backend.SetLedger,
+		size: ledgerSize,
 		add: func(tx backend.Tx, id string, _ int) error {
 			stop := errors.New("stop")
 			err := tx.Nested(ctx, func(tx backend.Tx) error {
+				if err := tx.Claim(ctx, backend.SetLedger, id); err != nil {
+					return err
+				}
 				if err := tx.InsertLedgerEntry(ctx, entry(id, 1)); err != nil {
 					return err
 				}
@@ -62,10 +78,12 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 		},
 	}, {
 		name: "managed accounts",
-		size: func(tx backend.Tx, id string) (int, error) { return tx.CountManagedAccounts(ctx, id) },
+		set:  backend.SetManagedAccounts,
+		size: func(tx backend.Tx, id string) (int, error) { return tx.CountManagedAccounts(ctx, id, counted) },
 		add:  func(tx backend.Tx, id string, _ int) error { return tx.InsertAccount(ctx, managedOf(id)) },
 	}, {
 		name: "channel pool",
+		set:  backend.SetManagedAccounts,
 		setUp: func(t *testing.T, db backend.Store) string {
 			m := manager(t, db)
 			if err := db.WriteTx(ctx, func(tx backend.Tx) error {
@@ -80,7 +98,7 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 			}
 			return m
 		},
-		size: func(tx backend.Tx, id string) (int, error) { return tx.SumGlobalChannelLimits(ctx, id) },
+		size: func(tx backend.Tx, id string) (int, error) { return tx.SumGlobalChannelLimits(ctx, id, counted) },
 		add: func(tx backend.Tx, id string, racer int) error {
 			// Each racer gives one channel to another of the managed accounts.
 			list, _, err := tx.ListManagedAccounts(ctx, id, backend.ManagedAccountQuery{Page: backend.Page{Number: 1, Size: 10}})
@@ -93,13 +111,17 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 		},
 	}, {
 		name: "api keys",
-		size: func(tx backend.Tx, id string) (int, error) { return tx.CountAPIKeys(ctx, id, backend.KeyUser) },
+		set:  backend.SetAPIKeys,
+		size: func(tx backend.Tx, id string) (int, error) {
+			return tx.CountAPIKeys(ctx, id, backend.KeyUser, []backend.KeyStatus{backend.KeyActive})
+		},
 		add: func(tx backend.Tx, id string, _ int) error {
 			return tx.InsertAPIKey(ctx, &backend.APIKey{ID: uuid.NewString(), AccountID: id, Kind: backend.KeyUser,
 				Hash: uuid.NewString(), MaskedKey: "KEY…0000", Status: backend.KeyActive, CreatedAt: now, UpdatedAt: now})
 		},
 	}, {
 		name: "payment methods",
+		set:  backend.SetPaymentMethods,
 		size: func(tx backend.Tx, id string) (int, error) { return tx.CountPaymentMethods(ctx, id) },
 		add: func(tx backend.Tx, id string, racer int) error {
 			// Not the default, so that only the count can stop the second.
@@ -130,7 +152,10 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 			for racer := range 2 {
 				var runs atomic.Int32
 				wg.Go(func() {
-					errs[racer] = db.WriteTx(ctx, func(tx backend.Tx) error {
+					rule := func(tx backend.Tx) error {
+						if err := tx.Claim(ctx, tc.set, id); err != nil {
+							return err
+						}
 						n, err := tc.size(tx, id)
 						if err != nil {
 							return err
@@ -143,6 +168,12 @@ func TestWritePointsPreventWriteSkew(t *testing.T) {
 							return nil // the other added already: the rule says no
 						}
 						return tc.add(tx, id, racer)
+					}
+					errs[racer] = db.WriteTx(ctx, func(tx backend.Tx) error {
+						if tc.nested {
+							return tx.Nested(ctx, rule)
+						}
+						return rule(tx)
 					})
 				})
 			}

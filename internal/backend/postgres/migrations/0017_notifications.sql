@@ -1,4 +1,4 @@
--- 0016: notifications (DESIGN 3.8). An account's notification profiles,
+-- 0017: notifications (DESIGN 3.8). An account's notification profiles,
 -- their channels (where notifications go) and its settings (which
 -- conditions it is notified of, through which profile and channel). The
 -- catalogue of conditions is the program's, not the database's: a setting
@@ -108,13 +108,4 @@ CREATE TABLE notification_attempts (
     status_code  bigint      NOT NULL,
     error        text COLLATE "C" NOT NULL,
     PRIMARY KEY (delivery_id, attempt)
-);
-
--- The guard of the rules over an account's notification objects
--- (Tx.ClaimNotifications): a transaction that claims an account updates its
--- row, so that two such transactions always update one row and the second
--- runs again on a snapshot that holds the first.
-CREATE TABLE notification_claims (
-    account_id text COLLATE "C" NOT NULL PRIMARY KEY,
-    version    bigint NOT NULL
 );

@@ -1,8 +1,12 @@
-package backend
+package sqlstore
 
 import (
+	"cmp"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
 // Blocks of rollups. A manager's report over all of its managed accounts
@@ -77,7 +81,7 @@ type UsageRollupBlockKey struct {
 type UsageRollupBlock struct {
 	UsageRollupBlockKey
 	Count, Parts, BilledSec, Bytes int64
-	Cost                           Money
+	Cost                           backend.Money
 }
 
 // UsageRollupBlocks sums what rollups add (the rollups of one ingestion) into
@@ -85,7 +89,7 @@ type UsageRollupBlock struct {
 // the same transaction. A manager's own usage (ManagerID "") has no blocks:
 // it is reported account by account. The result is ordered by key, so that
 // writers touch rows in one order.
-func UsageRollupBlocks(rollups []*UsageRollup) ([]*UsageRollupBlock, error) {
+func UsageRollupBlocks(rollups []*backend.UsageRollup) ([]*UsageRollupBlock, error) {
 	sums := map[UsageRollupBlockKey]*UsageRollupBlock{}
 	for _, r := range rollups {
 		if r.ManagerID == "" {
@@ -93,7 +97,7 @@ func UsageRollupBlocks(rollups []*UsageRollup) ([]*UsageRollupBlock, error) {
 		}
 		day, err := time.Parse(time.DateOnly, r.Day)
 		if err != nil {
-			return nil, Errorf(EINTERNAL, "A usage rollup has the day %q.", r.Day)
+			return nil, backend.Errorf(backend.EINTERNAL, "A usage rollup has the day %q.", r.Day)
 		}
 		for _, span := range UsageBlockSpans {
 			k := UsageRollupBlockKey{
@@ -121,14 +125,11 @@ func UsageRollupBlocks(rollups []*UsageRollup) ([]*UsageRollupBlock, error) {
 		out = append(out, b)
 	}
 	slices.SortFunc(out, func(a, b *UsageRollupBlock) int {
-		if c := cmpStrings(a.ManagerID, b.ManagerID, a.Product, b.Product); c != 0 {
-			return c
-		}
-		if a.Span != b.Span {
-			return b.Span - a.Span
-		}
-		return cmpStrings(a.BlockStart, b.BlockStart, a.AccountID, b.AccountID, a.Direction, b.Direction,
-			a.CountryISO, b.CountryISO, a.MessageType, b.MessageType, a.ProductName, b.ProductName)
+		return cmp.Or(strings.Compare(a.ManagerID, b.ManagerID), strings.Compare(a.Product, b.Product),
+			cmp.Compare(b.Span, a.Span),
+			strings.Compare(a.BlockStart, b.BlockStart), strings.Compare(a.AccountID, b.AccountID),
+			strings.Compare(a.Direction, b.Direction), strings.Compare(a.CountryISO, b.CountryISO),
+			strings.Compare(a.MessageType, b.MessageType), strings.Compare(a.ProductName, b.ProductName))
 	})
 	return out, nil
 }

@@ -1,9 +1,11 @@
-package backend
+package sqlstore
 
 import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
 // TestCoveringBlocksCoverTheDaysExactly: for every window of 1 to 62 days
@@ -34,7 +36,7 @@ func TestCoveringBlocksCoverTheDaysExactly(t *testing.T) {
 			if !next.Equal(end) {
 				t.Fatalf("%s..%s: the blocks %v end at %s", start.Format(time.DateOnly), end.Format(time.DateOnly), blocks, next)
 			}
-			if days <= MaxUsageReportDays && len(blocks) > 10 {
+			if days <= backend.MaxUsageReportDays && len(blocks) > 10 {
 				t.Fatalf("%s..%s: %d blocks", start.Format(time.DateOnly), end.Format(time.DateOnly), len(blocks))
 			}
 		}
@@ -50,11 +52,11 @@ func TestCoveringBlocksCoverTheDaysExactly(t *testing.T) {
 // rollups of the same block and dimensions add up; a manager's own usage has
 // no blocks.
 func TestUsageRollupBlocksSumEachDayIntoItsBlocks(t *testing.T) {
-	key := func(account, day string) UsageRollupKey {
-		return UsageRollupKey{AccountID: account, Product: "messaging", Day: day, Direction: "outbound", CountryISO: "US",
+	key := func(account, day string) backend.UsageRollupKey {
+		return backend.UsageRollupKey{AccountID: account, Product: "messaging", Day: day, Direction: "outbound", CountryISO: "US",
 			MessageType: "SMS", ProductName: "long_code"}
 	}
-	rollups := []*UsageRollup{
+	rollups := []*backend.UsageRollup{
 		{UsageRollupKey: key("a", "2024-02-29"), ManagerID: "m", Count: 2, Parts: 3, Cost: 10},
 		{UsageRollupKey: key("a", "2024-02-28"), ManagerID: "m", Count: 1, Parts: 1, Cost: 5},
 		{UsageRollupKey: key("m", "2024-02-29"), ManagerID: "", Count: 7, Parts: 7, Cost: 70},
@@ -69,7 +71,7 @@ func TestUsageRollupBlocksSumEachDayIntoItsBlocks(t *testing.T) {
 			t.Fatalf("block %+v is not of the managed account", b)
 		}
 		got[b.BlockStart+"/"+strconv.Itoa(b.Span)] += b.Count
-		if b.Cost != Money(b.Count*5) {
+		if b.Cost != backend.Money(b.Count*5) {
 			t.Errorf("block %+v costs %s", b, b.Cost)
 		}
 	}
@@ -88,7 +90,19 @@ func TestUsageRollupBlocksSumEachDayIntoItsBlocks(t *testing.T) {
 			t.Errorf("block %s counts %d, want %d (all: %v)", k, got[k], v, got)
 		}
 	}
-	if _, err := UsageRollupBlocks([]*UsageRollup{{UsageRollupKey: key("a", "2024-13-01"), ManagerID: "m"}}); err == nil {
+	if _, err := UsageRollupBlocks([]*backend.UsageRollup{{UsageRollupKey: key("a", "2024-13-01"), ManagerID: "m"}}); err == nil {
 		t.Error("a rollup of a malformed day was summed into blocks")
+	}
+}
+
+// TestNoBlockSpansMoreThanAReport: a block sums no more days than a report
+// adds up (the last 31 days and today), so that the sums of blocks stay in
+// the range the domain's bounds keep reports in (backend's
+// TestReportSumsFitInRange).
+func TestNoBlockSpansMoreThanAReport(t *testing.T) {
+	for _, span := range UsageBlockSpans {
+		if span > backend.MaxUsageReportDays+1 {
+			t.Errorf("a block spans %d days, more than %d", span, backend.MaxUsageReportDays+1)
+		}
 	}
 }

@@ -1,4 +1,4 @@
--- 0016: notifications (DESIGN 3.8). An account's notification profiles,
+-- 0017: notifications (DESIGN 3.8). An account's notification profiles,
 -- their channels (where notifications go) and its settings (which
 -- conditions it is notified of, through which profile and channel). The
 -- catalogue of conditions is the program's, not the database's: a setting
