@@ -110,7 +110,8 @@ func TestWebhookEndToEnd(t *testing.T) {
 	got := rcv.WaitFor(t, 1)
 	rcv.QuietFor(t, 1, 300*time.Millisecond)
 	w := got[0]
-	verifyTelnyxSignature(t, srv.Service.WebhookPublicKey(), w)
+	// The key as the operator API gives it to a receiver.
+	verifyTelnyxSignature(t, webhookSigningKey(t, srv), w)
 	if ct := w.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}

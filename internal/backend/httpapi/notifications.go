@@ -28,6 +28,8 @@ func (s *server) notificationRoutes() {
 	s.mux.HandleFunc("GET /v2/notification_settings", s.account(s.listNotificationSettings))
 	s.mux.HandleFunc("GET /v2/notification_settings/{id}", s.account(s.getNotificationSetting))
 	s.mux.HandleFunc("DELETE /v2/notification_settings/{id}", s.account(s.deleteNotificationSetting))
+	s.mux.HandleFunc("GET /reference/notifications", s.operator(s.listNotificationDeliveries))
+	s.mux.HandleFunc("GET /reference/webhook_signing_key", s.operator(s.webhookSigningKey))
 }
 
 // notificationEventConditionJSON is the contract's NotificationEventCondition.

@@ -140,6 +140,12 @@ func notificationEndpoints(endpoints map[string]endpoint) {
 		method: http.MethodGet, path: fixedPath("/v2/notification_event_conditions"), want: anyAccount, check: checkCatalogue,
 	}
 	endpoints["notification events"] = endpoint{method: http.MethodGet, path: fixedPath("/v2/notification_events"), want: anyAccount}
+	endpoints["operator: notifications"] = endpoint{
+		method: http.MethodGet, path: fixedPath("/reference/notifications?page[size]=250"), want: operatorOnly(200),
+	}
+	endpoints["operator: webhook signing key"] = endpoint{
+		method: http.MethodGet, path: fixedPath("/reference/webhook_signing_key"), want: operatorOnly(200),
+	}
 
 	endpoints["list notification profiles"] = endpoint{
 		method: http.MethodGet, path: fixedPath("/v2/notification_profiles"), want: anyAccount, setup: setup,

@@ -176,8 +176,15 @@ func notificationWalkRequests(w *noPriceWorld, pass int) map[string][]walkReques
 
 // notificationOpenAPIWalk are the OpenAPI walk's calls of the Notifications
 // API and the operator's notification endpoints.
-func notificationOpenAPIWalk(_ *testing.T, w *noPriceWorld) map[string][]openAPICall {
+func notificationOpenAPIWalk(t *testing.T, w *noPriceWorld) map[string][]openAPICall {
 	managed, manager, n := w.account.APIKey, w.srv.ManagerKey, w.notify
+	// An account whose alert fired: an email in the outbox, a webhook
+	// pending (no worker runs here).
+	a := newAlertedAccount(t, w.srv, map[string]any{"business_name": "Walked alerts"})
+	createNotificationSetting(t, w.srv, a.APIKey, balanceSetting(a.profile, "5.00"))
+	adjust(t, w.srv, a.ID, "10.00")
+	adjust(t, w.srv, a.ID, "-6.00")
+	operator := w.srv.OperatorKey
 	return map[string][]openAPICall{
 		"GET /v2/notification_event_conditions": {
 			{http.MethodGet, "/v2/notification_event_conditions?filter[associated_record_type][eq]=account&page[size]=2", managed, nil, 200},
@@ -206,6 +213,10 @@ func notificationOpenAPIWalk(_ *testing.T, w *noPriceWorld) map[string][]openAPI
 		"GET /v2/notification_settings/{id}": {{http.MethodGet, "/v2/notification_settings/" + n.setting, managed, nil, 200}},
 		"DELETE /v2/notification_settings/{id}": {{http.MethodDelete, "/v2/notification_settings/" + n.spareSettings[0], managed, nil, 200},
 			{http.MethodDelete, "/v2/notification_settings/" + n.spareSettings[0], managed, nil, 404}},
+		"GET /reference/notifications": {{http.MethodGet, "/reference/notifications?filter[account_id]=" + a.ID, operator, nil, 200},
+			{http.MethodGet, "/reference/notifications?filter[status]=lost", operator, nil, 400},
+			{http.MethodGet, "/reference/notifications", managed, nil, 401}},
+		"GET /reference/webhook_signing_key": {{http.MethodGet, "/reference/webhook_signing_key", operator, nil, 200}},
 	}
 }
 
