@@ -102,7 +102,7 @@ func serveCall(t *testing.T, r *running, method, path, authorization string, bod
 }
 
 // TestServeDeliversWebhooks: serve runs the delivery worker (a balance
-// alert reaches a webhook receiver) and applies the destination policy of
+// alert reaches a webhook receiver, and the metrics count it) and applies the destination policy of
 // its flag to channels.
 func TestServeDeliversWebhooks(t *testing.T) {
 	const (
@@ -117,7 +117,15 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			args = append(args, "--notification-allow-private-destinations")
 			args = append(args, "true")
 		}
-		r := startServe(t, &app{}, args...)
+		var (
+			r          *running
+			metricsURL string
+		)
+		if allowPrivate {
+			r = startServe(t, &app{}, args...)
+		} else {
+			r, metricsURL = startServeWithMetrics(t, &app{}, args...)
+		}
 		managed, err := apiClient(t, r.url, bootstrapKey).CreateManagedAccount(t.Context(), client.CreateManagedAccountRequest{BusinessName: "Alerted"})
 		if err != nil {
 			t.Fatal(err)
@@ -158,6 +166,16 @@ func TestServeDeliversWebhooks(t *testing.T) {
 		if !bytes.Contains(got.Body, []byte(`"event_type":"account.balance_below_threshold"`)) ||
 			got.Header.Get("telnyx-signature-ed25519") == "" || !strings.HasPrefix(got.Header.Get("User-Agent"), "reference-backend/") {
 			t.Errorf("webhook %s, headers %v", got.Body, got.Header)
+		}
+		// The worker counts the attempt once it has recorded it.
+		delivered := map[string]string{"outcome": "delivered"}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			m, _ := scrapeMetrics(t, metricsURL)
+			if got := m.value(t, "reference_backend_webhook_deliveries_total", delivered); got == 1 {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("reference_backend_webhook_deliveries_total%v = %v, want 1", delivered, got)
+			}
 		}
 		if code := r.stop(t); code != 0 {
 			t.Fatalf("serve exited with %d:\n%s", code, r.logs)
