@@ -59,7 +59,7 @@ data "telnyx_managed_account" "by_email" {
 				Config: config,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					acctest.CaptureAttr(testAddr, "id", &id),
-					same("id"), same("email"), same("rollup_billing"),
+					same("id"), same("email"), same("manager_account_id"), same("rollup_billing"),
 					same("managed_account_allow_custom_pricing"), same("global_channel_limit"), same("created_at"),
 					// What the resource does not repeat.
 					as("organization_name", "business_name"), as("api_user", "email"),
@@ -67,8 +67,6 @@ data "telnyx_managed_account" "by_email" {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(byEmail, tfjsonpath.New("organization_name"), knownvalue.StringExact("Lookup Co")),
 					statecheck.ExpectKnownValue(byID, tfjsonpath.New("status"), knownvalue.StringExact("enabled")),
-					statecheck.ExpectKnownValue(byID, tfjsonpath.New("manager_account_id"), knownvalue.StringExact(srv.ManagerID)),
-					statecheck.ExpectKnownValue(byEmail, tfjsonpath.New("manager_account_id"), knownvalue.StringExact(srv.ManagerID)),
 					statecheck.ExpectKnownValue(byEmail, tfjsonpath.New("status"), knownvalue.StringExact("enabled")),
 					known("enabled", knownvalue.Bool(true)),
 					credentialsAbsent(t, srv),

@@ -75,6 +75,7 @@ func TestAccManagedAccountList(t *testing.T) {
 						{Path: tfjsonpath.New("enabled"), KnownValue: knownvalue.Bool(true)},
 						{Path: tfjsonpath.New("deletion_policy"), KnownValue: knownvalue.StringExact("disable")},
 						{Path: tfjsonpath.New("global_channel_limit"), KnownValue: knownvalue.Int64Exact(0)},
+						{Path: tfjsonpath.New("manager_account_id"), KnownValue: knownvalue.StringExact(srv.ManagerID)},
 						{Path: tfjsonpath.New("password_wo"), KnownValue: knownvalue.Null()},
 						{Path: tfjsonpath.New("timeouts"), KnownValue: knownvalue.Null()},
 					}),

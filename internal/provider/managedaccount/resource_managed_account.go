@@ -67,6 +67,7 @@ type managedAccountModel struct {
 	PasswordWO         types.String   `tfsdk:"password_wo"`
 	PasswordWOVersion  types.Int64    `tfsdk:"password_wo_version"`
 	DeletionPolicy     types.String   `tfsdk:"deletion_policy"`
+	ManagerAccountID   types.String   `tfsdk:"manager_account_id"`
 	CreatedAt          types.String   `tfsdk:"created_at"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
@@ -86,9 +87,8 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"Applying a configuration again after destroying its account therefore fails on the taken email: the error " +
 			"names the manager's account that has it, and shows the `import` block that adopts it (the apply that imports a " +
 			"disabled account enables it again, unless the configuration sets `enabled = false`).\n\n" +
-			"The account's `organization_name`, `api_user`, `status` and `manager_account_id` are on the " +
-			"`telnyx_managed_account` data source: here they would only repeat `business_name`, `email`, `enabled` and, " +
-			"in every account, the manager's id.",
+			"The account's `organization_name`, `api_user` and `status` are on the `telnyx_managed_account` data source: " +
+			"here they would only repeat `business_name`, `email` and `enabled`.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -170,6 +170,11 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Computed:   true,
 				Default:    stringdefault.StaticString(DeletionPolicyDisable),
 				Validators: []validator.String{stringvalidator.OneOf(DeletionPolicyDisable, DeletionPolicyAbandon)},
+			},
+			"manager_account_id": schema.StringAttribute{
+				MarkdownDescription: "Identifier of the manager account that owns this account.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was created (RFC 3339).",
@@ -448,6 +453,7 @@ func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 	m.ID = types.StringValue(a.ID)
 	m.BusinessName = providerdata.KeepIfSame(m.BusinessName, a.OrganizationName)
 	m.Email = providerdata.KeepIfSame(m.Email, a.Email)
+	m.ManagerAccountID = types.StringValue(a.ManagerAccountID)
 	m.CreatedAt = types.StringValue(a.CreatedAt)
 	m.RollupBilling = types.BoolValue(a.RollupBilling)
 	m.AllowCustomPricing = types.BoolValue(a.ManagedAccountAllowCustomPricing)

@@ -70,6 +70,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					ids.AddStateValue(testAddr, tfjsonpath.New("id")),
 					known("business_name", knownvalue.StringExact("Acme Corp")),
+					known("manager_account_id", knownvalue.StringExact(srv.ManagerID)),
 					// Without an email the API derives one from the manager's.
 					known("email", knownvalue.StringRegexp(regexp.MustCompile(`^manager-[0-9a-f]+\+ma-[0-9a-f]+@example\.com$`))),
 					known("enabled", knownvalue.Bool(true)),

@@ -16,16 +16,15 @@ import (
 //     state.
 //   - 2 dropped what repeated another attribute: api_user (the email),
 //     organization_name (business_name as the API stores it) and status
-//     (enabled); and manager_account_id, the same in every account of a
-//     provider configuration. Terraform rewrites the whole state after each
-//     resource it creates or destroys, so every byte of an instance is paid
-//     once per resource of the configuration (bench/BENCHMARKS.md); the data
-//     sources still report all four.
+//     (enabled). Terraform rewrites the whole state after each resource it
+//     creates or destroys, so every byte of an instance is paid once per
+//     resource of the configuration (bench/BENCHMARKS.md); the data sources
+//     still report all three.
 const schemaVersion = 2
 
 var removedIn = map[int64][]string{
 	1: {"api_key", "api_token"},
-	2: {"api_user", "organization_name", "status", "manager_account_id"},
+	2: {"api_user", "organization_name", "status"},
 }
 
 // UpgradeState removes, the next time Terraform reads a state written by an

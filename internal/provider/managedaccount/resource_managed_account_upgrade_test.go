@@ -19,8 +19,8 @@ const currentSchemaVersion = 2
 // droppedSince are the attributes that a state of each older version holds
 // and the current version does not.
 var droppedSince = map[int64][]string{
-	0: {"api_key", "api_token", "api_user", "organization_name", "status", "manager_account_id"},
-	1: {"api_user", "organization_name", "status", "manager_account_id"},
+	0: {"api_key", "api_token", "api_user", "organization_name", "status"},
+	1: {"api_user", "organization_name", "status"},
 }
 
 // upgradeV0 asks the provider, as Terraform does, to upgrade raw (the
@@ -126,9 +126,8 @@ func TestUpgradeStateV0(t *testing.T) {
 
 // TestUpgradeStateV1 upgrades the attributes that the provider wrote at
 // schema version 1 (as Terraform 1.11.4 stored them): api_user,
-// organization_name and status, which repeated other attributes, and
-// manager_account_id, the same in every account, are gone; every other value
-// is kept.
+// organization_name and status, which repeated other attributes, are gone;
+// every other value is kept.
 func TestUpgradeStateV1(t *testing.T) {
 	raw := resourceAttributes(t, renderState(t, v1State, fakeV0Account))
 	diags, attrs := upgrade(t, 1, raw)
