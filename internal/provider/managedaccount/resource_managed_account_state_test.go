@@ -252,9 +252,26 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 // after apply -refresh-only that update is still to be applied); after it,
 // there is nothing to change.
 func TestAccManagedAccount_upgradeFromV1(t *testing.T) {
+	for _, tc := range []struct {
+		name, state string
+		identity    bool // the state holds the resource's identity, which 1.12+ writes
+	}{
+		{"written by Terraform 1.11.4", v1State, false},
+		{"with its identity, written by Terraform 1.15.9", v1IdentityState, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.identity {
+				acctest.SkipUnlessCLI(t, acctest.IdentityVersions)
+			}
+			upgradeFromV1(t, tc.state)
+		})
+	}
+}
+
+func upgradeFromV1(t *testing.T, path string) {
 	tf, _, a, config := upgradeWorkspace(t, "upgrade-v1")
 	tf.WriteFile("main.tf", config)
-	upgradeByEitherApply(t, tf, renderState(t, v1State, a), func(command []string, raw []byte) {
+	upgradeByEitherApply(t, tf, renderState(t, path, a), func(command []string, raw []byte) {
 		instances, _ := stateInstances(t, raw, resourceType, "test")
 		in := instances[0]
 		if in.SchemaVersion != currentSchemaVersion {
@@ -276,6 +293,13 @@ func TestAccManagedAccount_upgradeFromV1(t *testing.T) {
 		}
 		if got := string(in.Attributes["enabled"]); got != "true" {
 			t.Errorf("after terraform %v, enabled is %s, want true", command, got)
+		}
+		// Whether the old state had an identity or not, the account has
+		// its own after the upgrade.
+		if acctest.CLISupports(t, acctest.IdentityVersions) {
+			if got := string(readState(t, raw).find(t, "telnyx_managed_account.test").Identity["id"]); got != `"`+a.ID+`"` {
+				t.Errorf("after terraform %v, the resource's identity has id %s, want %q", command, got, a.ID)
+			}
 		}
 	})
 }

@@ -279,6 +279,11 @@ type v0Values struct {
 // placeholders (v0Values, without the credentials).
 const v1State = "testdata/v1.tfstate.tmpl"
 
+// v1IdentityState is a state file that Terraform 1.15.9 wrote with the
+// provider at schema version 1 and with resource identity (the release of
+// issue 18), the same placeholders.
+const v1IdentityState = "testdata/v1-identity.tfstate.tmpl"
+
 // renderV0State returns v0State filled with a's values.
 func renderV0State(t *testing.T, a *client.ManagedAccount) []byte {
 	t.Helper()
