@@ -19,9 +19,9 @@ what a resource with a real API and a larger state costs. A provider's resource 
 a plugin process per command phase (the table counts them: 3 to 5 per command, each starting, making
 its mTLS certificate and serving its schema) and, per resource, several gRPC calls (validate, plan,
 apply or read) whose values both sides encode and decode against the resource's schema (12
-attributes and a timeouts block for ` + "`telnyx_managed_account`" + ` since its schema version 2, 15 before). On a 2-core machine the
-command is CPU-bound, and the CPU column shows where it goes. CPU profiles of the provider during
-` + "`apply`" + ` of 100 managed accounts (a provider build that writes a profile, ` + "`go tool pprof`" + `):
+attributes and a timeouts block for ` + "`telnyx_managed_account`" + ` since its schema version 2, 15
+before). On a 2-core machine the command is CPU-bound, and the CPU column shows where it goes.
+CPU profiles of the provider during ` + "`apply`" + ` of 100 managed accounts (a provider build that writes a profile, ` + "`go tool pprof`" + `):
 terraform-plugin-framework's planning and value conversion (plan modifiers, ` + "`tftypes.Transform`" + `,
 ` + "`Schema.GetAttributes`" + ` copying the attribute map at each path step) about 35%, gRPC and msgpack
 about 20%, the Go runtime and GC about 25%, and the provider's own code (Create, Read, Delete and

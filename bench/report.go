@@ -25,11 +25,11 @@ type ReportInput struct {
 const (
 	// Issue 16: each operation of a Telnyx resource within 1.0 × the
 	// anchor random_string and, the stretch, 1.5 × null_resource.
-	maxRandomStringRatio = 1.0
-	maxNullResourceRatio = 1.5
-	maxRefreshRequests   = 1.0
-	maxCreateRequests    = 2.0
-	maxDestroyRequests   = 2.0
+	maxRandomStringRatio  = 1.0
+	maxNullResourceRatio  = 1.5
+	maxRefreshRequests    = 1.0
+	maxCreateRequests     = 2.0
+	maxDestroyRequests    = 2.0
 	minRetrieveVsPrism    = 10.0
 	maxRetrieveP99Ms      = 10.0
 	minCreatesPerSecond   = 2000.0
