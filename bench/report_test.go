@@ -79,7 +79,7 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 	}
 	md := writeSample(t, ReportInput{
 		Machine:   Machine{Date: "2026-11-28T10:00:00Z", CPU: "Test CPU", Cores: 2, GoVersion: "go1.26.8", SyncWriteMs: 0.5},
-		Terraform: sampleTerraform(), HTTP: sampleHTTP(true), HotPaths: hot,
+		Terraform: []*TerraformResults{sampleTerraform()}, HTTP: sampleHTTP(true), HotPaths: hot,
 	})
 	for _, want := range []string{
 		"Written by `make bench` on 2026-11-28. Machine: Test CPU, 2 cores",
@@ -118,6 +118,53 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 	}
 }
 
+// TestReportOfTwoSizes: with two sizes of the Terraform section, both
+// tables are shown, the targets are judged at the largest only, and the
+// scaling table and the targets table give each ratio's trend.
+func TestReportOfTwoSizes(t *testing.T) {
+	small := sampleTerraform()
+	small.N = 100
+	for i := range small.Resources {
+		for j := range small.Resources[i].Ops {
+			op := &small.Resources[i].Ops[j]
+			for k := range op.Seconds {
+				op.Seconds[k] /= 4
+			}
+			if small.Resources[i].Type == TelnyxManagedAccount && op.Op == OpDestroy {
+				// 0.85 × random_string's 2.5 s at 100, against 0.90 at 500.
+				op.Seconds = []float64{2.125, 2.125, 2.125}
+			}
+		}
+	}
+	// The larger size first: the report orders them.
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: []*TerraformResults{sampleTerraform(), small}})
+	for _, want := range []string{
+		"of 100 and 500 resources of each type",
+		"The targets are judged at 500 resources; the smaller sizes show how each ratio scales",
+		"### 100 resources",
+		"### 500 resources",
+		"### Scaling: 100 → 500 resources",
+		"| `telnyx_managed_account` | destroy | 2.12 → 9.00 | 21.2 → 18.0 | 30.00 → 6.00 | 0.85 → 0.90 | 1.42 → 1.50 |",
+		"| scaling of `telnyx_managed_account`: × `random_string` at 100 → 500 resources | apply 1.00 → 1.00; plan 1.33 → 1.33; destroy 0.85 → 0.90 | no target |",
+		"| `destroy` of 500 `telnyx_managed_account` within 1.00 × `random_string` (target) | 0.90 × (9.00 s against 10.00 s) | met |",
+		"| reference-backend (SQLite) | Terraform apply of 100 `telnyx_managed_account` |",
+		"| terraform-provider-telnyx | `terraform apply` of 500 `telnyx_api_key` |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "of 100 `telnyx_managed_account` within") {
+		t.Error("the smaller size is judged")
+	}
+	if strings.Index(md, "### 100 resources") > strings.Index(md, "### 500 resources") {
+		t.Error("the sizes are not in increasing order")
+	}
+	if t.Failed() {
+		t.Log(md)
+	}
+}
+
 // TestReportWithoutAnchorsSaysWhy: without the anchors the Terraform section
 // says why, and each target against them is missed with that reason rather
 // than left out.
@@ -125,7 +172,7 @@ func TestReportWithoutAnchorsSaysWhy(t *testing.T) {
 	tf := sampleTerraform()
 	tf.Resources = slices.DeleteFunc(tf.Resources, func(r ResourceRuns) bool { return r.Type == NullResource || r.Type == RandomString })
 	tf.AnchorsSkipped = "BENCH_ANCHORS names no folder"
-	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: tf, Quick: true})
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: []*TerraformResults{tf}, Quick: true})
 	for _, want := range []string{
 		"**The anchors were not measured**: BENCH_ANCHORS names no folder.",
 		"| `destroy` of 500 `telnyx_api_key` within 1.00 × `random_string` (target) | `random_string` not measured (BENCH_ANCHORS names no folder) | **missed** |",
