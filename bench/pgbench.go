@@ -109,6 +109,8 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 	// Replicas of one database share the secret that keys API-key hashes,
 	// or a key made through one would not authenticate on the other.
 	secret, opKey := proc.RandomHex(32), "bench-operator-"+proc.RandomHex(16)
+	// The replicas, whose peak memory each load reads.
+	var replicaProcs []*BackendProcess
 	var servers []target
 	var first *BackendProcess
 	for i := range replicas {
@@ -119,6 +121,7 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 		}
 		defer b.Stop()
 		b.SetCounting(false)
+		replicaProcs = append(replicaProcs, b)
 		if first == nil {
 			first = b
 		}
@@ -146,6 +149,9 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 	client := NewLoadClient(opts.Concurrency)
 	for run := 1; run <= opts.Runs; run++ {
 		for i, ep := range endpoints {
+			for _, b := range replicaProcs {
+				_ = ResetPeakRSS(b.Pid())
+			}
 			if ep.name == EndpointCreate {
 				// As in RunHTTP: fresh managers for each run's creates.
 				keys, err := first.NewManagers(ctx, createManagers)
@@ -161,6 +167,9 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 				return nil, fmt.Errorf("%s load: %w", ep.name, err)
 			}
 			setup.Endpoints[i].Backend = append(setup.Endpoints[i].Backend, r)
+			if peak, ok := largestPeak(replicaProcs); ok {
+				setup.Endpoints[i].BackendPeakBytes = append(setup.Endpoints[i].BackendPeakBytes, peak)
+			}
 			fmt.Fprintf(opts.Progress, "http run %d/%d: PostgreSQL, %s, %s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d failures%s\n",
 				run, opts.Runs, plural(replicas, "replica"), ep.name, r.RequestsPerSec, r.P50Ms, r.P99Ms, r.Failures, firstFailure(r))
 		}
@@ -205,4 +214,17 @@ func postgresVersion(ctx context.Context, adminURL string) (string, error) {
 	// Debian's builds add " (Debian 15.x-1.pgdg…)".
 	v, _, _ = strings.Cut(v, " ")
 	return v, nil
+}
+
+// largestPeak is the largest peak resident memory of the replicas since
+// their peaks were last reset; false when none could be read.
+func largestPeak(replicas []*BackendProcess) (int64, bool) {
+	var peak int64
+	ok := false
+	for _, b := range replicas {
+		if p, err := PeakRSS(b.Pid()); err == nil {
+			peak, ok = max(peak, p), true
+		}
+	}
+	return peak, ok
 }
