@@ -215,16 +215,3 @@ func postgresVersion(ctx context.Context, adminURL string) (string, error) {
 	v, _, _ = strings.Cut(v, " ")
 	return v, nil
 }
-
-// largestPeak is the largest peak resident memory of the replicas since
-// their peaks were last reset; false when none could be read.
-func largestPeak(replicas []*BackendProcess) (int64, bool) {
-	var peak int64
-	ok := false
-	for _, b := range replicas {
-		if p, err := PeakRSS(b.Pid()); err == nil {
-			peak, ok = max(peak, p), true
-		}
-	}
-	return peak, ok
-}
