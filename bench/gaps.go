@@ -172,3 +172,42 @@ reading days from the rollups instead would slow reports); a narrower block key 
 ids for managers, accounts and dimension values, which the report plan shared with
 PostgreSQL would have to join back).
 `
+
+// gapRetrieveVsLimit explains a retrieve under 25% of httplimit's
+// throughput, with the CPU per request of both loads (b the backend's, l
+// httplimit's).
+func gapRetrieveVsLimit(b, l loadMedians) string {
+	cpu := ""
+	if bs, ok := b.cpu[TierServer]; ok {
+		if ls, ok := l.cpu[TierServer]; ok {
+			cpu = fmt.Sprintf(" Per answered request, the backend's process used %.0f µs of CPU and httplimit's %.0f µs; "+
+				"the generator used %s µs and %s µs (all of it is CPU the two cores share, so the rates stand roughly "+
+				"in the inverse ratio of the totals, %.0f µs against %.0f µs).", bs, ls,
+				b.cpuText(TierGenerator), l.cpuText(TierGenerator), b.cpuTotal(), l.cpuTotal())
+		}
+	}
+	return `### Retrieve under 25% of httplimit's throughput
+
+httplimit answers the same request with the same bytes from memory: Go's HTTP server, a map lookup
+and a write. Both loads run the server and the load generator on the same cores until they are
+busy, so the throughput of each is set by the CPU a request costs both.` + cpu + ` What the backend
+does beyond httplimit is the key check, the read transaction on the store, JSON encoding, the access
+log and the middleware: see the retrieve's explanation above for where that CPU goes.
+`
+}
+
+// gapReplicas explains two PostgreSQL replicas' retrieves more than 5%
+// below one's, with the CPU per request of each tier (one and two the
+// medians of the two setups).
+func gapReplicas(one, two loadMedians) string {
+	return `### Two PostgreSQL replicas more than 5% below one on retrieves
+
+On one machine a second replica brings no CPU: the same cores run both replicas, PostgreSQL and
+the load generator, so two replicas serve the same requests with the same CPU or they serve fewer.
+Per answered request (backend / PostgreSQL / generator, µs of CPU): one replica ` + one.cpuText(TierServer, TierDatabase, TierGenerator) +
+		`, two replicas ` + two.cpuText(TierServer, TierDatabase, TierGenerator) + `. Whatever the second replica adds per request
+is its cost: a second Go runtime whose idle processors spin looking for work, twice the
+connections to PostgreSQL (a server process each), and the scheduler moving more processes over the
+same two cores.
+`
+}

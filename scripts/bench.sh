@@ -15,6 +15,9 @@
 #   BENCH_DURATION       each HTTP load (10s; quick 3s), after BENCH_WARMUP (2s; quick 1s)
 #   BENCH_DB_MAX_CONNS   --db-max-conns of each PostgreSQL replica (10, the backend's default)
 #   BENCH_OUT            the report (bench/BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
+#   BENCH_ANCHORS        the anchors' folder (make sets ../shared/anchors when it
+#                        exists): httplimit, built from it, answers the retrieve
+#                        beside the backend; empty, the report says it was skipped
 #   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
 # The JSON results and benchmark outputs stay in .bench/results (git-ignored).
 # The harness and the Go benchmarks are the Go module in bench/ (its
@@ -75,13 +78,34 @@ if [[ -n "$prism_unavailable" ]]; then
 	prism=""
 fi
 
+# The anchors of issue 16 (their folder's README.md), built into
+# .bench/anchors; the project itself never needs them. Without them the
+# report says which comparisons it skipped, and why.
+anchors="${BENCH_ANCHORS:-}"
+httplimit="" httplimit_skipped=""
+if [[ -z "$anchors" ]]; then
+	httplimit_skipped="BENCH_ANCHORS was not given (make bench sets it to ../shared/anchors when that folder exists)"
+elif [[ ! -f "$anchors/httplimit/main.go" ]]; then
+	httplimit_skipped="the anchors' folder $anchors has no httplimit/main.go"
+else
+	mkdir -p "$work/anchors"
+	if go -C "$anchors/httplimit" build -trimpath -o "$work/anchors/httplimit" .; then
+		httplimit="$work/anchors/httplimit"
+	else
+		httplimit_skipped="go build of $anchors/httplimit failed"
+	fi
+fi
+if [[ -n "$httplimit_skipped" ]]; then
+	echo "bench: skipping the httplimit comparison: $httplimit_skipped" >&2
+fi
+
 "$driver" machine -node "$(command -v node || true)" -dir "$tmp" -out "$results/machine.json"
 
 "$driver" terraform -provider "$provider" -backend "$backend" -n "$n" -runs "$count" \
 	-parallelism "$parallelism" -out "$results/terraform.json"
 
 "$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
-	-concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
+	-httplimit "$httplimit" -httplimit-skipped "$httplimit_skipped" -concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
 
 # The same loads on PostgreSQL: a throwaway server, stopped once they end.
 # If it cannot start, the report says why and the rest still runs.
