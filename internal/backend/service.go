@@ -146,7 +146,7 @@ func (s *Service) keyHash(key string) (string, error) {
 // authenticate checks the key whose hash is given, in tx, and says whether
 // its last_used_at is due to be written.
 func (s *Service) authenticate(ctx context.Context, tx Tx, hash string) (caller *Caller, touch bool, err error) {
-	k, err := tx.GetAPIKeyByHash(ctx, hash)
+	k, a, err := tx.GetAPIKeyAndAccountByHash(ctx, hash)
 	if ErrorKind(err) == ENOTFOUND {
 		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is not valid.")
 	} else if err != nil {
@@ -159,10 +159,6 @@ func (s *Service) authenticate(ctx context.Context, tx Tx, hash string) (caller 
 		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is disabled.")
 	case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
 		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has expired.")
-	}
-	a, err := tx.GetAccount(ctx, k.AccountID)
-	if err != nil {
-		return nil, false, err
 	}
 	switch a.Status {
 	case StatusDisabled:
