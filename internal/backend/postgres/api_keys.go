@@ -86,7 +86,7 @@ func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
 
 func scanAPIKey(row pgx.Row) (*backend.APIKey, error) {
 	var r apiKeyRow
-	if err := row.Scan(r.dest()...); err != nil {
+	if err := row.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
 	return r.key()
@@ -99,9 +99,10 @@ type apiKeyRow struct {
 	kind, status, tags string
 }
 
-func (r *apiKeyRow) dest() []any {
-	return []any{&r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
-		&r.k.ExpiresAt, &r.k.LastUsedAt, &r.k.CreatedAt, &r.k.UpdatedAt, &r.k.IssuedBy}
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *apiKeyRow) dest(d []any) []any {
+	return append(d, &r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
+		&r.k.ExpiresAt, &r.k.LastUsedAt, &r.k.CreatedAt, &r.k.UpdatedAt, &r.k.IssuedBy)
 }
 
 // key completes r.k, in place: r escapes to the heap anyway, through dest.
@@ -129,7 +130,7 @@ func scanKeyAndAccount(row pgx.Row) (keyAndAccount, error) {
 		kr apiKeyRow
 		ar accountRow
 	)
-	if err := row.Scan(append(kr.dest(), ar.dest()...)...); err != nil {
+	if err := row.Scan(ar.dest(kr.dest(make([]any, 0, 32) /* 29 columns */))...); err != nil {
 		return keyAndAccount{}, err
 	}
 	k, err := kr.key()

@@ -136,7 +136,7 @@ func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statu
 
 func scanAccount(row pgx.Row) (*backend.Account, error) {
 	var r accountRow
-	if err := row.Scan(r.dest()...); err != nil {
+	if err := row.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
 	return r.account(), nil
@@ -153,10 +153,11 @@ type accountRow struct {
 	limit, credit         int64
 }
 
-func (r *accountRow) dest() []any {
-	return []any{&r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *accountRow) dest(d []any) []any {
+	return append(d, &r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
 		&r.a.AllowCustomPricing, &r.a.RollupBilling, &r.channels, &r.allocatable,
-		&r.limit, &r.credit, &r.a.APITokenSealed, &r.a.CreatedAt, &r.a.UpdatedAt}
+		&r.limit, &r.credit, &r.a.APITokenSealed, &r.a.CreatedAt, &r.a.UpdatedAt)
 }
 
 // account completes r.a, in place: r escapes to the heap anyway, through

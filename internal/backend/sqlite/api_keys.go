@@ -106,7 +106,7 @@ func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
 
 func scanAPIKey(row scanner, op string) (*backend.APIKey, error) {
 	var r apiKeyRow
-	err := row.Scan(r.dest()...)
+	err := row.Scan(r.dest(nil)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -129,9 +129,10 @@ type apiKeyRow struct {
 	createdAt, updatedAt string
 }
 
-func (r *apiKeyRow) dest() []any {
-	return []any{&r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
-		&r.expires, &r.lastUsed, &r.createdAt, &r.updatedAt, &r.k.IssuedBy}
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *apiKeyRow) dest(d []any) []any {
+	return append(d, &r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
+		&r.expires, &r.lastUsed, &r.createdAt, &r.updatedAt, &r.k.IssuedBy)
 }
 
 // key completes r.k, in place (see accountRow.account).
@@ -193,7 +194,7 @@ func (t *tx) keyAndAccount(ctx context.Context, op, query, arg string) (*backend
 		kr apiKeyRow
 		ar accountRow
 	)
-	err := t.tx.QueryRowContext(ctx, query, arg).Scan(append(kr.dest(), ar.dest()...)...)
+	err := t.tx.QueryRowContext(ctx, query, arg).Scan(ar.dest(kr.dest(make([]any, 0, 32) /* 29 columns */))...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, err
 	}

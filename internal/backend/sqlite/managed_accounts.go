@@ -187,7 +187,7 @@ func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statu
 
 func scanAccount(s scanner) (*backend.Account, error) {
 	var r accountRow
-	if err := s.Scan(r.dest()...); err != nil {
+	if err := s.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
 	return r.account()
@@ -205,10 +205,11 @@ type accountRow struct {
 	createdAt, updatedAt string
 }
 
-func (r *accountRow) dest() []any {
-	return []any{&r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *accountRow) dest(d []any) []any {
+	return append(d, &r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
 		&r.allowCustom, &r.rollup, &r.a.GlobalChannelLimit, &r.a.AllocatableChannels,
-		&r.a.ManagedAccountLimit, &r.credit, &r.a.APITokenSealed, &r.createdAt, &r.updatedAt}
+		&r.a.ManagedAccountLimit, &r.credit, &r.a.APITokenSealed, &r.createdAt, &r.updatedAt)
 }
 
 // account completes r.a, in place: r escapes to the heap anyway, through
