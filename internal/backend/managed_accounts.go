@@ -118,11 +118,19 @@ func (s *Service) hashPassword(pointer string, pw *string) (string, error) {
 	return h, nil
 }
 
+// maxEmailDraws bounds the draws of a generated email that keep finding it
+// taken (each draw is 32 random bits).
+const maxEmailDraws = 8
+
 // generatedEmail derives a managed account's email from its manager's, as the
 // contract says happens when none is given: local+ma-<random>@domain.
-func generatedEmail(managerEmail string) string {
+func (s *Service) generatedEmail(managerEmail string) string {
+	suffix := randomHex(4)
+	if s.emailSuffix != nil {
+		suffix = s.emailSuffix()
+	}
 	local, domain, _ := strings.Cut(managerEmail, "@")
-	return local + "+ma-" + randomHex(4) + "@" + domain
+	return local + "+ma-" + suffix + "@" + domain
 }
 
 // CreateManagedAccount creates a managed account of the calling manager, with a
@@ -164,10 +172,22 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 		if n >= mgr.ManagedAccountLimit {
 			return InvalidField("/", "This manager account has reached its limit of %d managed accounts; ask the operator to raise it.", mgr.ManagedAccountLimit)
 		}
-		if email == "" {
-			email = generatedEmail(mgr.Email)
-		}
-		if _, err := tx.GetAccountByEmail(ctx, email); err == nil {
+		if in.Email == nil {
+			// A drawn email that is taken is drawn again, rather than refuse
+			// a request that named none: with 32 random bits, a manager of
+			// tens of thousands of accounts draws a taken one now and then.
+			for draws := 1; ; draws++ {
+				email = s.generatedEmail(mgr.Email)
+				if _, err := tx.GetAccountByEmail(ctx, email); ErrorKind(err) == ENOTFOUND {
+					break
+				} else if err != nil {
+					return err
+				}
+				if draws == maxEmailDraws {
+					return emailTaken()
+				}
+			}
+		} else if _, err := tx.GetAccountByEmail(ctx, email); err == nil {
 			return emailTaken()
 		} else if ErrorKind(err) != ENOTFOUND {
 			return err
@@ -330,8 +350,15 @@ func (s *Service) ListManagedAccounts(ctx context.Context, c *Caller, q ManagedA
 	return list, NewPageMeta(q.Page, total), nil
 }
 
-// validatePage fills in the default page and refuses one out of range.
+// validatePage fills in the default page and refuses one out of range, for
+// the lists whose pages hold at most MaxPageSize items.
 func validatePage(p *Page) error {
+	return validatePageUpTo(p, MaxPageSize)
+}
+
+// validatePageUpTo fills in the default page and refuses a page number below
+// 1 or a size outside 1 to maxSize.
+func validatePageUpTo(p *Page, maxSize int) error {
 	if p.Number == 0 {
 		p.Number = 1
 	}
@@ -341,8 +368,8 @@ func validatePage(p *Page) error {
 	if p.Number < 1 {
 		return InvalidParameter("page[number]", "page[number] must be 1 or more.")
 	}
-	if p.Size < 1 || p.Size > MaxPageSize {
-		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", MaxPageSize)
+	if p.Size < 1 || p.Size > maxSize {
+		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", maxSize)
 	}
 	return nil
 }
