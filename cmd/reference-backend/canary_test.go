@@ -57,6 +57,7 @@ func TestSecretCanaries(t *testing.T) {
 	c.operatorRequests(t)
 	c.managerRequests(t)
 	c.cardRequests(t)
+	c.notificationRequests(t)
 	c.portalForms(t)
 	c.requireEverySecretFieldCovered(t)
 	c.scan(t)
@@ -70,9 +71,12 @@ type canaryBackend struct {
 	dataDir     string
 	databaseURL string // PostgreSQL only
 	operatorKey string
-	managerKey  string
-	manager     string // the bootstrap manager's email
-	password    string // and its portal password
+	// serverSecret derives the keys that are never stored (the webhook
+	// signing key).
+	serverSecret string
+	managerKey   string
+	manager      string // the bootstrap manager's email
+	password     string // and its portal password
 	// managed is a managed account the API created, with a password.
 	managedID, managedKey, managedEmail, managedPassword string
 
@@ -107,6 +111,7 @@ func startCanaryBackend(t *testing.T) *canaryBackend {
 		covered: map[string]bool{}, sent: map[string]bool{}}
 	c.operatorKey = c.add("operator key", "op-canary-"+canaryHex(20))
 	serverSecret := c.add("server secret", "server-secret-canary-"+canaryHex(24))
+	c.serverSecret = serverSecret
 	c.managerKey = c.addAPIKey("bootstrap manager key", backend.NewAPIKey())
 	c.manager = "canary-manager-" + canaryHex(4) + "@example.com"
 	c.password = c.add("bootstrap manager password", "pw-bootstrap-"+canaryHex(10))

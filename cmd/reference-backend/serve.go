@@ -48,6 +48,9 @@ type serveConfig struct {
 
 	// limits are the server's timeouts, sizes and rates (serve_limits.go).
 	limits serverLimits
+	// notifications configure the delivery of notifications
+	// (serve_notifications.go).
+	notifications notificationSettings
 }
 
 // minOperatorKeyLen refuses operator keys short enough to guess.
@@ -100,6 +103,7 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		settlementDelay string
 		db              databaseFlags
 		limits          serverLimitFlags
+		notify          notificationFlags
 	)
 	// Each flag's environment variable and destination, by flag name.
 	envOf := map[string]string{}
@@ -130,6 +134,7 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 	add(&db.connectTimeout, "db-connect-timeout", "REFERENCE_BACKEND_DB_CONNECT_TIMEOUT", defaultDBConnectTimeout.String(),
 		"PostgreSQL only: how long opening one connection may take")
 	addServerLimitFlags(add, &limits)
+	addNotificationFlags(add, &notify)
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
@@ -151,7 +156,10 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		return cfg, err
 	}
 	var err error
-	cfg.limits, err = limits.parse()
+	if cfg.limits, err = limits.parse(); err != nil {
+		return cfg, err
+	}
+	cfg.notifications, err = notify.parse()
 	return cfg, err
 }
 
@@ -361,7 +369,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 
 	httpOpts := httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger}
 	cfg.limits.apply(&httpOpts)
-	var metricsSrv *http.Server
+	var (
+		metricsSrv      *http.Server
+		deliveryMetrics backend.DeliveryMetrics // a nil *Metrics in it would not be nil
+	)
 	if cfg.metricsAddr != "" {
 		// Listening first: a metrics address taken stops serve before the
 		// API accepts a request.
@@ -369,7 +380,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		if err != nil {
 			return err
 		}
-		httpOpts.Metrics = m
+		httpOpts.Metrics, deliveryMetrics = m, m
 		metricsSrv = cfg.limits.httpServer(m.Handler())
 		metricsSrv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 		go func() {
@@ -405,6 +416,8 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		a.onListen(ln.Addr().String())
 	}
 
+	stopDeliveries := cfg.notifications.startDeliveries(svc, deliveryMetrics, logger)
+	defer stopDeliveries() // after the drain below, whatever its outcome
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

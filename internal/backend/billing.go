@@ -528,8 +528,12 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 	if err != nil {
 		return nil, err
 	}
-	var t *Transaction
+	var (
+		t        *Transaction
+		declined *PaymentMethod
+	)
 	err = s.store.WriteTx(ctx, func(tx Tx) error {
+		declined = nil // a run again (PostgreSQL) starts afresh
 		a, err := tx.GetAccount(ctx, c.Account.ID)
 		if err != nil {
 			return err
@@ -541,6 +545,7 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 			return err
 		}
 		if pm.Declines {
+			declined = pm
 			return cardDeclined(pm)
 		}
 		if t, err = s.charge(ctx, tx, a, pm, m, false); err != nil {
@@ -550,6 +555,11 @@ func (s *Service) TopUp(ctx context.Context, c *Caller, amount *string) (*Transa
 			"transaction_id": t.ID, "payment_method_id": pm.ID, "amount": m.String(), "auto_recharge": false,
 		})
 	})
+	if declined != nil && ErrorKind(err) == EINVALID {
+		if notifyErr := s.topUpDeclined(ctx, c, declined, m); notifyErr != nil {
+			return nil, notifyErr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -671,16 +681,17 @@ func turnoverExceeded(pointer string, turnover Money) error {
 // a usage charge) to the ledger of account, which must own it (the manager
 // under rollup billing; entry.SubjectID names the account charged), and
 // then, in the same transaction, fires auto-recharge when the charge took the
-// balance under the threshold. The ledger's claim (postEntries) orders
-// concurrent charges, so each sees the recharges of the ones before it: one
-// crossing, one recharge.
+// balance under the threshold, and the balance alerts it crossed
+// (afterCharge). The ledger's claim (postEntries) orders concurrent charges,
+// so each sees the recharges of the ones before it: one crossing, one
+// recharge, one alert.
 func (s *Service) postCharge(ctx context.Context, tx Tx, account *Account, entry *LedgerEntry, pointer string) error {
 	return s.postCharges(ctx, tx, account, []*LedgerEntry{entry}, pointer)
 }
 
 // postCharges posts several charges to the ledger of account as postCharge
-// posts one, and fires auto-recharge once, after the last: a batch of usage
-// crosses the threshold once at most.
+// posts one, and fires auto-recharge and the alerts once, after the last: a
+// batch of usage crosses a threshold once at most.
 func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entries []*LedgerEntry, pointer string) error {
 	for _, e := range entries {
 		if e.AccountID != account.ID || account.BillingAccountID() != account.ID || e.Amount > 0 {
@@ -691,7 +702,7 @@ func (s *Service) postCharges(ctx context.Context, tx Tx, account *Account, entr
 	if err := s.postEntries(ctx, tx, account.ID, entries, pointer); err != nil {
 		return err
 	}
-	return s.autoRecharge(ctx, tx, account)
+	return s.afterCharge(ctx, tx, account, entries...)
 }
 
 // autoRecharge tops the account up when auto-recharge is on and its funds
@@ -736,20 +747,20 @@ func (s *Service) autoRecharge(ctx context.Context, tx Tx, a *Account) error {
 	}
 	if !ok {
 		changes["reason"] = "amount_out_of_range"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, nil, changes)
 	}
 	changes["amount"] = amount.String()
 	pm, err := tx.GetDefaultPaymentMethod(ctx, a.ID)
 	if ErrorKind(err) == ENOTFOUND {
 		changes["reason"] = "no_default_payment_method"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, nil, changes)
 	} else if err != nil {
 		return err
 	}
 	changes["payment_method_id"] = pm.ID
 	if pm.Declines {
 		changes["reason"] = "card_declined"
-		return s.audit(ctx, tx, nil, a.ID, "auto_recharge.failed", changes)
+		return s.rechargeFailed(ctx, tx, a, amount, pm, changes)
 	}
 	t, err := s.charge(ctx, tx, a, pm, amount, true)
 	if err != nil {

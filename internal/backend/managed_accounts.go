@@ -460,6 +460,9 @@ func (s *Service) mutateManagedAccount(ctx context.Context, c *Caller, id, actio
 			if err := s.audit(ctx, tx, c, a.ID, action, changes); err != nil {
 				return err
 			}
+			if err := s.accountChanged(ctx, tx, a, action); err != nil {
+				return err
+			}
 		}
 		v, err = s.view(ctx, tx, a)
 		return err

@@ -3,6 +3,7 @@ package backend
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -30,6 +31,8 @@ type Secrets struct {
 	requestKey []byte
 	// sessionKey keys the stored IDs of portal sessions.
 	sessionKey []byte
+	// webhookKey signs notification webhooks (notification_delivery.go).
+	webhookKey ed25519.PrivateKey
 	// PasswordCost is the bcrypt cost for account passwords.
 	PasswordCost int
 }
@@ -52,7 +55,8 @@ func NewSecrets(serverSecret []byte) (*Secrets, error) {
 	}
 	return &Secrets{hashKey: derive(serverSecret, "api-key-hash"), aead: aead, linkKey: derive(serverSecret, "signed-link"),
 		fingerprintKey: derive(serverSecret, "card-fingerprint"), requestKey: derive(serverSecret, "idempotency-request"),
-		sessionKey: derive(serverSecret, "portal-session"), PasswordCost: bcrypt.DefaultCost}, nil
+		sessionKey: derive(serverSecret, "portal-session"), webhookKey: ed25519.NewKeyFromSeed(derive(serverSecret, "webhook-signing-ed25519")),
+		PasswordCost: bcrypt.DefaultCost}, nil
 }
 
 func derive(secret []byte, purpose string) []byte {

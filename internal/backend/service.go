@@ -29,6 +29,8 @@ type Service struct {
 	// emailSuffix, when set, replaces the random part of generated emails
 	// (tests).
 	emailSuffix func() string
+	// notifications is the Notifications API's state (notifications.go).
+	notifications notificationState
 }
 
 // NewService returns a Service over store, keyed by secrets.

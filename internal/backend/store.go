@@ -229,6 +229,7 @@ type Tx interface {
 	// it deleted.
 	PurgePortalSessions(ctx context.Context, now, idleBefore time.Time, limit int) (int, error)
 
+	NotificationStore // notifications.go
 	BalanceTransferTx
 }
 

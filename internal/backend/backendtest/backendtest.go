@@ -93,6 +93,9 @@ type Options struct {
 	// that watch or slow it (SlowLookups); Server.Store stays the store
 	// itself.
 	WrapStore func(backend.Store) backend.Store
+	// Deliveries, when set, runs the notification delivery worker
+	// (deliveries.go); without it notifications wait, pending.
+	Deliveries *Deliveries
 }
 
 // StartWith runs a backend configured by opts until the test ends.
@@ -130,6 +133,7 @@ func StartWith(t testing.TB, opts Options) *Server {
 		httpServer: ts, clock: clk,
 	}
 	s.ManagerID, s.ManagerKey = s.NewManager(t)
+	startDeliveries(t, svc, opts.Deliveries)
 	return s
 }
 

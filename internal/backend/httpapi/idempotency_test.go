@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -426,6 +427,7 @@ func TestEveryPostIsIdempotent(t *testing.T) {
 			return "/reference/usage_events", srv.OperatorKey, [2]any{event("walk-1"), event("walk-2")}
 		},
 	}
+	maps.Copy(cases, notificationIdempotencyCases(t, srv))
 	walked := 0
 	for _, pattern := range httpapi.Routes() {
 		if !strings.HasPrefix(pattern, "POST ") {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -41,6 +42,8 @@ type noPriceWorld struct {
 	// spareKeys and spareCards are revoked and deleted by the walk, one of
 	// each per pass.
 	spareKeys, spareCards []string
+	// notify are the account's notification objects (notifications_test.go).
+	notify *walkedNotifications
 }
 
 func newNoPriceWorld(t *testing.T) *noPriceWorld {
@@ -84,6 +87,7 @@ func newNoPriceWorld(t *testing.T) *noPriceWorld {
 		t.Fatalf("%s; want an invoice with usage lines and credit lines (the top-up, the transfer)", r)
 	}
 	w.invoiceID = invoices.Data[0].InvoiceID
+	w.notify = newWalkedNotifications(t, w)
 	return w
 }
 
@@ -106,7 +110,7 @@ const walkPasses = 2
 func walkRequests(w *noPriceWorld, pass int) map[string][]walkRequest {
 	id := w.account.ID
 	get := func(path string, status int) walkRequest { return walkRequest{http.MethodGet, path, nil, status} }
-	return map[string][]walkRequest{
+	requests := map[string][]walkRequest{
 		"GET /v2/managed_accounts":                                      {get("/v2/managed_accounts", 403)},
 		"POST /v2/managed_accounts":                                     {{http.MethodPost, "/v2/managed_accounts", map[string]any{"business_name": "Nested"}, 403}},
 		"GET /v2/managed_accounts/allocatable_global_outbound_channels": {get("/v2/managed_accounts/allocatable_global_outbound_channels", 403)},
@@ -153,6 +157,8 @@ func walkRequests(w *noPriceWorld, pass int) map[string][]walkRequest {
 		"GET /v2/invoices":      {get("/v2/invoices", 200)},
 		"GET /v2/invoices/{id}": {get("/v2/invoices/"+w.invoiceID, 200), get("/v2/invoices/"+w.invoiceID+"?action=link", 200)},
 	}
+	maps.Copy(requests, notificationWalkRequests(w, pass))
+	return requests
 }
 
 // TestNoPriceReachesAManagedAccount walks every /v2 route the server

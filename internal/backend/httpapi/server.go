@@ -167,6 +167,8 @@ func (s *server) routes() {
 	s.mux.HandleFunc("GET /reference/accounts/{id}/rates", s.operator(s.getCommittedRates))
 	s.mux.HandleFunc("PUT /reference/accounts/{id}/rates", s.operator(s.putCommittedRates))
 	s.mux.HandleFunc("POST /reference/usage_events", s.operator(s.postUsageEvents))
+
+	s.notificationRoutes() // the Notifications API (notifications.go)
 }
 
 // route dispatches through the mux, but answers requests that match no route

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -39,7 +40,7 @@ func strictBodies(t *testing.T, srv *backendtest.Server) map[string]strictBody {
 	future := srv.Now().Add(30 * 24 * time.Hour).UTC().Format(time.RFC3339)
 	at := srv.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
 	rates := []any{smsRateBody("US", "0.004"), smsRateBody("GB", "0.005")}
-	return map[string]strictBody{
+	bodies := map[string]strictBody{
 		"POST /v2/managed_accounts": {"/v2/managed_accounts", manager, map[string]any{"business_name": "Strict Two Ltd",
 			"email": "strict-two@example.com", "password": "a-long-password", "managed_account_allow_custom_pricing": true, "rollup_billing": false}},
 		"PATCH /v2/managed_accounts/{id}": {"/v2/managed_accounts/" + managed.ID, manager,
@@ -81,6 +82,8 @@ func strictBodies(t *testing.T, srv *backendtest.Server) map[string]strictBody {
 			usageEvent("strict-3", managed.ID, "wireless", at, map[string]any{"country_iso": "US", "bytes": 1024}),
 		}}},
 	}
+	maps.Copy(bodies, notificationStrictBodies(t, srv, managed.APIKey))
+	return bodies
 }
 
 // jsonMember is where one member (or one string in an array) sits in a body.

@@ -85,6 +85,8 @@ type tenancyWorld struct {
 	trees map[caller][]string
 	// pay holds the billing rows' targets (billing_tenancy_test.go).
 	pay *payTargets
+	// notify holds the notification rows' targets (notifications_tenancy_test.go).
+	notify *notifyTargets
 }
 
 // balances give each caller a distinct balance, so that GET /balance shows
@@ -216,7 +218,7 @@ func operatorOnly(status int) expectation {
 }
 
 // errorCodes are the Telnyx codes of the refusals the matrix expects.
-var errorCodes = map[int]string{401: "10009", 403: "10010", 404: "10005"}
+var errorCodes = map[int]string{401: "10009", 403: "10010", 404: "10005", 422: "10004"}
 
 // endpoint is one row of the matrix.
 type endpoint struct {
@@ -237,6 +239,9 @@ type endpoint struct {
 	// contentType, when set, is the type of a successful answer instead of
 	// JSON (the OpenAPI document).
 	contentType string
+	// pointer is the source of a 422 refusal: a body that names another
+	// account's object.
+	pointer string
 }
 
 func targetPath(suffix string) func(w *tenancyWorld) string {
@@ -512,6 +517,7 @@ func tenancyEndpoints() map[string]endpoint {
 	billingEndpoints(endpoints)
 	pricingEndpoints(endpoints)
 	usageReportEndpoints(endpoints)
+	notificationEndpoints(endpoints)
 	balanceTransferEndpoints(endpoints)
 	return endpoints
 }
@@ -562,7 +568,11 @@ func TestTenancyMatrix(t *testing.T) {
 					r = call(t, w.srv, ep.method, path, w.keys[who], ep.body)
 				}
 				if want >= 400 {
-					r.wantError(t, errWant{status: want, code: errorCodes[want]})
+					refusal := errWant{status: want, code: errorCodes[want]}
+					if want == http.StatusUnprocessableEntity {
+						refusal.pointer = ep.pointer
+					}
+					r.wantError(t, refusal)
 					if detail, ok := refusalDetails[who]; ok && strings.HasPrefix(path, "/v2/") && !strings.Contains(r.detail(t), detail) {
 						t.Fatalf("%s; %s: want a detail saying %q", r, who, detail)
 					}

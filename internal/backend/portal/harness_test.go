@@ -244,7 +244,7 @@ func (b *browser) cookie(name string) *http.Cookie {
 // accountPages are the GET pages of an account.
 func accountPages(accountID string) []string {
 	base := "/portal/accounts/" + accountID
-	return []string{base, base + "/invoices", base + "/payment-methods", base + "/api-keys", base + "/pricing"}
+	return []string{base, base + "/invoices", base + "/payment-methods", base + "/api-keys", base + "/pricing", base + "/notifications"}
 }
 
 func randomLetters(t *testing.T, n int) string {

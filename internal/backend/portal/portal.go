@@ -148,6 +148,7 @@ func (p *Portal) routes() {
 	p.mux.HandleFunc("GET /portal/accounts/{id}/api-keys", p.signedIn(p.account(p.apiKeys)))
 	p.mux.HandleFunc("POST /portal/accounts/{id}/api-keys", p.signedIn(p.account(p.createAPIKey)))
 	p.mux.HandleFunc("POST /portal/accounts/{id}/api-keys/{key}/revoke", p.signedIn(p.account(p.revokeAPIKey)))
+	p.mux.HandleFunc("GET /portal/accounts/{id}/notifications", p.signedIn(p.account(p.notifications)))
 
 	// Anything else under /portal/, whatever its method: a page of its own,
 	// not the mux's plain-text answer.

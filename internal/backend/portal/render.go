@@ -130,6 +130,7 @@ func (p *Portal) newView(rq *request, title, section string) *view {
 	links := []struct{ section, label, page string }{
 		{"overview", "Overview", ""}, {"invoices", "Invoices", "invoices"},
 		{"payment-methods", "Payment methods", "payment-methods"}, {"api-keys", "API keys", "api-keys"},
+		{"notifications", "Notifications", "notifications"},
 	}
 	if c.Account.IsManager() {
 		v.Nav = append(v.Nav, navLink{Label: "Managed accounts", URL: "/portal/managed-accounts", Current: section == "managed"})

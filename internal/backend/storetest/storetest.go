@@ -135,6 +135,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"BalanceTransfersRoundTripNewestFirst", testBalanceTransfersRoundTripNewestFirst},
 		{"BalanceTransferLedgerEntries", testBalanceTransferLedgerEntries},
 		{"BalanceTransfersNeverOverdrawUnderRacingTransfers", testBalanceTransfersNeverOverdrawUnderRacingTransfers},
+		{"Notifications", func(t *testing.T, _ backend.Store) { testNotifications(t, open) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
