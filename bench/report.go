@@ -637,7 +637,7 @@ func (r *report) http() {
 		limitTarget := fmt.Sprintf("retrieve: at least %.0f%% of httplimit's throughput", 100*minRetrieveVsLimit)
 		if l, ok := mediansOf(ep.HTTPLimit); ok && l.rps > 0 {
 			x := b.rps / l.rps
-			r.target("HTTP", limitTarget, fmt.Sprintf("%.0f%% (%.0f requests/s against %.0f)", 100*x, b.rps, l.rps), x >= minRetrieveVsLimit)
+			r.target("HTTP", limitTarget, fmt.Sprintf("%.1f%% (%.0f requests/s against %.0f)", 100*x, b.rps, l.rps), x >= minRetrieveVsLimit)
 			if x < minRetrieveVsLimit {
 				r.gap(gapRetrieveVsLimit(b, l))
 			}

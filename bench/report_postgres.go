@@ -127,9 +127,9 @@ func (r *report) replicaTarget(p *PostgresResults) {
 		return
 	}
 	less := 1 - m2.rps/m1.rps
-	measured := fmt.Sprintf("%.0f%% more (%.0f requests/s against %.0f)", -100*less, m2.rps, m1.rps)
+	measured := fmt.Sprintf("%.1f%% more (%.0f requests/s against %.0f)", -100*less, m2.rps, m1.rps)
 	if less > 0 {
-		measured = fmt.Sprintf("%.0f%% less (%.0f requests/s against %.0f)", 100*less, m2.rps, m1.rps)
+		measured = fmt.Sprintf("%.1f%% less (%.0f requests/s against %.0f)", 100*less, m2.rps, m1.rps)
 	}
 	met := less <= maxReplicaRetrieveGap
 	r.target("PostgreSQL", fmt.Sprintf("retrieve on 2 replicas within %.0f%% of 1 replica", 100*maxReplicaRetrieveGap), measured, met)

@@ -99,7 +99,7 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 		"| `telnyx_managed_account` `destroy`: at most 2 requests per resource | 2.00 | met |",
 		"| `telnyx_api_key` refresh (`plan`): at most 1 request per resource | 2.00 (and 10 requests in all on other routes) | **missed** |",
 		"| retrieve: at least 10 × Prism's throughput | 12.0 × (12000 requests/s against 1000) | met |",
-		"| retrieve: at least 25% of httplimit's throughput | 30% (12000 requests/s against 40000) | met |",
+		"| retrieve: at least 25% of httplimit's throughput | 30.0% (12000 requests/s against 40000) | met |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | httplimit | 40000 | 1.00 | 3.00 | 6.00 | 20 / 30 | 0 | 40000 |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | backend | 12000 | 4.00 | 8.00 | 16.00 | 90 / 50 | 0 | 12000 |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | Prism 5.16.0 | 1000 | 45.00 | 90.00 | 180.00 | 1500 / 60 | 0 | 1000 |",
@@ -228,7 +228,7 @@ func TestReportOfTheRetrieveBesideHTTPLimit(t *testing.T) {
 	h.Endpoints[0].HTTPLimit = sampleLoad(60000, 1, 3, 10, 20)
 	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: h})
 	for _, want := range []string{
-		"| retrieve: at least 25% of httplimit's throughput | 20% (12000 requests/s against 60000) | **missed** |",
+		"| retrieve: at least 25% of httplimit's throughput | 20.0% (12000 requests/s against 60000) | **missed** |",
 		"### Retrieve under 25% of httplimit's throughput",
 		"the backend's process used 90 µs of CPU and httplimit's 10 µs; the generator used 50 µs and 20 µs",
 		"140 µs against 30 µs",

@@ -37,3 +37,27 @@ func TestReportSaysWhatMoreCoresWouldChange(t *testing.T) {
 		t.Errorf("the PostgreSQL section does not say what more cores would change:\n%s", md)
 	}
 }
+
+// TestReportRetrieveVsLimitShowsTheShortfall: a share just under 25% is
+// not printed as 25% beside "missed".
+func TestReportRetrieveVsLimitShowsTheShortfall(t *testing.T) {
+	h := sampleHTTP(true)
+	h.Endpoints[0].Backend[0].RequestsPerSec = 9903
+	h.Endpoints[0].HTTPLimit = sampleLoad(39808, 1, 3, 10, 20)
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: h})
+	if want := "| retrieve: at least 25% of httplimit's throughput | 24.9% (9903 requests/s against 39808) | **missed** |"; !strings.Contains(md, want) {
+		t.Errorf("the report lacks %q:\n%s", want, md)
+	}
+}
+
+// TestReportReplicasShowTheShortfall: two replicas just over 5% below one
+// are not printed as 5% beside "missed".
+func TestReportReplicasShowTheShortfall(t *testing.T) {
+	pg := samplePostgres()
+	pg.Setups[0].Endpoints[0].Backend[0].RequestsPerSec = 3000
+	pg.Setups[1].Endpoints[0].Backend[0].RequestsPerSec = 2840
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Postgres: pg})
+	if want := "| retrieve on 2 replicas within 5% of 1 replica | 5.3% less (2840 requests/s against 3000) | **missed** |"; !strings.Contains(md, want) {
+		t.Errorf("the report lacks %q:\n%s", want, md)
+	}
+}
