@@ -2,7 +2,7 @@ package backend
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
 	"net/netip"
 	"net/url"
@@ -71,8 +71,8 @@ func mustPrefixes(cidrs ...string) []netip.Prefix {
 }
 
 // CheckDestinationAddress tells whether a webhook may reach addr: nil when
-// it may, an error saying why not otherwise. allowPrivate is the operator's
-// consent to private and link-local addresses.
+// it may, a *DestinationError saying why not otherwise. allowPrivate is the
+// operator's consent to private and link-local addresses.
 func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
 	addr = addr.Unmap()
 	if addr.Is6() && nat64.Contains(addr) {
@@ -81,19 +81,43 @@ func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
 	}
 	switch {
 	case !addr.IsValid():
-		return fmt.Errorf("%v is not an address", addr)
+		return &DestinationError{Addr: addr}
 	case addr.IsLoopback():
 		return nil
 	case addr.IsUnspecified() || addr.IsMulticast() || addr.IsInterfaceLocalMulticast() || inAny(addr, alwaysRefused):
-		return fmt.Errorf("%s is not an address a webhook can be delivered to", addr)
+		return &DestinationError{Addr: addr}
 	case addr.IsPrivate() || addr.IsLinkLocalUnicast() || inAny(addr, privateRanges):
 		if allowPrivate {
 			return nil
 		}
-		return fmt.Errorf("%s is a private or link-local address, which webhooks may reach only when the server is started "+
-			"with --notification-allow-private-destinations", addr)
+		return &DestinationError{Addr: addr, Private: true}
 	}
 	return nil
+}
+
+// DestinationError is an address the destination policy refuses.
+type DestinationError struct {
+	Addr netip.Addr
+	// Private: the address is private or link-local, which the operator
+	// may allow; otherwise it is never a host's.
+	Private bool
+}
+
+func (e *DestinationError) Error() string { return e.Addr.String() + " is " + e.what() }
+
+// ForName says why host, a name, is refused, without the address it
+// resolved to: the account that chose the name sees this, and the backend
+// must not answer DNS questions about the operator's network.
+func (e *DestinationError) ForName(host string) string {
+	return host + " resolves to " + e.what()
+}
+
+func (e *DestinationError) what() string {
+	if e.Private {
+		return "a private or link-local address, which webhooks may reach only when the server is started " +
+			"with --notification-allow-private-destinations"
+	}
+	return "an address a webhook cannot be delivered to"
 }
 
 func inAny(addr netip.Addr, prefixes []netip.Prefix) bool {
@@ -185,8 +209,9 @@ func (s *Service) checkWebhookURL(ctx context.Context, pointer, raw string) erro
 		return nil //nolint:nilerr // an unresolvable name is checked again at delivery, on the addresses it then has
 	}
 	for _, addr := range addrs {
-		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); err != nil {
-			return InvalidField(pointer, "This webhook URL cannot be used: %s resolves to %v.", host, err)
+		var refused *DestinationError
+		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); errors.As(err, &refused) {
+			return InvalidField(pointer, "This webhook URL cannot be used: %s.", refused.ForName(host))
 		}
 	}
 	return nil

@@ -339,7 +339,7 @@ func TestWebhookDestinationIsCheckedAtDelivery(t *testing.T) {
 	}
 	for _, l := range d.AttemptLog {
 		// Refused by the policy, not merely unreachable.
-		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: 10.11.12.13 is a private or link-local address") {
+		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: hooks.rebinding.example resolves to a private or link-local address") || strings.Contains(l.Error, "10.11.12.13") {
 			t.Errorf("attempt %+v, want refused at the connection", l)
 		}
 	}

@@ -457,6 +457,16 @@ func TestNotificationBadInput(t *testing.T) {
 		}
 	})
 
+	// The answer says why a name is refused, not what it resolves to: the
+	// backend must not answer DNS questions about the operator's network.
+	t.Run("a refused name's address is not answered", func(t *testing.T) {
+		r := call(t, srv, http.MethodPost, "/v2/notification_channels", key, hook("https://inside.example/hooks"))
+		r.wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
+		if body := string(r.body); strings.Contains(body, "10.1.2.3") || !strings.Contains(body, "inside.example resolves to a private or link-local address") {
+			t.Fatalf("the refusal %s names the address the name resolves to, or not why it is refused", body)
+		}
+	})
+
 	t.Run("allowed destinations", func(t *testing.T) {
 		for _, url := range []string{
 			"http://127.0.0.1:8080/hooks", "http://[::1]/hooks", "http://localhost/hooks", "https://203.0.113.7/hooks",
