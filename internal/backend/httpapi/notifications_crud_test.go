@@ -398,6 +398,13 @@ func TestNotificationBadInput(t *testing.T) {
 		{"an amount with an exponent", "/v2/notification_settings", withParams(amount("1e3")), "/parameters/0/value"},
 		{"an amount with seven decimals", "/v2/notification_settings", withParams(amount("0.0000001")), "/parameters/0/value"},
 		{"an amount out of range", "/v2/notification_settings", withParams(amount("1000000000.01")), "/parameters/0/value"},
+		{"an amount of 1e15", "/v2/notification_settings", withParams(amount("1000000000000000")), "/parameters/0/value"},
+		{"an amount beyond an int64 of micros", "/v2/notification_settings", withParams(amount("99999999999999999999")), "/parameters/0/value"},
+		{"a negative amount out of range", "/v2/notification_settings", withParams(amount("-1000000000.01")), "/parameters/0/value"},
+		{"an empty amount", "/v2/notification_settings", withParams(amount("")), "/parameters/0/value"},
+		{"an amount with spaces", "/v2/notification_settings", withParams(amount(" 5.00")), "/parameters/0/value"},
+		{"an amount NaN", "/v2/notification_settings", withParams(amount("NaN")), "/parameters/0/value"},
+		{"an amount as null", "/v2/notification_settings", withParams(amount(nil)), "/parameters/0/value"},
 		{"parameters as an object", "/v2/notification_settings", map[string]any{"notification_event_condition_id": backend.ConditionBalanceBelow, "notification_profile_id": profile, "parameters": map[string]any{"amount": "1.00"}}, "/parameters"},
 		{"no amount", "/v2/notification_settings", withParams(), "/parameters"},
 		{"an amount twice", "/v2/notification_settings", withParams(amount("1.00"), amount("2.00")), "/parameters/1/name"},
@@ -464,6 +471,19 @@ func TestNotificationBadInput(t *testing.T) {
 		r.wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
 		if body := string(r.body); strings.Contains(body, "10.1.2.3") || !strings.Contains(body, "inside.example resolves to a private or link-local address") {
 			t.Fatalf("the refusal %s names the address the name resolves to, or not why it is refused", body)
+		}
+	})
+
+	// The extremes of a threshold that are amounts: each is kept exactly as given.
+	t.Run("threshold extremes", func(t *testing.T) {
+		for _, v := range []string{"0", "0.00", "-5.00", "0.000001", "1000000000", "-1000000000.00"} {
+			r := call(t, srv, http.MethodPost, "/v2/notification_settings", key, withParams(amount(v)))
+			r.wantStatus(t, http.StatusOK)
+			var st single[notificationSettingOut]
+			r.decode(t, &st)
+			if len(st.Data.Parameters) != 1 || st.Data.Parameters[0].Value != v {
+				t.Errorf("threshold %q kept as %+v", v, st.Data.Parameters)
+			}
 		}
 	})
 
