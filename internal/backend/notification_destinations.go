@@ -35,6 +35,10 @@ type NotificationOptions struct {
 	// AllowPrivateDestinations lets webhooks reach private, link-local and
 	// shared (carrier-grade NAT) addresses.
 	AllowPrivateDestinations bool
+	// RefuseLoopbackDestinations keeps webhooks from loopback addresses,
+	// which are allowed by default (tests, demos): any account could
+	// otherwise have the backend POST to a port of its own host.
+	RefuseLoopbackDestinations bool
 	// Resolver resolves a webhook's host when its channel is written; nil
 	// is net.DefaultResolver.
 	Resolver Resolver
@@ -43,6 +47,19 @@ type NotificationOptions struct {
 // SetNotificationOptions replaces the notification options; the zero value
 // is the default (no private destinations, the system's resolver).
 func (s *Service) SetNotificationOptions(o NotificationOptions) { s.notifications.opts.Store(&o) }
+
+// DestinationPolicy is the operator's consent that the destination rule
+// asks for.
+type DestinationPolicy struct {
+	// AllowPrivate lets webhooks reach private and link-local addresses.
+	AllowPrivate bool
+	// RefuseLoopback keeps them from loopback addresses.
+	RefuseLoopback bool
+}
+
+func (o NotificationOptions) policy() DestinationPolicy {
+	return DestinationPolicy{AllowPrivate: o.AllowPrivateDestinations, RefuseLoopback: o.RefuseLoopbackDestinations}
+}
 
 func (s *Service) notificationOptions() NotificationOptions {
 	if o := s.notifications.opts.Load(); o != nil {
@@ -71,9 +88,8 @@ func mustPrefixes(cidrs ...string) []netip.Prefix {
 }
 
 // CheckDestinationAddress tells whether a webhook may reach addr: nil when
-// it may, a *DestinationError saying why not otherwise. allowPrivate is the
-// operator's consent to private and link-local addresses.
-func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
+// it may, a *DestinationError saying why not otherwise.
+func CheckDestinationAddress(addr netip.Addr, p DestinationPolicy) error {
 	addr = addr.Unmap()
 	if addr.Is6() && nat64.Contains(addr) {
 		b := addr.As16()
@@ -83,11 +99,14 @@ func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
 	case !addr.IsValid():
 		return &DestinationError{Addr: addr}
 	case addr.IsLoopback():
+		if p.RefuseLoopback {
+			return &DestinationError{Addr: addr, Loopback: true}
+		}
 		return nil
 	case addr.IsUnspecified() || addr.IsMulticast() || addr.IsInterfaceLocalMulticast() || inAny(addr, alwaysRefused):
 		return &DestinationError{Addr: addr}
 	case addr.IsPrivate() || addr.IsLinkLocalUnicast() || inAny(addr, privateRanges):
-		if allowPrivate {
+		if p.AllowPrivate {
 			return nil
 		}
 		return &DestinationError{Addr: addr, Private: true}
@@ -101,6 +120,8 @@ type DestinationError struct {
 	// Private: the address is private or link-local, which the operator
 	// may allow; otherwise it is never a host's.
 	Private bool
+	// Loopback: the address is loopback, which the operator refused.
+	Loopback bool
 }
 
 func (e *DestinationError) Error() string { return e.Addr.String() + " is " + e.what() }
@@ -113,6 +134,9 @@ func (e *DestinationError) ForName(host string) string {
 }
 
 func (e *DestinationError) what() string {
+	if e.Loopback {
+		return "a loopback address, which this server does not send webhooks to (--notification-refuse-loopback-destinations)"
+	}
 	if e.Private {
 		return "a private or link-local address, which webhooks may reach only when the server is started " +
 			"with --notification-allow-private-destinations"
@@ -193,7 +217,7 @@ func (s *Service) checkWebhookURL(ctx context.Context, pointer, raw string) erro
 	opts := s.notificationOptions()
 	host := u.Hostname()
 	if addr, err := netip.ParseAddr(host); err == nil {
-		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); err != nil {
+		if err := CheckDestinationAddress(addr, opts.policy()); err != nil {
 			return InvalidField(pointer, "This webhook URL cannot be used: %v.", err)
 		}
 		return nil
@@ -210,7 +234,7 @@ func (s *Service) checkWebhookURL(ctx context.Context, pointer, raw string) erro
 	}
 	for _, addr := range addrs {
 		var refused *DestinationError
-		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); errors.As(err, &refused) {
+		if err := CheckDestinationAddress(addr, opts.policy()); errors.As(err, &refused) {
 			return InvalidField(pointer, "This webhook URL cannot be used: %s.", refused.ForName(host))
 		}
 	}

@@ -496,6 +496,22 @@ func TestNotificationBadInput(t *testing.T) {
 		}
 	})
 
+	t.Run("loopback refused with the flag", func(t *testing.T) {
+		srv.Service.SetNotificationOptions(backend.NotificationOptions{RefuseLoopbackDestinations: true, Resolver: staticResolver{
+			"loopback.example": {netip.MustParseAddr("::1")},
+		}})
+		defer srv.Service.SetNotificationOptions(backend.NotificationOptions{})
+		before := notificationTotals(t, srv, key)
+		for _, url := range []string{"http://127.0.0.1:8080/hooks", "http://[::1]/hooks", "http://[::ffff:127.0.0.1]/", "https://loopback.example/"} {
+			call(t, srv, http.MethodPost, "/v2/notification_channels", key, hook(url)).
+				wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
+		}
+		if after := notificationTotals(t, srv, key); after != before {
+			t.Fatalf("a refused request wrote something: %v, then %v", before, after)
+		}
+		createNotificationChannel(t, srv, key, profile, "webhook", "https://203.0.113.7/hooks")
+	})
+
 	t.Run("private destinations with the flag", func(t *testing.T) {
 		srv.Service.SetNotificationOptions(backend.NotificationOptions{AllowPrivateDestinations: true, Resolver: staticResolver{
 			"inside.example": {netip.MustParseAddr("10.1.2.3")},

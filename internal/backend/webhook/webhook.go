@@ -32,6 +32,9 @@ type Options struct {
 	// AllowPrivateDestinations lets webhooks reach private, link-local and
 	// shared addresses (--notification-allow-private-destinations).
 	AllowPrivateDestinations bool
+	// RefuseLoopbackDestinations keeps webhooks from loopback addresses
+	// (--notification-refuse-loopback-destinations).
+	RefuseLoopbackDestinations bool
 	// Resolver resolves hosts; nil is net.DefaultResolver.
 	Resolver backend.Resolver
 	// UserAgent is sent with every webhook.
@@ -100,7 +103,9 @@ func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, erro
 	}
 	var refused, failed error
 	for _, ip := range addrs {
-		if err := backend.CheckDestinationAddress(ip, s.opts.AllowPrivateDestinations); err != nil {
+		if err := backend.CheckDestinationAddress(ip, backend.DestinationPolicy{
+			AllowPrivate: s.opts.AllowPrivateDestinations, RefuseLoopback: s.opts.RefuseLoopbackDestinations,
+		}); err != nil {
 			refused = err
 			continue
 		}

@@ -206,3 +206,25 @@ func TestSenderErrorsNameNoAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestSenderRefusesLoopbackWhenTold: with RefuseLoopbackDestinations (the
+// operator's --notification-refuse-loopback-destinations), no form of a
+// loopback address reaches the host's own listeners.
+func TestSenderRefusesLoopbackWhenTold(t *testing.T) {
+	rcv, hits := receiver(t, nil)
+	port := portOf(t, rcv)
+	s := webhook.New(webhook.Options{RefuseLoopbackDestinations: true, AllowPrivateDestinations: true, Resolver: names{
+		"localhost": addrs("127.0.0.1", "::1"), "mapped.example": addrs("::ffff:127.0.0.1"),
+	}})
+	for _, raw := range []string{
+		rcv.URL, "http://127.1.2.3:" + port + "/", "http://[::1]:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/",
+		"http://[64:ff9b::7f00:1]:" + port + "/", "http://localhost:" + port + "/", "http://mapped.example:" + port + "/",
+	} {
+		if status, err := send(t, s, raw); status != 0 || err == nil || !strings.Contains(err.Error(), "destination refused") {
+			t.Errorf("%s: answered %d, %v; want refused", raw, status, err)
+		}
+	}
+	if n := hits.Load(); n != 0 {
+		t.Fatalf("a loopback destination was reached %d times", n)
+	}
+}
