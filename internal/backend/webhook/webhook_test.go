@@ -156,7 +156,9 @@ func TestSenderAttemptIsBounded(t *testing.T) {
 			if _, err := w.Write([]byte(strings.Repeat("x", 1024))); err != nil {
 				return
 			}
-			w.(http.Flusher).Flush()
+			if err := http.NewResponseController(w).Flush(); err != nil {
+				return
+			}
 			select {
 			case <-release:
 				return
