@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -583,4 +585,45 @@ func TestNotificationAudit(t *testing.T) {
 			t.Fatalf("the audit log does not say which host the webhook went to: %s", body)
 		}
 	}
+}
+
+// TestNotificationLimitsHoldUnderConcurrency: an account's profiles,
+// channels and settings are bounded, and creates sent all at once past a
+// bound make exactly the bound, the rest refused in the envelope at "/".
+func TestNotificationLimitsHoldUnderConcurrency(t *testing.T) {
+	srv := backendtest.Start(t)
+	key := srv.ManagerKey
+	profile := createNotificationProfile(t, srv, key, "Mine")
+	burst := func(t *testing.T, path string, most, have int, body func(i int) map[string]any) {
+		t.Helper()
+		const extra = 8
+		statuses := make(chan *apiResponse, most-have+extra)
+		var wg sync.WaitGroup
+		for i := range most - have + extra {
+			wg.Go(func() { statuses <- raw(t, srv, http.MethodPost, path, key, body(i)) })
+		}
+		wg.Wait()
+		close(statuses)
+		made := 0
+		for r := range statuses {
+			switch r.status {
+			case http.StatusOK:
+				made++
+			default:
+				r.wantError(t, errWant{status: 422, code: "10004", pointer: "/"})
+			}
+		}
+		if made != most-have {
+			t.Fatalf("%s: %d made at once, want %d (the account had %d of %d)", path, made, most-have, have, most)
+		}
+	}
+	burst(t, "/v2/notification_profiles", backend.MaxNotificationProfilesPerAccount, 1, func(i int) map[string]any {
+		return map[string]any{"name": "P" + strconv.Itoa(i)}
+	})
+	burst(t, "/v2/notification_channels", backend.MaxNotificationChannelsPerAccount, 0, func(i int) map[string]any {
+		return map[string]any{"notification_profile_id": profile, "channel_type_id": "email", "channel_destination": "ops" + strconv.Itoa(i) + "@example.com"}
+	})
+	burst(t, "/v2/notification_settings", backend.MaxNotificationSettingsPerAccount, 0, func(i int) map[string]any {
+		return balanceSetting(profile, strconv.Itoa(i)+".00")
+	})
 }
