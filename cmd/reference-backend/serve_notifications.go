@@ -15,13 +15,14 @@ import (
 // notificationSettings configure where notifications may go and how the
 // delivery worker sends webhooks (DESIGN 3.8).
 type notificationSettings struct {
-	allowPrivateDestinations bool
-	worker                   backend.DeliveryOptions
+	allowPrivateDestinations   bool
+	refuseLoopbackDestinations bool
+	worker                     backend.DeliveryOptions
 }
 
 // notificationFlags are the settings as given, before parsing.
 type notificationFlags struct {
-	allowPrivate, maxAttempts, retryWaitMin, retryWaitMax, timeout, pollInterval string
+	allowPrivate, refuseLoopback, maxAttempts, retryWaitMin, retryWaitMax, timeout, pollInterval string
 }
 
 // Bounds of the notification settings: an attempt may take up to an hour,
@@ -36,7 +37,9 @@ const (
 // parseServeConfig), each with its environment variable.
 func addNotificationFlags(add func(dst *string, name, env, def, help string), f *notificationFlags) {
 	add(&f.allowPrivate, "notification-allow-private-destinations", "REFERENCE_BACKEND_NOTIFICATION_ALLOW_PRIVATE_DESTINATIONS", "false",
-		"let webhook channels reach private, link-local and shared addresses (10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10, 198.18/15, fc00::/7, fe80::/10); loopback is always allowed")
+		"let webhook channels reach private, link-local and shared addresses (10/8, 172.16/12, 192.168/16, 169.254/16, 100.64/10, 198.18/15, fc00::/7, fe80::/10); loopback is allowed unless --notification-refuse-loopback-destinations")
+	add(&f.refuseLoopback, "notification-refuse-loopback-destinations", "REFERENCE_BACKEND_NOTIFICATION_REFUSE_LOOPBACK_DESTINATIONS", "false",
+		"refuse webhook channels to loopback addresses (127/8, ::1), which are allowed by default for tests and demos: set it where the backend's host or pod listens on loopback for anything else")
 	add(&f.maxAttempts, "notification-max-attempts", "REFERENCE_BACKEND_NOTIFICATION_MAX_ATTEMPTS", strconv.Itoa(backend.DefaultDeliveryMaxAttempts),
 		"how many times a webhook is tried before its delivery fails")
 	add(&f.retryWaitMin, "notification-retry-wait-min", "REFERENCE_BACKEND_NOTIFICATION_RETRY_WAIT_MIN", backend.DefaultDeliveryRetryWaitMin.String(),
@@ -57,6 +60,9 @@ func (f notificationFlags) parse() (notificationSettings, error) {
 	)
 	if n.allowPrivateDestinations, err = strconv.ParseBool(f.allowPrivate); err != nil {
 		return n, fmt.Errorf("--notification-allow-private-destinations must be true or false, not %q", f.allowPrivate)
+	}
+	if n.refuseLoopbackDestinations, err = strconv.ParseBool(f.refuseLoopback); err != nil {
+		return n, fmt.Errorf("--notification-refuse-loopback-destinations must be true or false, not %q", f.refuseLoopback)
 	}
 	if n.worker.MaxAttempts, err = strconv.Atoi(f.maxAttempts); err != nil || n.worker.MaxAttempts < 1 || n.worker.MaxAttempts > maxNotificationAttempts {
 		return n, fmt.Errorf("--notification-max-attempts must be a whole number from 1 to %d, not %q", maxNotificationAttempts, f.maxAttempts)
@@ -90,8 +96,13 @@ func (f notificationFlags) parse() (notificationSettings, error) {
 // that the last requests' notifications are written before it stops;
 // those not yet sent wait in the database for the next start.
 func (n notificationSettings) startDeliveries(svc *backend.Service, metrics backend.DeliveryMetrics, logger *slog.Logger) (stop func()) {
-	svc.SetNotificationOptions(backend.NotificationOptions{AllowPrivateDestinations: n.allowPrivateDestinations})
-	sender := webhook.New(webhook.Options{AllowPrivateDestinations: n.allowPrivateDestinations, UserAgent: "reference-backend/" + version})
+	svc.SetNotificationOptions(backend.NotificationOptions{
+		AllowPrivateDestinations: n.allowPrivateDestinations, RefuseLoopbackDestinations: n.refuseLoopbackDestinations,
+	})
+	sender := webhook.New(webhook.Options{
+		AllowPrivateDestinations: n.allowPrivateDestinations, RefuseLoopbackDestinations: n.refuseLoopbackDestinations,
+		UserAgent: "reference-backend/" + version,
+	})
 	o := n.worker
 	o.Logger, o.Metrics = logger, metrics
 	ctx, cancel := context.WithCancel(context.Background())

@@ -27,14 +27,14 @@ func TestNotificationFlagDefaultsAndOverrides(t *testing.T) {
 	}
 	env := map[string]string{
 		"REFERENCE_BACKEND_NOTIFICATION_ALLOW_PRIVATE_DESTINATIONS": "true", "REFERENCE_BACKEND_NOTIFICATION_MAX_ATTEMPTS": "9",
-		"REFERENCE_BACKEND_NOTIFICATION_TIMEOUT": "3s",
+		"REFERENCE_BACKEND_NOTIFICATION_TIMEOUT": "3s", "REFERENCE_BACKEND_NOTIFICATION_REFUSE_LOOPBACK_DESTINATIONS": "true",
 	}
 	cfg, err = parseServeConfig([]string{"--notification-max-attempts", "2", "--notification-retry-wait-min", "10ms",
 		"--notification-retry-wait-max", "1s", "--notification-poll-interval", "250ms"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = notificationSettings{allowPrivateDestinations: true, worker: backend.DeliveryOptions{
+	want = notificationSettings{allowPrivateDestinations: true, refuseLoopbackDestinations: true, worker: backend.DeliveryOptions{
 		MaxAttempts: 2, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: time.Second, Timeout: 3 * time.Second, PollInterval: 250 * time.Millisecond,
 	}}
 	if cfg.notifications != want {
@@ -45,6 +45,7 @@ func TestNotificationFlagDefaultsAndOverrides(t *testing.T) {
 func TestNotificationFlagsRefuseNonsense(t *testing.T) {
 	for _, args := range [][]string{
 		{"--notification-allow-private-destinations", "maybe"},
+		{"--notification-refuse-loopback-destinations", "perhaps"},
 		{"--notification-max-attempts", "0"},
 		{"--notification-max-attempts", "101"},
 		{"--notification-max-attempts", "many"},

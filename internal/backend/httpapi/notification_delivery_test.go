@@ -339,7 +339,7 @@ func TestWebhookDestinationIsCheckedAtDelivery(t *testing.T) {
 	}
 	for _, l := range d.AttemptLog {
 		// Refused by the policy, not merely unreachable.
-		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: 10.11.12.13 is a private or link-local address") {
+		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: hooks.rebinding.example resolves to a private or link-local address") || strings.Contains(l.Error, "10.11.12.13") {
 			t.Errorf("attempt %+v, want refused at the connection", l)
 		}
 	}
@@ -361,4 +361,51 @@ func portOf(t *testing.T, rawURL string) string {
 		t.Fatal(err)
 	}
 	return u.Port()
+}
+
+// TestHangingReceiversDoNotStopOthers: an account whose receivers never
+// answer, with more webhooks due than the worker sends at once, holds each
+// slot for one attempt's timeout only: another account's webhook still
+// goes out, long before the hanging ones are given up.
+func TestHangingReceiversDoNotStopOthers(t *testing.T) {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // before hang closes
+	deliveries := fastDeliveries(100)
+	deliveries.Worker.Timeout = 200 * time.Millisecond
+	deliveries.Worker.RetryWaitMin, deliveries.Worker.RetryWaitMax = time.Millisecond, time.Millisecond
+	deliveries.Worker.Concurrency = 2
+	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
+	slow, _ := hookedAccount(t, srv, hang.URL+"/0", "5.00", "6.00", map[string]any{"business_name": "Slow"})
+	profiles := call(t, srv, http.MethodGet, "/v2/notification_profiles", slow.APIKey, nil)
+	var got list[notificationProfileOut]
+	profiles.decode(t, &got)
+	for i := 1; i < 6; i++ {
+		createNotificationChannel(t, srv, slow.APIKey, got.Data[0].ID, "webhook", hang.URL+"/"+strconv.Itoa(i))
+	}
+	rcv := backendtest.NewReceiver(t)
+	fast, _ := hookedAccount(t, srv, rcv.URL+"/hooks", "5.00", "6.00", map[string]any{"business_name": "Fast"})
+	adjust(t, srv, slow.ID, "-2.00") // 6 webhooks that hang, 3 times the worker's slots
+	adjust(t, srv, fast.ID, "-2.00")
+	start := time.Now()
+	rcv.WaitFor(t, 1)
+	// Each hanging attempt ends at 200ms: the fast webhook waits for a
+	// few of them, not for the 100 attempts each may have.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the fast account's webhook took %s behind hanging receivers", took)
+	}
+	d := deliveriesOf(t, srv, slow.ID, backend.ChannelWebhook)
+	for _, x := range d {
+		for _, l := range x.AttemptLog {
+			if !strings.Contains(l.Error, "deadline exceeded") {
+				t.Errorf("a hanging receiver's attempt failed with %q, want a timeout", l.Error)
+			}
+		}
+	}
 }
