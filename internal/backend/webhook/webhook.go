@@ -69,13 +69,14 @@ func New(o Options) *Sender {
 	}
 	s.client = &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 nil, // a proxy would connect where the policy cannot see
-			DialContext:           s.dial,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
+			Proxy:               nil, // a proxy would connect where the policy cannot see
+			DialContext:         s.dial,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        32,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			// No ResponseHeaderTimeout: each attempt's context
+			// (--notification-timeout) bounds the whole attempt.
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
