@@ -56,7 +56,7 @@ BENCH_PARALLELISM set the sizes (see the GNUmakefile).
   server's processes (every replica), PostgreSQL's (the server and its process per connection),
   and the generator's own process, which also reads the backend's log from its pipe, as a log
   collector would.
-- **httplimit**: the anchor of ../shared/anchors (BENCH_ANCHORS), built with ` + "`go build`" + ` in its
+- **httplimit**: an anchor of the BENCH_ANCHORS folder, built with ` + "`go build`" + ` in its
   folder: Go's net/http answering ` + "`GET /v2/managed_accounts/{id}`" + ` for the same key with the bytes the
   backend answered for the retrieve's account, from memory. It is the limit of a retrieve with this
   HTTP stack and this generator on this machine. Without BENCH_ANCHORS the report says the

@@ -598,7 +598,7 @@ func (r *report) http() {
 	}
 	if h.HTTPLimitSkipped == "" {
 		r.printf(" The retrieve also against httplimit, the anchor that answers it from memory with the backend's own bytes " +
-			"(../shared/anchors): the limit of Go's HTTP stack and this generator on this machine.")
+			"(BENCH_ANCHORS): the limit of Go's HTTP stack and this generator on this machine.")
 	} else {
 		r.printf(" **The httplimit anchor was not measured**: %s.", strings.TrimSuffix(h.HTTPLimitSkipped, "."))
 	}
