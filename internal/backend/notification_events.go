@@ -111,6 +111,14 @@ type NotificationDeliveries interface {
 	// selects, newest first (ties broken on ID), with their notification
 	// and attempts, and their number across all pages.
 	ListNotificationDeliveries(ctx context.Context, q DeliveryQuery) ([]*NotificationDelivery, int, error)
+	// PurgeNotifications deletes at most limit notifications, the oldest
+	// first, each whose every delivery finished (delivered, failed, or an
+	// outbox entry) before before, together with those deliveries and
+	// their attempts, and returns how many notifications it deleted. A
+	// notification with a delivery still pending (due, leased or waiting
+	// for a retry) is kept whole. Where writers run concurrently
+	// (PostgreSQL) it skips the notifications another transaction holds.
+	PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // emitNotification notifies the settings of a condition that occurred:

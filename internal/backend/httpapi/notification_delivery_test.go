@@ -363,13 +363,15 @@ func portOf(t *testing.T, rawURL string) string {
 	return u.Port()
 }
 
-// TestHangingReceiversDoNotStopOthers: an account whose receivers never
-// answer, with more webhooks due than the worker sends at once, holds each
-// slot for one attempt's timeout only: another account's webhook still
-// goes out, long before the hanging ones are given up.
-func TestHangingReceiversDoNotStopOthers(t *testing.T) {
+// hangingReceiver is a receiver that answers no request before the test
+// ends (or the request's client gives up); each request it gets is
+// signalled on requests, when not nil.
+func hangingReceiver(t *testing.T, requests chan<- struct{}) *httptest.Server {
 	release := make(chan struct{})
 	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if requests != nil {
+			requests <- struct{}{}
+		}
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -377,6 +379,15 @@ func TestHangingReceiversDoNotStopOthers(t *testing.T) {
 	}))
 	t.Cleanup(hang.Close)
 	t.Cleanup(func() { close(release) }) // before hang closes
+	return hang
+}
+
+// TestHangingReceiversDoNotStopOthers: an account whose receivers never
+// answer, with more webhooks due than the worker sends at once, holds each
+// slot for one attempt's timeout only: another account's webhook still
+// goes out, long before the hanging ones are given up.
+func TestHangingReceiversDoNotStopOthers(t *testing.T) {
+	hang := hangingReceiver(t, nil)
 	deliveries := fastDeliveries(100)
 	deliveries.Worker.Timeout = 200 * time.Millisecond
 	deliveries.Worker.RetryWaitMin, deliveries.Worker.RetryWaitMax = time.Millisecond, time.Millisecond

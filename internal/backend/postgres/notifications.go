@@ -440,3 +440,33 @@ func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQ
 	}
 	return list, total, nil
 }
+
+// PurgeNotifications deletes the oldest finished notifications, skipping
+// those another transaction holds (a replica purging at the same time)
+// instead of waiting for them. A finished delivery never becomes pending
+// again, so what the choice saw finished stays so until the deletes.
+func (t *tx) PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := checkTime("before", before); err != nil {
+		return 0, err
+	}
+	ids, err := queryAll(ctx, t, "choose notifications to purge", func(row pgx.Row) (string, error) {
+		var id string
+		return id, row.Scan(&id)
+	}, `SELECT n.id FROM notifications n WHERE n.occurred_at < $1 AND NOT EXISTS (
+			SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND (d.status = 'pending' OR d.updated_at >= $1))
+		ORDER BY n.occurred_at, n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED`, before, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	for _, stmt := range []struct{ op, query string }{
+		{"purge delivery attempts", `DELETE FROM notification_attempts WHERE delivery_id IN (
+			SELECT id FROM notification_deliveries WHERE notification_id = ANY($1))`},
+		{"purge notification deliveries", `DELETE FROM notification_deliveries WHERE notification_id = ANY($1)`},
+		{"purge notifications", `DELETE FROM notifications WHERE id = ANY($1)`},
+	} {
+		if _, err := t.exec(ctx, stmt.op, stmt.query, ids); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}

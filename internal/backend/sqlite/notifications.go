@@ -506,6 +506,42 @@ func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQ
 	return list, total, nil
 }
 
+// PurgeNotifications deletes the oldest finished notifications. One writer
+// at a time on SQLite: nothing is held by another transaction, nothing to
+// skip, and no delivery can start or finish between the choice and the
+// deletes.
+func (t *tx) PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := checkTime("before", before); err != nil {
+		return 0, err
+	}
+	cutoff := formatTime(before)
+	ids, err := queryAll(ctx, t, "choose notifications to purge", func(row scanner) (*string, error) {
+		var id string
+		return &id, row.Scan(&id)
+	}, `SELECT n.id FROM notifications n WHERE n.occurred_at < ? AND NOT EXISTS (
+			SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND (d.status = 'pending' OR d.updated_at >= ?))
+		ORDER BY n.occurred_at, n.id LIMIT ?`, cutoff, cutoff, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = *id
+	}
+	in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	for _, stmt := range []struct{ op, query string }{
+		{"purge delivery attempts", `DELETE FROM notification_attempts WHERE delivery_id IN (
+			SELECT id FROM notification_deliveries WHERE notification_id IN ` + in + `)`},
+		{"purge notification deliveries", `DELETE FROM notification_deliveries WHERE notification_id IN ` + in},
+		{"purge notifications", `DELETE FROM notifications WHERE id IN ` + in},
+	} {
+		if _, err := t.tx.ExecContext(ctx, stmt.query, args...); err != nil {
+			return 0, dbError(stmt.op, err)
+		}
+	}
+	return len(ids), nil
+}
+
 func scanAttempt(row scanner) (*backend.DeliveryAttempt, error) {
 	var (
 		a  backend.DeliveryAttempt
