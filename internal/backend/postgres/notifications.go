@@ -351,16 +351,25 @@ func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.De
 // holds (FOR UPDATE SKIP LOCKED): replicas polling at once each take
 // others. A delivery another replica leased and committed since this
 // transaction's snapshot fails it with a serialization failure, and the
-// run again sees the lease.
+// run again sees the lease. Each due delivery is ranked within its
+// account, those in flight first (see backend.NotificationDeliveries),
+// and the claim takes the lowest ranks: a
+// window function cannot share a query level with FOR UPDATE, so the
+// ranks are a subquery and the rows are locked by the query around it.
 func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
 	if err := checkTimes(at("now", now), at("lease_until", leaseUntil)); err != nil {
 		return nil, err
 	}
 	return queryAll(ctx, t, "claim due deliveries", scanDelivery, `WITH claimed AS (
 			UPDATE notification_deliveries SET lease_owner = $1, lease_until = $2
-			WHERE id = ANY(ARRAY(SELECT id FROM notification_deliveries
-				WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
-				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED))
+			WHERE id = ANY(ARRAY(SELECT d.id FROM notification_deliveries d
+				JOIN (SELECT id, ROW_NUMBER() OVER (PARTITION BY account_id
+						ORDER BY lease_until IS NOT NULL AND lease_until > $3 DESC, next_attempt_at, id) AS account_rank
+					FROM notification_deliveries
+					WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= $3) r ON r.id = d.id
+				WHERE d.status = 'pending' AND d.channel_type = 'webhook' AND d.next_attempt_at <= $3
+					AND (d.lease_until IS NULL OR d.lease_until <= $3)
+				ORDER BY r.account_rank, d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED))
 			RETURNING *)
 		SELECT `+deliveryColumns+` FROM claimed d JOIN notifications n ON n.id = d.notification_id ORDER BY d.next_attempt_at, d.id`,
 		owner, leaseUntil, now, limit)

@@ -412,16 +412,22 @@ func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.De
 }
 
 // ClaimDueDeliveries leases the due deliveries in one statement: SQLite's
-// single writer makes the select and the update one step.
+// single writer makes the select and the update one step. Each due
+// delivery is ranked within its account, those in flight first (see
+// backend.NotificationDeliveries), and the claim takes the lowest ranks.
 func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
 	if err := checkTimes(map[string]time.Time{"now": now, "lease_until": leaseUntil}); err != nil {
 		return nil, err
 	}
 	rows, err := t.tx.QueryContext(ctx, `UPDATE notification_deliveries SET lease_owner = ?, lease_until = ?
-		WHERE id IN (SELECT id FROM notification_deliveries
-			WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?)
-		RETURNING id`, owner, formatTime(leaseUntil), formatTime(now), formatTime(now), limit)
+		WHERE id IN (SELECT id FROM (
+				SELECT id, next_attempt_at, lease_until, ROW_NUMBER() OVER (PARTITION BY account_id
+					ORDER BY lease_until IS NOT NULL AND lease_until > ? DESC, next_attempt_at, id) AS account_rank
+				FROM notification_deliveries
+				WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= ?)
+			WHERE lease_until IS NULL OR lease_until <= ?
+			ORDER BY account_rank, next_attempt_at, id LIMIT ?)
+		RETURNING id`, owner, formatTime(leaseUntil), formatTime(now), formatTime(now), formatTime(now), limit)
 	if err != nil {
 		return nil, dbError("claim due deliveries", err)
 	}

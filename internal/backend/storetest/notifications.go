@@ -31,6 +31,8 @@ func testNotifications(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"NotificationsRoundTripAndList", testNotificationDeliveries},
 		{"DueDeliveriesAreLeasedOnce", testClaimDueDeliveries},
 		{"ConcurrentClaimsNeverShareADelivery", testConcurrentDeliveryClaims},
+		{"ClaimsShareOutAccounts", testFairDeliveryClaims},
+		{"ClaimsCountAnAccountsLeasedDeliveries", testFairClaimsCountLeases},
 		{"AttemptsNeedTheLease", testRecordDeliveryAttempt},
 		{"PurgeTakesOnlyFinishedOldNotifications", testPurgeNotifications},
 	} {
@@ -482,6 +484,58 @@ func testClaimDueDeliveries(t *testing.T, s backend.Store) {
 	// Once due, the future one comes last; the others' leases have ended.
 	if got := deliveryIDs(f.claim(now.Add(2*time.Hour), now.Add(3*time.Hour), "four", 10)); !slices.Equal(got, []string{early[0].ID, late[0].ID, future[0].ID}) {
 		t.Fatalf("at last the claim took %v", got)
+	}
+}
+
+// testFairDeliveryClaims: an account with many webhooks due long ago does
+// not hold back another's: a claim takes the oldest due of each account
+// before the second oldest of any, and so on, the longest due first among
+// equals.
+func testFairDeliveryClaims(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	busy, quiet := f.manager("claims-busy@example.com"), f.manager("claims-quiet@example.com")
+	now := f.tick()
+	var many []*backend.NotificationDelivery
+	for i := range 10 {
+		_, ds := f.notification(busy.ID, now.Add(time.Duration(i-20)*time.Second), backend.ChannelWebhook)
+		many = append(many, ds...)
+	}
+	_, one := f.notification(quiet.ID, now.Add(-time.Second), backend.ChannelWebhook)
+	if got := f.claim(now, now.Add(time.Minute), "worker", 2); !slices.Equal(sortedIDs(got), sortedIDs(many[:1], one)) {
+		t.Fatalf("a claim of 2 took %v, want the busy account's oldest and the quiet account's %s", deliveryIDs(got), one[0].ID)
+	}
+	if got := f.claim(now, now.Add(time.Minute), "worker", 20); !slices.Equal(deliveryIDs(got), deliveryIDs(many[1:])) {
+		t.Fatalf("the next claim took %v, want the rest, oldest first: %v", deliveryIDs(got), deliveryIDs(many[1:]))
+	}
+}
+
+// testFairClaimsCountLeases: a worker claims as slots free up, one at a
+// time; an account's deliveries in flight count against it, whatever their
+// due time (a retry is due later than webhooks made since), so another
+// account's is claimed next, not the busy one's next oldest.
+func testFairClaimsCountLeases(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	busy, quiet := f.manager("leases-busy@example.com"), f.manager("leases-quiet@example.com")
+	now := f.tick()
+	lease := now.Add(time.Minute)
+	_, retry := f.notification(busy.ID, now.Add(-20*time.Second), backend.ChannelWebhook)
+	if got := f.claim(now, lease, "slot-0", 1); !slices.Equal(deliveryIDs(got), deliveryIDs(retry)) {
+		t.Fatalf("the first claim took %v", deliveryIDs(got))
+	}
+	var many []*backend.NotificationDelivery
+	for i := range 3 {
+		_, ds := f.notification(busy.ID, now.Add(time.Duration(i-30)*time.Second), backend.ChannelWebhook)
+		many = append(many, ds...)
+	}
+	_, one := f.notification(quiet.ID, now.Add(-25*time.Second), backend.ChannelWebhook)
+	for i, want := range [][]*backend.NotificationDelivery{one, many[:1], many[1:2]} {
+		if got := deliveryIDs(f.claim(now, lease, fmt.Sprintf("slot-%d", i+1), 1)); !slices.Equal(got, deliveryIDs(want)) {
+			t.Fatalf("claim %d took %v, want %v", i+2, got, deliveryIDs(want))
+		}
+	}
+	// Once the leases end, the longest due of each account come first.
+	if got := deliveryIDs(f.claim(lease, lease.Add(time.Minute), "late", 2)); !slices.Equal(got, deliveryIDs([]*backend.NotificationDelivery{many[0], one[0]})) {
+		t.Fatalf("after the leases ended the claim took %v, want %v", got, deliveryIDs([]*backend.NotificationDelivery{many[0], one[0]}))
 	}
 }
 
