@@ -45,6 +45,17 @@ func TestNotificationFlagDefaultsAndOverrides(t *testing.T) {
 	}
 }
 
+// TestNotificationRetentionBounds: the retention's bounds are accepted,
+// and a hair beyond them refused (TestNotificationFlagsRefuseNonsense).
+func TestNotificationRetentionBounds(t *testing.T) {
+	for value, want := range map[string]time.Duration{"1m": time.Minute, "87600h": 87600 * time.Hour} {
+		cfg, err := parseServeConfig([]string{"--notification-retention", value}, func(string) string { return "" }, io.Discard)
+		if err != nil || cfg.notifications.worker.Retention != want {
+			t.Errorf("--notification-retention %s: %v, %v", value, cfg.notifications.worker.Retention, err)
+		}
+	}
+}
+
 func TestNotificationFlagsRefuseNonsense(t *testing.T) {
 	for _, args := range [][]string{
 		{"--notification-allow-private-destinations", "maybe"},

@@ -389,13 +389,13 @@ func hangingReceiver(t *testing.T, requests chan<- struct{}) *httptest.Server {
 // as a slot frees, before the hanging account's others are tried (long
 // before the hanging ones are given up).
 func TestHangingReceiversDoNotStopOthers(t *testing.T) {
-	started := make(chan struct{}, 1000) // the hanging attempts, never drained
-	hang := hangingReceiver(t, started)
 	deliveries := fastDeliveries(100)
 	deliveries.Worker.Timeout = 300 * time.Millisecond
 	deliveries.Worker.RetryWaitMin, deliveries.Worker.RetryWaitMax = time.Millisecond, time.Millisecond
 	deliveries.Worker.Concurrency = 2
 	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
+	started := make(chan struct{}, 1000) // the hanging attempts, never drained
+	hang := hangingReceiver(t, started)  // after srv: released before the worker stops
 	slow, _ := hookedAccount(t, srv, hang.URL+"/0", "5.00", "6.00", map[string]any{"business_name": "Slow"})
 	profiles := call(t, srv, http.MethodGet, "/v2/notification_profiles", slow.APIKey, nil)
 	var got list[notificationProfileOut]

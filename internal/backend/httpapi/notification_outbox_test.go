@@ -205,11 +205,11 @@ func TestWebhookSigningKey(t *testing.T) {
 // webhook still in flight, however old, stays, and so do notifications made
 // since: the operator's list shows them as before.
 func TestFinishedNotificationsArePurged(t *testing.T) {
-	inFlight := make(chan struct{}, 10)
-	hang := hangingReceiver(t, inFlight)
 	deliveries := fastDeliveries(2)
 	deliveries.Worker.Retention, deliveries.Worker.PurgeInterval = time.Hour, 10*time.Millisecond
 	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
+	inFlight := make(chan struct{}, 10)
+	hang := hangingReceiver(t, inFlight) // after srv: released before the worker stops
 	rcv := backendtest.NewReceiver(t)
 	a := createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Purged"})
 	profile := createNotificationProfile(t, srv, a.APIKey, "Everything")
