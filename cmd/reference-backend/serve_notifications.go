@@ -22,7 +22,7 @@ type notificationSettings struct {
 
 // notificationFlags are the settings as given, before parsing.
 type notificationFlags struct {
-	allowPrivate, refuseLoopback, maxAttempts, retryWaitMin, retryWaitMax, timeout, pollInterval string
+	allowPrivate, refuseLoopback, maxAttempts, retryWaitMin, retryWaitMax, timeout, pollInterval, retention string
 }
 
 // Bounds of the notification settings: an attempt may take up to an hour,
@@ -31,6 +31,10 @@ const (
 	maxNotificationAttempts  = 100
 	maxNotificationDuration  = time.Hour
 	maxNotificationRetryWait = 24 * time.Hour
+	// A finished notification is kept from a minute (the portal still
+	// shows the last attempt) to ten years.
+	minNotificationRetention = time.Minute
+	maxNotificationRetention = 10 * 365 * 24 * time.Hour
 )
 
 // addNotificationFlags declares the notification flags through add (see
@@ -50,6 +54,8 @@ func addNotificationFlags(add func(dst *string, name, env, def, help string), f 
 		"how long one webhook attempt may take before it counts as failed")
 	add(&f.pollInterval, "notification-poll-interval", "REFERENCE_BACKEND_NOTIFICATION_POLL_INTERVAL", backend.DefaultDeliveryPollInterval.String(),
 		"how often the delivery worker looks for due webhooks (this replica's own notifications wake it at once)")
+	add(&f.retention, "notification-retention", "REFERENCE_BACKEND_NOTIFICATION_RETENTION", backend.DefaultNotificationRetention.String(),
+		"how long a notification's deliveries, their attempts and the outbox's entries are kept once finished (delivered or failed); pending ones are never purged")
 }
 
 // parse validates the notification settings.
@@ -68,18 +74,19 @@ func (f notificationFlags) parse() (notificationSettings, error) {
 		return n, fmt.Errorf("--notification-max-attempts must be a whole number from 1 to %d, not %q", maxNotificationAttempts, f.maxAttempts)
 	}
 	durations := []struct {
-		name, value string
-		dst         *time.Duration
-		most        time.Duration
+		name, value, example string
+		dst                  *time.Duration
+		least, most          time.Duration
 	}{
-		{"notification-retry-wait-min", f.retryWaitMin, &n.worker.RetryWaitMin, maxNotificationRetryWait},
-		{"notification-retry-wait-max", f.retryWaitMax, &n.worker.RetryWaitMax, maxNotificationRetryWait},
-		{"notification-timeout", f.timeout, &n.worker.Timeout, maxNotificationDuration},
-		{"notification-poll-interval", f.pollInterval, &n.worker.PollInterval, maxNotificationDuration},
+		{"notification-retry-wait-min", f.retryWaitMin, "10s", &n.worker.RetryWaitMin, time.Millisecond, maxNotificationRetryWait},
+		{"notification-retry-wait-max", f.retryWaitMax, "10s", &n.worker.RetryWaitMax, time.Millisecond, maxNotificationRetryWait},
+		{"notification-timeout", f.timeout, "10s", &n.worker.Timeout, time.Millisecond, maxNotificationDuration},
+		{"notification-poll-interval", f.pollInterval, "10s", &n.worker.PollInterval, time.Millisecond, maxNotificationDuration},
+		{"notification-retention", f.retention, "720h", &n.worker.Retention, minNotificationRetention, maxNotificationRetention},
 	}
 	for _, d := range durations {
-		if *d.dst, err = time.ParseDuration(d.value); err != nil || *d.dst < time.Millisecond || *d.dst > d.most {
-			return n, fmt.Errorf("--%s must be a duration from 1ms to %s, such as 10s, not %q", d.name, d.most, d.value)
+		if *d.dst, err = time.ParseDuration(d.value); err != nil || *d.dst < d.least || *d.dst > d.most {
+			return n, fmt.Errorf("--%s must be a duration from %s to %s, such as %s, not %q", d.name, d.least, d.most, d.example, d.value)
 		}
 	}
 	if n.worker.RetryWaitMin > n.worker.RetryWaitMax {
