@@ -194,7 +194,22 @@ EOF
     exec timeout --kill-after=10 "${GUIDE_TEST_TIMEOUT:-600}" \
       env -i PATH="$run/bin:$PATH" HOME="$run/home" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 \
       CHECKPOINT_DISABLE=1 "${go_env[@]}" bash "$script" < <(yes yes)
-  ) >"$transcript" 2>&1 || rc=$?
+  ) >"$transcript" 2>&1 &
+  # Each block is named as it starts, so that a run stopped from outside (a
+  # CI's own time limit) still tells which block it was in.
+  local session=$! shown=0 started
+  show_started() {
+    started=$(grep -c '^--- guide lines' "$transcript" || true)
+    if ((started > shown)); then
+      grep '^--- guide lines' "$transcript" | sed -n "$((shown + 1)),${started}p" | sed 's/^--- /    /'
+      shown=$started
+    fi
+  }
+  while kill -0 "$session" 2>/dev/null; do
+    sleep 1
+    show_started
+  done
+  wait "$session" || rc=$?
   if ((rc != 0)); then
     cat "$transcript"
     if [[ -f $run/home/telnyx-first/reference-backend.log ]]; then
@@ -204,7 +219,7 @@ EOF
     ((rc != 124 && rc != 137)) || die "the guide did not finish within ${GUIDE_TEST_TIMEOUT:-600}s under $name (transcript above)"
     die "the guide failed under $name (transcript above)"
   fi
-  grep '^--- guide lines' "$transcript" | sed 's/^--- /    /'
+  show_started
   if [[ -e $run/home/telnyx-first/reference-data ]] || (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     die "the guide's clean-up left its backend or its data behind under $name"
   fi
