@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,15 +15,18 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/metrics"
 )
 
 // The hot paths of the API, through the HTTP handler in process (routing,
 // key check, the store, JSON, and the access log written as JSON to
 // nowhere), one request at a time: `make bench` runs them, and benchstat
 // over two runs shows a regression. The rate limits are off, as in make
-// bench's HTTP load. Besides the time, each reports the process's CPU time
-// per operation (cpu-ns/op): the difference is time spent waiting, for the
-// disk above all.
+// bench's HTTP load, and so are the metrics, as in a server without
+// --metrics-addr; BENCH_METRICS=1 turns them on, so that benchstat of a run
+// without and a run with shows what they cost. Besides the time, each
+// reports the process's CPU time per operation (cpu-ns/op): the difference
+// is time spent waiting, for the disk above all.
 
 // benchAPI is a backend, its handler, and a manager with listed managed
 // accounts.
@@ -35,9 +39,12 @@ type benchAPI struct {
 func newBenchAPI(b *testing.B, accounts int) *benchAPI {
 	b.Helper()
 	srv := backendtest.Start(b)
-	api := &benchAPI{srv: srv, handler: httpapi.New(srv.Service, httpapi.Options{
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-	})}
+	opts := httpapi.Options{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil))}
+	if os.Getenv("BENCH_METRICS") == "1" {
+		stats, _ := srv.Store.(backend.StatsReporter)
+		opts.Metrics = metrics.New(metrics.Options{Store: stats})
+	}
+	api := &benchAPI{srv: srv, handler: httpapi.New(srv.Service, opts)}
 	for i := range accounts {
 		var a struct {
 			Data struct {

@@ -6,10 +6,13 @@
 # and expects no changes (-detailed-exitcode), and destroys it. Besides:
 #
 #   - import*.tf files (the import blocks of a resource's docs) are left out
-#     of the first apply; the objects they name are then forgotten
-#     (terraform state rm) and imported again by those blocks, with the
-#     objects' real ids in place of the docs' example ids, and the plan after
-#     that import must be empty too;
+#     of the first apply; then, one file after the other, the objects a file
+#     names are forgotten (terraform state rm) and imported again by its
+#     blocks, with the objects' real ids (or identities) in place of the
+#     docs' example ones, and the plan after that import must be empty too.
+#     A file of import blocks by identity runs only under the CLIs that have
+#     identities (Terraform and OpenTofu 1.12 or later), and says so under the
+#     others;
 #   - a folder with tests/*.tftest.hcl runs `terraform test`;
 #   - a folder with *.tfquery.hcl runs `terraform query` while its objects
 #     exist, and each action block is invoked (terraform apply -invoke).
@@ -19,7 +22,9 @@
 #
 # Every backend already holds one managed account, "Acme Telecom"
 # (ops@acme.example.com), created through the API: the customer that the
-# examples look up by email, import or act as. Examples that create a
+# examples look up by email, import or act as; and its manager holds
+# 1,000.00 (an operator adjustment), for the examples that move money from
+# the manager's balance. Examples that create a
 # managed account give it another email (emails are unique). The inputs an
 # example declares come from the environment, as the docs tell users to give
 # them:
@@ -79,11 +84,12 @@ example_cli_config "$work/terraformrc" "$work/bin"
 export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
 
 # The CLIs: the terraform on PATH, then TEST_CLIS. cli_names[i] is what
-# `version` says, cli_new[i] whether it runs list resources and actions.
+# `version` says, cli_new[i] whether it runs list resources and actions,
+# cli_identity[i] whether it imports by identity.
 clis=("$(command -v terraform)")
 read -ra extra <<<"${TEST_CLIS:-}"
 clis+=("${extra[@]}")
-cli_names=() cli_new=()
+cli_names=() cli_new=() cli_identity=()
 for cli in "${clis[@]}"; do
   [[ -x $cli ]] || die "$cli (TEST_CLIS) is not an executable"
   name=$(example_cli_name "$cli")
@@ -94,6 +100,11 @@ for cli in "${clis[@]}"; do
     new=yes
   fi
   cli_new+=("$new")
+  identity=no
+  if [[ $name =~ ^(Terraform|OpenTofu)\ v([0-9]+)\.([0-9]+) ]] && ((BASH_REMATCH[2] > 1 || BASH_REMATCH[3] >= 12)); then
+    identity=yes
+  fi
+  cli_identity+=("$identity")
 done
 
 if (($# > 0)); then
@@ -121,7 +132,7 @@ json_field() {
 # start_backend DIR starts a reference backend on a free loopback port with
 # its data in DIR, and sets backend_pid, base and manager_key.
 start_backend() {
-  local dir=$1 operator_key
+  local dir=$1
   manager_key="KEY$(random_hex)"
   operator_key="op-$(random_hex)"
   mkdir -p "$dir/data"
@@ -160,44 +171,71 @@ create_acme() {
     -d "{\"business_name\":\"Acme Telecom\",\"email\":\"$acme_email\"}" "$base/v2/managed_accounts" | json_field id
 }
 
+# fund_manager ACCOUNT_ID credits the manager of the managed account
+# ACCOUNT_ID with 1,000.00 through the operator API. The operator key goes
+# to curl on its standard input, not its command line (ps).
+fund_manager() {
+  local manager_id
+  manager_id=$(curl -fsS --max-time 30 -H "Authorization: Bearer $manager_key" "$base/v2/managed_accounts/$1" | json_field manager_account_id)
+  [[ -n $manager_id ]] || return 1
+  printf 'Authorization: Bearer %s\n' "$operator_key" |
+    curl -fsS --max-time 30 -H @- -H 'Content-Type: application/json' \
+      -d '{"amount":"1000.00","description":"apply-examples: funds for the examples that move money"}' \
+      "$base/reference/accounts/$manager_id/adjustments" >/dev/null
+}
+
 # top_attr NAME prints the top-level string attribute NAME of the
 # `terraform state show` output on stdin (which has no -no-color).
 top_attr() {
   sed 's/\x1b\[[0-9;]*m//g' | sed -n "s/^    $1 *= *\"\(.*\)\"\$/\1/p" | head -n 1
 }
 
-# import_id ADDRESS prints the import identifier of the object at ADDRESS
-# of the example's state, in the form its resource's docs give.
-import_id() {
-  local shown id account
+# import_ids ADDRESS prints, tab-separated, the import identifier of the
+# object at ADDRESS of the example's state (in the form its resource's docs
+# give), its own id, and its managed_account_id (empty for the provider's own
+# account): what the import blocks by id and by identity take.
+import_ids() {
+  local shown id account string
   shown=$("$cli" -chdir="$copy" state show "$1" 2>>"$log") || return 1
   id=$(top_attr id <<<"$shown")
   account=$(top_attr managed_account_id <<<"$shown")
   case ${1%%.*} in
-  telnyx_managed_account) printf '%s' "$id" ;;
-  telnyx_api_key | telnyx_payment_method) printf '%s' "${account:+$account/}$id" ;;
-  telnyx_auto_recharge) printf '%s' "${account:-self}" ;;
-  telnyx_managed_account_pricing) printf '%s' "$account" ;;
+  telnyx_managed_account) string=$id ;;
+  telnyx_api_key | telnyx_payment_method) string=${account:+$account/}$id ;;
+  telnyx_auto_recharge) string=${account:-self} ;;
+  telnyx_managed_account_pricing) string=$account ;;
   *)
-    echo "apply-examples does not know the import identifier of ${1%%.*}: teach import_id" >&2
+    echo "apply-examples does not know the import identifier of ${1%%.*}: teach import_ids" >&2
     return 1
     ;;
   esac
+  [[ -n $string ]] || return 1
+  printf '%s\t%s\t%s\n' "$string" "$id" "$account"
 }
 
 # with_import_ids MAP FILE prints FILE with the id of each import block
-# replaced by the one MAP (lines "ADDRESS<tab>ID") gives for its `to`.
+# replaced by the one MAP (lines "ADDRESS<tab>IMPORT ID<tab>ID<tab>ACCOUNT")
+# gives for its `to`; in an identity, id is the object's own id and
+# managed_account_id its account's (the line goes when it has none).
 with_import_ids() {
   awk -v map="$1" '
-    BEGIN { while ((getline line < map) > 0) { split(line, f, "\t"); ids[f[1]] = f[2] } }
+    BEGIN { FS = "\t"; while ((getline line < map) > 0) { split(line, f, "\t"); str[f[1]] = f[2]; own[f[1]] = f[3]; acct[f[1]] = f[4] } }
     /^import[ \t]*\{/ { inblock = 1; n = 0; to = "" }
     inblock {
       buf[++n] = $0
       if ($0 ~ /^[ \t]*to[ \t]*=/) { to = $0; sub(/^[ \t]*to[ \t]*=[ \t]*/, "", to); sub(/[ \t]*(#.*)?$/, "", to) }
       if ($0 ~ /^\}/) {
+        inidentity = 0
         for (i = 1; i <= n; i++) {
           l = buf[i]
-          if (l ~ /^[ \t]*id[ \t]*=/ && (to in ids)) { match(l, /^[ \t]*id[ \t]*=[ \t]*/); l = substr(l, 1, RLENGTH) "\"" ids[to] "\"" }
+          if (l ~ /^[ \t]*identity[ \t]*=[ \t]*\{/) { inidentity = 1 }
+          else if (inidentity && l ~ /^[ \t]*\}/) { inidentity = 0 }
+          else if ((to in str) && l ~ /^[ \t]*id[ \t]*=/) {
+            match(l, /^[ \t]*id[ \t]*=[ \t]*/); l = substr(l, 1, RLENGTH) "\"" (inidentity ? own[to] : str[to]) "\""
+          } else if (inidentity && (to in str) && l ~ /^[ \t]*managed_account_id[ \t]*=/) {
+            if (acct[to] == "") continue
+            match(l, /^[ \t]*managed_account_id[ \t]*=[ \t]*/); l = substr(l, 1, RLENGTH) "\"" acct[to] "\""
+          }
           print l
         }
         inblock = 0
@@ -250,6 +288,7 @@ run_example() {
   start_backend "$run" >>"$log" 2>&1 || fail "the reference backend did not start"
   local acme_id
   acme_id=$(create_acme 2>>"$log") && [[ -n $acme_id ]] || fail "could not create the Acme managed account"
+  fund_manager "$acme_id" 2>>"$log" || fail "could not fund the manager"
 
   export TELNYX_API_KEY="$manager_key" TELNYX_BASE_URL="$base/v2"
   export TF_VAR_customer_account_id="$acme_id" TF_VAR_acme_account_id="$acme_id"
@@ -271,7 +310,8 @@ run_example() {
     mv "$f" "$run/"
   done
   local f
-  for f in "$copy"/*.tf; do
+  for f in "$copy"/*.tf "$copy"/*.tfquery.hcl; do
+    [[ -e $f ]] || continue
     sed "s/$placeholder_account_id/$acme_id/g" "$f" >"$f.new" && mv "$f.new" "$f"
   done
 
@@ -280,23 +320,28 @@ run_example() {
   plan_is_empty || fail "the plan after apply is not empty"
   steps+=("plan: no changes")
 
-  if ((${#imports[@]} > 0)); then
-    # Forget what the import blocks name, then import it again by its id.
+  local addr ids n f
+  for f in "${imports[@]}"; do
+    if grep -qE '^[[:space:]]*identity[[:space:]]*=' "$run/$f" && [[ ${cli_identity[$i]} != yes ]]; then
+      steps+=("$f skipped: import by identity needs Terraform or OpenTofu 1.12")
+      continue
+    fi
+    # Forget what the file's blocks name, then import it again by them.
     : >"$run/import-ids"
-    local addr id n=0
-    for f in "${imports[@]}"; do
-      while read -r addr; do
-        id=$(import_id "$addr") && [[ -n $id ]] || fail "$f imports $addr, which the example did not create"
-        printf '%s\t%s\n' "$addr" "$id" >>"$run/import-ids"
-        tf state rm "$addr" || fail "terraform state rm $addr failed"
-        n=$((n + 1))
-      done < <(sed -n 's/^[[:space:]]*to[[:space:]]*=[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$run/$f")
-      with_import_ids "$run/import-ids" "$run/$f" >"$copy/$f"
-    done
-    tf apply -auto-approve -input=false -no-color || fail "apply with ${imports[*]} failed"
-    plan_is_empty || fail "the plan after the import is not empty"
-    steps+=("import $n: no changes")
-  fi
+    n=0
+    while read -r addr; do
+      ids=$(import_ids "$addr") || fail "$f imports $addr, which the example did not create"
+      printf '%s\t%s\n' "$addr" "$ids" >>"$run/import-ids"
+      tf state rm "$addr" || fail "terraform state rm $addr failed"
+      n=$((n + 1))
+    done < <(sed -n 's/^[[:space:]]*to[[:space:]]*=[[:space:]]*\([^[:space:]#]*\).*/\1/p' "$run/$f")
+    with_import_ids "$run/import-ids" "$run/$f" >"$copy/$f"
+    tf apply -auto-approve -input=false -no-color || fail "apply with $f failed"
+    plan_is_empty || fail "the plan after the import of $f is not empty"
+    # Done: the next file imports the same objects again.
+    rm "$copy/$f"
+    steps+=("$f: import $n, no changes")
+  done
 
   if compgen -G "$copy/*.tfquery.hcl" >/dev/null; then
     tf query -no-color || fail "query failed"

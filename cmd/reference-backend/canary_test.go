@@ -67,6 +67,7 @@ func TestSecretCanaries(t *testing.T) {
 type canaryBackend struct {
 	*canaries
 	run         *running
+	metricsURL  string // where serve's --metrics-addr serves /metrics
 	dataDir     string
 	databaseURL string // PostgreSQL only
 	operatorKey string
@@ -133,7 +134,7 @@ func startCanaryBackend(t *testing.T) *canaryBackend {
 	} else {
 		delete(env, "REFERENCE_BACKEND_DB_MAX_CONNS")
 	}
-	c.run = startServe(t, &app{getenv: func(k string) string { return env[k] }}, args...)
+	c.run, c.metricsURL = startServeWithMetrics(t, &app{getenv: func(k string) string { return env[k] }}, args...)
 	c.client = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	// The OpenAPI document as the server serves it routes the requests.
@@ -698,11 +699,13 @@ func coverageGaps(required []string, covered, sent map[string]bool) []string {
 	return gaps
 }
 
-// scan stops the backend and looks for every needle in what it stored and
-// printed, and for the secrets a client sends in every answer.
+// scan stops the backend and looks for every needle in what it stored,
+// printed and served as metrics, and for the secrets a client sends in every
+// answer.
 func (c *canaryBackend) scan(t *testing.T) {
 	t.Helper()
 	running := c.readDataDir(t) // the SQLite file, WAL and SHM while serve runs
+	families, metrics := scrapeMetrics(t, c.metricsURL)
 	if code := c.run.stop(t); code != 0 {
 		t.Fatalf("serve exited with %d", code)
 	}
@@ -720,7 +723,9 @@ func (c *canaryBackend) scan(t *testing.T) {
 			t.Errorf("%s holds bcrypt hashes in the clear, such as %q", where, found)
 		}
 	}
-	positive := func(where string, data []byte, inClear []string) {
+	// positive fails t, the subtest's, unless data holds every value of
+	// inClear.
+	positive := func(t *testing.T, where string, data []byte, inClear []string) {
 		t.Helper()
 		for _, v := range inClear {
 			if !bytes.Contains(data, []byte(v)) {
@@ -732,7 +737,7 @@ func (c *canaryBackend) scan(t *testing.T) {
 	t.Run("database", func(t *testing.T) {
 		if c.databaseURL != "" {
 			dump := pgDump(t, c.databaseURL)
-			positive("the pg_dump of the database", dump, c.clear)
+			positive(t, "the pg_dump of the database", dump, c.clear)
 			report("the pg_dump of the database", dump)
 			return
 		}
@@ -746,7 +751,7 @@ func (c *canaryBackend) scan(t *testing.T) {
 				report(name+" ("+files.when+")", data)
 				all = append(all, data...)
 			}
-			positive("the data folder ("+files.when+")", all, c.clear)
+			positive(t, "the data folder ("+files.when+")", all, c.clear)
 		}
 		if _, ok := running["reference.db-wal"]; !ok {
 			t.Error("no write-ahead log while serve ran: the scan did not see it")
@@ -754,12 +759,22 @@ func (c *canaryBackend) scan(t *testing.T) {
 	})
 	t.Run("log", func(t *testing.T) {
 		logs := []byte(c.run.logs.String())
-		positive("the log", logs, []string{`"msg":"request"`, `"path":"/v2/payment_methods"`, `"path":"/portal/sign-in"`})
+		positive(t, "the log", logs, []string{`"msg":"request"`, `"path":"/v2/payment_methods"`, `"path":"/portal/sign-in"`})
 		report("the log", logs)
 		for _, field := range []string{`"cvc"`, `"number"`, `"password"`, `card_number`, `card_cvc`} {
 			if bytes.Contains(logs, []byte(field)) {
 				t.Errorf("the log carries %s", field)
 			}
+		}
+	})
+	t.Run("metrics", func(t *testing.T) {
+		positive(t, "the metrics", metrics, []string{`route="POST /v2/payment_methods"`, `route="/portal/"`, `api="v2"`})
+		report("the metrics", metrics)
+		// Not even what the database keeps in the clear (emails, names),
+		// nor an id.
+		requireBoundedLabels(t, families, append(slices.Clone(c.clear), c.managedID))
+		if id := anyUUID.Find(metrics); id != nil {
+			t.Errorf("the metrics hold an id: %s", id)
 		}
 	})
 	t.Run("answers", func(t *testing.T) {
@@ -771,7 +786,7 @@ func (c *canaryBackend) scan(t *testing.T) {
 				sent = append(sent, needle{what: "the " + s.label, data: []byte(s.value)})
 			}
 		}
-		positive("the answers", c.answers.Bytes(), []string{"Canary Holder"})
+		positive(t, "the answers", c.answers.Bytes(), []string{"Canary Holder"})
 		for _, what := range newScanner(sent).find(c.answers.Bytes()) {
 			t.Errorf("an answer echoes %s", what)
 		}

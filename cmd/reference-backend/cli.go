@@ -28,10 +28,12 @@ type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 
-	// Test hooks: onListen learns the address actually bound (for --addr
-	// with port 0), wrapHandler wraps the API handler.
-	onListen    func(addr string)
-	wrapHandler func(http.Handler) http.Handler
+	// Test hooks: onListen and onMetricsListen learn the addresses actually
+	// bound (for --addr and --metrics-addr with port 0), wrapHandler wraps
+	// the API handler.
+	onListen        func(addr string)
+	onMetricsListen func(addr string)
+	wrapHandler     func(http.Handler) http.Handler
 }
 
 func newApp(stdout, stderr io.Writer, getenv func(string) string) *app {

@@ -18,11 +18,14 @@ import (
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/httpapi"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/metrics"
 )
 
 // serveConfig is everything `serve` is told, from flags and environment.
 type serveConfig struct {
-	addr           string
+	addr string
+	// metricsAddr is where the Prometheus metrics are served; empty: nowhere.
+	metricsAddr    string
 	dataDir        string
 	database       string
 	operatorKey    string
@@ -65,7 +68,9 @@ const serveUsage = `reference-backend serve runs the reference implementation of
 Managed Accounts API: the Telnyx-compatible API and its extensions under /v2,
 the operator API under /reference (with --operator-key), the Mission Control
 portal under /portal/, GET /healthz (liveness), GET /readyz (readiness: the
-database answers) and GET /openapi.yaml (the whole HTTP surface).
+database answers) and GET /openapi.yaml (the whole HTTP surface). With
+--metrics-addr, Prometheus metrics are served at GET /metrics on that address,
+never on --addr.
 
 The database is SQLite (a file, by default <data-dir>/reference.db) or
 PostgreSQL (--database postgres://…, for several replicas on one database;
@@ -108,6 +113,9 @@ func parseServeConfig(args []string, getenv func(string) string, output io.Write
 		envOf[name], dstOf[name] = env, dst
 	}
 	add(&cfg.addr, "addr", "REFERENCE_BACKEND_ADDR", "127.0.0.1:8787", "address to listen on")
+	add(&cfg.metricsAddr, "metrics-addr", "REFERENCE_BACKEND_METRICS_ADDR", "",
+		"address to serve Prometheus metrics on, at /metrics, apart from the API (such as 127.0.0.1:9464); "+
+			"unauthenticated, so keep it off the public network; empty disables the metrics")
 	add(&cfg.dataDir, "data-dir", "REFERENCE_BACKEND_DATA_DIR", "./reference-data", "folder for the SQLite database and the server secret")
 	add(&cfg.database, "database", "REFERENCE_BACKEND_DATABASE", "", "SQLite database file (default <data-dir>/reference.db), or a postgres:// URL for several replicas on PostgreSQL")
 	add(&cfg.operatorKey, "operator-key", "REFERENCE_BACKEND_OPERATOR_KEY", "", "key of the operator API under /reference; empty disables it")
@@ -172,6 +180,15 @@ func (cfg *serveConfig) complete(logLevel, settlementDelay string) error {
 	cfg.topUpSettlementDelay = delay
 	if cfg.addr == "" {
 		return errors.New("--addr must not be empty")
+	}
+	if cfg.metricsAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr must be host:port (such as 127.0.0.1:9464), not %q", cfg.metricsAddr)
+		}
+		// The metrics are for the operator, never for the API's clients.
+		if _, port, _ := net.SplitHostPort(cfg.addr); cfg.metricsAddr == cfg.addr && port != "0" {
+			return errors.New("--metrics-addr must differ from --addr: the metrics are not served beside the API")
+		}
 	}
 	if cfg.database == "" {
 		if cfg.dataDir == "" {
@@ -352,6 +369,25 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 
 	httpOpts := httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger}
 	cfg.limits.apply(&httpOpts)
+	var metricsSrv *http.Server
+	if cfg.metricsAddr != "" {
+		// Listening first: a metrics address taken stops serve before the
+		// API accepts a request.
+		m, ln, err := a.listenMetrics(ctx, cfg, store, logger)
+		if err != nil {
+			return err
+		}
+		httpOpts.Metrics = m
+		metricsSrv = cfg.limits.httpServer(m.Handler())
+		metricsSrv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+		go func() {
+			if err := metricsSrv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				logger.Error("metrics server failed", slog.String("error", err.Error()))
+			}
+		}()
+		// Closed after the API has drained, so that the drain can be watched.
+		defer func() { _ = metricsSrv.Close() }()
+	}
 	handler := httpapi.New(svc, httpOpts)
 	if a.wrapHandler != nil {
 		handler = a.wrapHandler(handler)
@@ -397,6 +433,24 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 	}
 	logger.Info("reference backend stopped")
 	return nil
+}
+
+// listenMetrics makes the metrics of the server about to start and listens on
+// --metrics-addr for them.
+func (a *app) listenMetrics(ctx context.Context, cfg serveConfig, store backend.Store, logger *slog.Logger) (*metrics.Metrics, net.Listener, error) {
+	stats, _ := store.(backend.StatsReporter)
+	m := metrics.New(metrics.Options{
+		Version: version, MaxConcurrentRequests: cfg.limits.maxConcurrentRequests, Store: stats, Logger: logger,
+	})
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.metricsAddr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listen for the metrics: %w", err)
+	}
+	logger.Info("metrics listening", slog.String("addr", ln.Addr().String()), slog.String("path", "/metrics"))
+	if a.onMetricsListen != nil {
+		a.onMetricsListen(ln.Addr().String())
+	}
+	return m, ln, nil
 }
 
 // serverSecret returns the configured secret, or the one kept in the data

@@ -10,8 +10,10 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -41,6 +43,8 @@ var (
 	_ provider.Provider                       = &telnyxProvider{}
 	_ provider.ProviderWithValidateConfig     = &telnyxProvider{}
 	_ provider.ProviderWithEphemeralResources = &telnyxProvider{}
+	_ provider.ProviderWithListResources      = &telnyxProvider{}
+	_ provider.ProviderWithActions            = &telnyxProvider{}
 )
 
 // New returns a constructor of the provider, as providerserver expects.
@@ -239,6 +243,8 @@ func (p *telnyxProvider) Configure(ctx context.Context, req provider.ConfigureRe
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
+	resp.ListResourceData = data
+	resp.ActionData = data
 	tflog.Debug(ctx, "Configured the Telnyx API client", map[string]any{
 		"base_url": baseURL, "max_retries": max(maxRetries, 0), "managed_account_id": cfg.ManagedAccountID.ValueString(),
 	})
@@ -268,6 +274,25 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 		pricing.NewResource,
 		billing.NewPaymentMethodResource,
 		billing.NewAutoRechargeResource,
+	}
+}
+
+// ListResources are the resources that terraform query can find (Terraform
+// 1.14 and later); each has the name of the resource it lists.
+func (p *telnyxProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		managedaccount.NewListResource,
+		apikey.NewListResource,
+		billing.NewPaymentMethodListResource,
+	}
+}
+
+// Actions are the one-off operations of Terraform 1.14 and later (apply
+// -invoke, action_trigger).
+func (p *telnyxProvider) Actions(_ context.Context) []func() action.Action {
+	return []func() action.Action{
+		billing.NewTopUpAction,
+		billing.NewBalanceTransferAction,
 	}
 }
 

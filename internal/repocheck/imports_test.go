@@ -76,6 +76,11 @@ var importRules = []importRule{
 		},
 	},
 	{
+		why:     "the Prometheus client library is imported by internal/backend/metrics alone",
+		applies: func(pkg string) bool { return pkg != "internal/backend/metrics" },
+		forbids: func(imp string) bool { return under(imp, "github.com/prometheus") },
+	},
+	{
 		why: "the stores never import the HTTP layer or the portal",
 		applies: func(pkg string) bool {
 			return underAny(pkg, "internal/backend/sqlite", "internal/backend/postgres", "internal/backend/sqlstore",

@@ -77,6 +77,11 @@ func (s *server) idempotent(w http.ResponseWriter, r *http.Request, scope string
 	case err != nil:
 		s.writeError(w, r, err)
 	case replayed:
+		if s.metrics != nil {
+			// What a run before the replay ingested was rolled back.
+			noteUsage(r, nil)
+			s.metrics.IdempotentReplay(r.Pattern)
+		}
 		h := w.Header()
 		if answer.ContentType != "" {
 			h.Set("Content-Type", answer.ContentType)

@@ -63,25 +63,39 @@ func headerBlockSize(r *http.Request) int {
 // withConcurrencyLimit serves at most limit requests at once and answers the
 // rest 503 (with Retry-After) at once, rather than queueing them without
 // bound. The probes are exempt, so that a busy server still reports itself
-// alive and ready. limit 0 or less means no cap.
+// alive and ready. limit 0 or less means no cap. The metrics count the
+// requests in flight as the cap does, with or without a cap.
 func (s *server) withConcurrencyLimit(limit int, next http.Handler) http.Handler {
-	if limit <= 0 {
+	if limit <= 0 && s.metrics == nil {
 		return next
 	}
-	slots := make(chan struct{}, limit)
+	var slots chan struct{}
+	if limit > 0 {
+		slots = make(chan struct{}, limit)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
 			next.ServeHTTP(w, r)
 			return
 		}
-		select {
-		case slots <- struct{}{}:
-			defer func() { <-slots }()
-			next.ServeHTTP(w, r)
-		default:
-			s.writeError(w, r, &backend.Error{Kind: backend.EUNAVAILABLE,
-				Detail: fmt.Sprintf("The server is serving its maximum of %d requests at once; retry shortly.", limit)})
+		if slots != nil {
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+			default:
+				if s.metrics != nil {
+					s.metrics.RequestRefusedAtCap()
+				}
+				s.writeError(w, r, &backend.Error{Kind: backend.EUNAVAILABLE,
+					Detail: fmt.Sprintf("The server is serving its maximum of %d requests at once; retry shortly.", limit)})
+				return
+			}
 		}
+		if s.metrics != nil {
+			s.metrics.RequestStarted()
+			defer s.metrics.RequestEnded()
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -10,13 +10,15 @@ import (
 	"testing"
 )
 
-func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
-	s := &server{logger: slog.New(slog.DiscardHandler)}
-	inside, release := make(chan struct{}), make(chan struct{})
-	h := s.withConcurrencyLimit(2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+// holdSlowRequests returns s's concurrency limit around a handler that holds
+// every request to /v2/slow, with two of them held inside it until release,
+// which waits for them to end, is called.
+func holdSlowRequests(s *server, limit int) (h http.Handler, release func()) {
+	inside, released := make(chan struct{}), make(chan struct{})
+	h = s.withConcurrencyLimit(limit, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/v2/slow" {
 			inside <- struct{}{}
-			<-release
+			<-released
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"ok": "yes"})
 	}))
@@ -25,6 +27,11 @@ func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
 		wg.Go(func() { h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/v2/slow", nil)) })
 		<-inside
 	}
+	return h, func() { close(released); wg.Wait() }
+}
+
+func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
+	h, release := holdSlowRequests(&server{logger: slog.New(slog.DiscardHandler)}, 2)
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/balance", nil))
@@ -44,8 +51,7 @@ func TestRequestsBeyondTheConcurrencyCapAre503(t *testing.T) {
 		}
 	}
 
-	close(release)
-	wg.Wait()
+	release()
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v2/balance", nil))
 	if rec.Code != http.StatusOK {
@@ -125,6 +131,38 @@ func TestOperatorKeyComparison(t *testing.T) {
 		}
 		if err := srv.checkOperatorKey(r); (err == nil) != tc.ok {
 			t.Errorf("checkOperatorKey(%q) = %v, want ok=%v", tc.key, err, tc.ok)
+		}
+	}
+}
+
+// TestConcurrencyIsMeasured: the metrics count the requests in flight as the
+// cap does (the probes apart) and the requests it refuses; without a cap
+// they still count the requests in flight.
+func TestConcurrencyIsMeasured(t *testing.T) {
+	for _, limit := range []int{2, 0} {
+		rec := &MetricsRecorder{}
+		h, release := holdSlowRequests(&server{logger: slog.New(slog.DiscardHandler), metrics: rec}, limit)
+		for _, path := range []string{"/healthz", "/readyz", "/v2/balance"} {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		}
+		if now, _ := rec.InFlight(); now != 2 {
+			t.Errorf("cap %d: %d requests in flight while 2 are held, want 2", limit, now)
+		}
+		wantRefused := 0
+		if limit > 0 {
+			wantRefused = 1 // the third, /v2/balance
+		}
+		if got := rec.Count("refused at cap"); got != wantRefused {
+			t.Errorf("cap %d: %d refused at the cap, want %d", limit, got, wantRefused)
+		}
+		release()
+		now, peak := rec.InFlight()
+		wantPeak := 2 // at the cap, /v2/balance was refused
+		if limit == 0 {
+			wantPeak = 3 // without one, it ran beside the 2 held
+		}
+		if now != 0 || peak != wantPeak {
+			t.Errorf("cap %d: after the requests ended %d in flight (peak %d), want 0 (peak %d)", limit, now, peak, wantPeak)
 		}
 	}
 }

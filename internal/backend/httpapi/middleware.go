@@ -17,10 +17,17 @@ import (
 )
 
 // requestInfo is what the middleware learns about a request while serving it,
-// for the access log.
+// for the access log and the metrics.
 type requestInfo struct {
 	id        string
 	accountID string
+	// route is the pattern the request matched, once routed is true (with
+	// metrics only; see noteRoute).
+	route  string
+	routed bool
+	// usage is the outcome of the usage batch the answer reports (with
+	// metrics only; see noteUsage).
+	usage *backend.UsageIngestion
 }
 
 type requestInfoKey struct{}
@@ -97,30 +104,36 @@ func (rec *responseRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection's writer.
 func (rec *responseRecorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
-// withAccessLog writes one structured line per request. It logs no header,
-// no body and no query string (filters may hold email addresses), only what
-// identifies the request and its outcome.
+// withAccessLog writes one structured line per request, and tells the
+// metrics when there are. It logs no header, no body and no query string
+// (filters may hold email addresses), only what identifies the request and
+// its outcome.
 func (s *server) withAccessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &responseRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		elapsed := time.Since(start)
 		status := rec.status
 		if status == 0 {
 			status = http.StatusOK
 		}
+		info := requestInfoFrom(r.Context())
 		attrs := []slog.Attr{
 			slog.String("request_id", requestIDFrom(r.Context())),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
-			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 			slog.Int64("bytes", rec.bytes),
 		}
-		if info := requestInfoFrom(r.Context()); info != nil && info.accountID != "" {
+		if info != nil && info.accountID != "" {
 			attrs = append(attrs, slog.String("account_id", info.accountID))
 		}
 		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
+		if s.metrics != nil {
+			s.observeRequest(r, info, status, elapsed)
+		}
 	})
 }
 
@@ -192,19 +205,19 @@ func (s *server) account(h accountHandler) http.HandlerFunc {
 		defer res.Refund() // nothing once settled
 		key, err := bearerToken(r)
 		if err != nil {
-			s.authFailed(w, r, res, err)
+			s.authFailed(w, r, res, APIAccount, err)
 			return
 		}
 		caller, err := s.svc.Authenticate(r.Context(), key)
 		if err != nil {
-			s.authFailed(w, r, res, err)
+			s.authFailed(w, r, res, APIAccount, err)
 			return
 		}
 		res.Refund() // authenticated: not a failure
 		if info := requestInfoFrom(r.Context()); info != nil {
 			info.accountID = caller.Account.ID
 		}
-		if !s.allowKey(w, r, caller.KeyID) {
+		if !s.allowKey(w, r, caller.KeyID, LimitAPIKey) {
 			return
 		}
 		s.idempotent(w, r, caller.Account.ID, maxBodyBytes, func(w http.ResponseWriter, r *http.Request) {
@@ -229,11 +242,11 @@ func (s *server) operator(h operatorHandler) http.HandlerFunc {
 		}
 		defer res.Refund() // nothing once settled
 		if err := s.checkOperatorKey(r); err != nil {
-			s.authFailed(w, r, res, err)
+			s.authFailed(w, r, res, APIOperator, err)
 			return
 		}
 		res.Refund() // authenticated: not a failure
-		if !s.allowKey(w, r, operatorBucket) {
+		if !s.allowKey(w, r, operatorBucket, LimitOperatorKey) {
 			return
 		}
 		// The operator posts usage batches, the one body bigger than 1 MiB.

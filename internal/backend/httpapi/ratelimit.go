@@ -92,17 +92,23 @@ func (s *server) reserveAuthAttempt(w http.ResponseWriter, r *http.Request) (*ra
 		return res, true
 	}
 	setQuotaHeaders(w.Header(), q)
+	if s.metrics != nil {
+		s.metrics.RateLimited(LimitAuthFailures)
+	}
 	s.writeError(w, r, rateLimited(w, q, "Too many failed authentication attempts from this address; retry after the time in Retry-After."))
 	return nil, false
 }
 
-// authFailed answers a failed authentication, spending the token it reserved
-// when the credentials were wrong, and giving it back when they could not be
-// checked (the database failed).
-func (s *server) authFailed(w http.ResponseWriter, r *http.Request, res *ratelimit.Reservation, err error) {
+// authFailed answers a failed authentication on api (API*), spending the
+// token it reserved when the credentials were wrong, and giving it back when
+// they could not be checked (the database failed).
+func (s *server) authFailed(w http.ResponseWriter, r *http.Request, res *ratelimit.Reservation, api string, err error) {
 	if backend.ErrorKind(err) == backend.EUNAUTHENTICATED {
 		if q := res.Spend(); s.authFailures != nil {
 			setQuotaHeaders(w.Header(), q)
+		}
+		if s.metrics != nil {
+			s.metrics.AuthenticationFailed(api)
 		}
 	} else {
 		res.Refund()
@@ -111,8 +117,9 @@ func (s *server) authFailed(w http.ResponseWriter, r *http.Request, res *ratelim
 }
 
 // allowKey spends a token of the bucket of an authenticated key (or of the
-// operator), sets the headers from it, and answers 429 when it is empty.
-func (s *server) allowKey(w http.ResponseWriter, r *http.Request, name string) bool {
+// operator), sets the headers from it, and answers 429 when it is empty;
+// limit names the bucket's kind for the metrics (Limit*).
+func (s *server) allowKey(w http.ResponseWriter, r *http.Request, name, limit string) bool {
 	if s.keyLimits == nil {
 		// The address's headers say nothing about a key's own limit.
 		for _, h := range []string{headerRateLimit, headerRateRemaining, headerRateReset} {
@@ -124,6 +131,9 @@ func (s *server) allowKey(w http.ResponseWriter, r *http.Request, name string) b
 	setQuotaHeaders(w.Header(), q)
 	if q.Allowed {
 		return true
+	}
+	if s.metrics != nil {
+		s.metrics.RateLimited(limit)
 	}
 	s.writeError(w, r, rateLimited(w, q, "Too many requests with this API key; retry after the time in Retry-After."))
 	return false

@@ -48,6 +48,8 @@ type Options struct {
 	// Now is the rate limiters' clock (nil: time.Now), for tests. It is not
 	// the service's clock, which tests may stop.
 	Now func() time.Time
+	// Metrics, when set, is told of every request (metrics.go).
+	Metrics Metrics
 	// Portal configures the portal under /portal/; its Logger and Now
 	// default to the ones above.
 	Portal portal.Options
@@ -62,6 +64,8 @@ type server struct {
 	keyLimits, authFailures *limiter
 	// portal serves the pages under /portal/.
 	portal http.Handler
+	// metrics is nil when off.
+	metrics Metrics
 }
 
 // New returns the backend's HTTP handler.
@@ -69,6 +73,7 @@ func New(svc *backend.Service, opts Options) http.Handler {
 	s := &server{svc: svc, logger: opts.Logger, mux: newRouter(),
 		keyLimits:    newLimiter(opts.RateLimit, opts.RateBurst, opts.Now),
 		authFailures: newLimiter(opts.AuthFailureRateLimit, opts.AuthFailureBurst, opts.Now),
+		metrics:      opts.Metrics,
 	}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
@@ -79,6 +84,15 @@ func New(svc *backend.Service, opts Options) http.Handler {
 	}
 	if portalOpts.Now == nil {
 		portalOpts.Now = opts.Now
+	}
+	if portalOpts.SignInRefused == nil && s.metrics != nil {
+		portalOpts.SignInRefused = func(throttled bool) {
+			if throttled {
+				s.metrics.RateLimited(LimitPortalSignIn)
+			} else {
+				s.metrics.AuthenticationFailed(APIPortal)
+			}
+		}
 	}
 	s.portal = portal.New(svc, portalOpts)
 	if opts.OperatorKey != "" {
@@ -161,6 +175,9 @@ func (s *server) routes() {
 // in the error envelope: ServeMux itself would write plain-text 404 and 405.
 func (s *server) route(w http.ResponseWriter, r *http.Request) {
 	h, pattern := s.mux.Handler(r)
+	if s.metrics != nil {
+		noteRoute(r, pattern)
+	}
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r)
 		return

@@ -56,6 +56,9 @@ func (s *server) postUsageEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.metrics != nil {
+		noteUsage(r, res) // counted once answered (observeRequest)
+	}
 	writeJSON(w, http.StatusOK, data[usageIngestionJSON]{Data: usageIngestionJSON{
 		RecordType: "usage_ingestion", Accepted: res.Accepted, Duplicates: res.Duplicates,
 	}})

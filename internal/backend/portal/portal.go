@@ -51,6 +51,10 @@ type Options struct {
 	SignInEmailBurst int
 	// Now is the rate limiters' clock (nil: time.Now), for tests.
 	Now func() time.Time
+	// SignInRefused, when set, is told of every sign-in refused for a wrong
+	// email or password (throttled false) or by the limits above (throttled
+	// true), for the metrics.
+	SignInRefused func(throttled bool)
 }
 
 // Default sign-in limits: a person who mistypes a password is never slowed;
@@ -89,6 +93,8 @@ type Portal struct {
 	pages  pageTemplates
 	// signInByAddress and signInByEmail are drained by failed sign-ins only.
 	signInByAddress, signInByEmail *ratelimit.Limiter
+	// signInRefused is Options.SignInRefused, never nil.
+	signInRefused func(throttled bool)
 }
 
 // New returns the portal's handler of the paths under /portal/.
@@ -97,9 +103,13 @@ func New(svc *backend.Service, opts Options) *Portal {
 		svc: svc, logger: opts.Logger, mux: http.NewServeMux(), pages: mustParsePages(),
 		signInByAddress: newSignInLimiter(opts.SignInAddressRate, opts.SignInAddressBurst, defaultSignInAddressRate, defaultSignInAddressBurst, opts.Now),
 		signInByEmail:   newSignInLimiter(opts.SignInEmailRate, opts.SignInEmailBurst, defaultSignInEmailRate, defaultSignInEmailBurst, opts.Now),
+		signInRefused:   opts.SignInRefused,
 	}
 	if p.logger == nil {
 		p.logger = slog.New(slog.DiscardHandler)
+	}
+	if p.signInRefused == nil {
+		p.signInRefused = func(bool) {}
 	}
 	p.routes()
 	return p

@@ -107,6 +107,7 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if !q.Allowed {
+			p.signInRefused(true)
 			wait := max(1, int(math.Ceil(q.RetryAfter.Seconds())))
 			w.Header().Set("Retry-After", strconv.Itoa(wait))
 			p.renderSignIn(rq, http.StatusTooManyRequests, email,
@@ -121,6 +122,7 @@ func (p *Portal) signIn(w http.ResponseWriter, r *http.Request) {
 		for _, res := range reservations {
 			res.Spend()
 		}
+		p.signInRefused(false)
 		p.renderSignIn(rq, http.StatusUnauthorized, email, domainDetail(err))
 		return
 	case backend.EINVALID:

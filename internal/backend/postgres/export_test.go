@@ -21,11 +21,6 @@ func (db *DB) SetRetryPolicy(attempts, escalateAfter, connectionRetries int, bac
 		backoff: backoff, maxBackoff: 64 * backoff}
 }
 
-// Counts returns the serialization failures run again and the runs alone.
-func (db *DB) Counts() (serializationFailures, runsAlone int64) {
-	return db.serializationFailures.Load(), db.runsAlone.Load()
-}
-
 // Exec runs a statement in the transaction of t, as the store's own
 // statements run (its errors mapped the same way).
 func Exec(ctx context.Context, t backend.Tx, sql string, args ...any) error {

@@ -122,12 +122,15 @@ var defaultRetryPolicy = retryPolicy{
 type DB struct {
 	pool  *pgxpool.Pool
 	retry retryPolicy
-	// Counts since Open, for tests: serialization failures run again, and
-	// runs alone.
-	serializationFailures, runsAlone atomic.Int64
+	// Counts since Open, for the metrics (Stats) and tests: runs that failed
+	// for a conflict or a lost connection, and runs alone.
+	serializationFailures, connectionFailures, runsAlone atomic.Int64
 }
 
-var _ backend.Store = (*DB)(nil)
+var (
+	_ backend.Store         = (*DB)(nil)
+	_ backend.StatsReporter = (*DB)(nil)
+)
 
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string), checks that it answers, and applies the pending
@@ -203,6 +206,24 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// Stats reports the connection pool and the transactions run again, for the
+// metrics.
+func (db *DB) Stats() backend.StoreStats {
+	st := db.pool.Stat()
+	return backend.StoreStats{
+		Pools: []backend.PoolStats{{
+			Name: "main", MaxConns: int(st.MaxConns()),
+			InUse: int(st.AcquiredConns()), Idle: int(st.IdleConns()),
+			Waits: st.EmptyAcquireCount(), WaitTime: st.EmptyAcquireWaitTime(),
+		}},
+		Retries: &backend.TxRetryStats{
+			Serialization: db.serializationFailures.Load(),
+			Connection:    db.connectionFailures.Load(),
+			RunsAlone:     db.runsAlone.Load(),
+		},
+	}
+}
+
 // Isolation of the two kinds of transaction. A writer also takes the writer
 // lock shared in the same round trip as BEGIN (see the package comment).
 var (
@@ -245,6 +266,7 @@ func (db *DB) run(ctx context.Context, write bool, fn func(backend.Tx) error) er
 			db.serializationFailures.Add(1)
 		case classConnection:
 			connectionFailures++
+			db.connectionFailures.Add(1)
 			// Connections opened before the server went away are likely
 			// dead too: drop them rather than fail on each in turn.
 			db.pool.Reset()

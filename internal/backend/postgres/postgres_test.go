@@ -156,8 +156,9 @@ func TestWriteSkewIsRunAgain(t *testing.T) {
 	if runs[0]+runs[1] < 3 {
 		t.Errorf("the transactions ran %v times, want one of them run again", runs)
 	}
-	if failures, _ := db.Counts(); failures < 1 {
-		t.Errorf("serialization failures counted = %d, want at least 1", failures)
+	// Every run but the first of each transaction followed a conflict.
+	if got, want := db.Stats().Retries.Serialization, int64(runs[0]+runs[1]-2); got != want {
+		t.Errorf("serialization failures counted = %d, want %d (the transactions ran %v times)", got, want, runs)
 	}
 }
 
@@ -262,8 +263,8 @@ func TestContendedWritersAllCommit(t *testing.T) {
 	if sum != want {
 		t.Errorf("balance = %d, want %d", sum, want)
 	}
-	failures, alone := db.Counts()
-	t.Logf("%d serialization failures run again, %d runs alone", failures, alone)
+	rt := db.Stats().Retries
+	t.Logf("%d serialization failures run again, %d runs alone", rt.Serialization, rt.RunsAlone)
 }
 
 // waitForAdvisoryWaiter polls pg_locks until a session waits for an
@@ -328,7 +329,7 @@ func TestRunAloneWaitsForOtherWriters(t *testing.T) {
 	if err := <-aloneDone; err != nil {
 		t.Fatalf("the writer alone: %v", err)
 	}
-	if _, runs := alone.Counts(); runs != 1 {
+	if runs := alone.Stats().Retries.RunsAlone; runs != 1 {
 		t.Errorf("runs alone = %d, want 1", runs)
 	}
 }
@@ -465,6 +466,9 @@ func TestLostConnectionRunsAgain(t *testing.T) {
 	if sum != 1_000_000 {
 		t.Errorf("balance = %s, want 1.00: committed once", sum)
 	}
+	if got := db.Stats().Retries.Connection; got != 1 {
+		t.Errorf("lost connections counted = %d, want 1", got)
+	}
 
 	// Lost again and again: EUNAVAILABLE, not a hang or a 500.
 	err = db.WriteTx(t.Context(), func(tx backend.Tx) error {
@@ -475,6 +479,10 @@ func TestLostConnectionRunsAgain(t *testing.T) {
 	})
 	if backend.ErrorKind(err) != backend.EUNAVAILABLE {
 		t.Errorf("WriteTx whose connection is always lost = %v, want EUNAVAILABLE", err)
+	}
+	// Lost on its first run and on the one run again it is allowed.
+	if got := db.Stats().Retries.Connection; got != 3 {
+		t.Errorf("lost connections counted = %d, want 3", got)
 	}
 }
 

@@ -41,7 +41,10 @@ type DB struct {
 	reader *sql.DB
 }
 
-var _ backend.Store = (*DB)(nil)
+var (
+	_ backend.Store         = (*DB)(nil)
+	_ backend.StatsReporter = (*DB)(nil)
+)
 
 // Open opens (creating it and its parent directories when missing) the SQLite
 // database at path and applies the pending migrations.
@@ -185,6 +188,22 @@ func (db *DB) Ping(ctx context.Context) error {
 		return dbError("ping reader", err)
 	}
 	return nil
+}
+
+// Stats reports both pools, for the metrics. A write transaction never runs
+// again here (there is one writer), so there are no retries to report.
+func (db *DB) Stats() backend.StoreStats {
+	pools := []backend.PoolStats{poolStats("writer", db.writer)}
+	if db.reader != nil {
+		pools = append(pools, poolStats("reader", db.reader))
+	}
+	return backend.StoreStats{Pools: pools}
+}
+
+func poolStats(name string, pool *sql.DB) backend.PoolStats {
+	st := pool.Stats()
+	return backend.PoolStats{Name: name, MaxConns: st.MaxOpenConnections, InUse: st.InUse, Idle: st.Idle,
+		Waits: st.WaitCount, WaitTime: st.WaitDuration}
 }
 
 // Close closes both pools.

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"ReadTxCannotWrite", testReadTxCannotWrite},
 		{"ReadTxIsASnapshot", testReadTxIsASnapshot},
 		{"CancelledContextIsRefused", testCancelledContextIsRefused},
+		{"StatsReportPools", testStatsReportPools},
 		{"ConcurrentLedgerInsertsLoseNothing", testConcurrentLedgerInsertsLoseNothing},
 		{"ConcurrentAccountCreationKeepsEmailsUnique", testConcurrentEmailsStayUnique},
 		{"LedgerTotalsSplitSettledAndPending", testLedgerTotalsSplitSettledAndPending},

@@ -213,3 +213,50 @@ func testCancelledContextIsRefused(t *testing.T, s backend.Store) {
 		return nil
 	})
 }
+
+// testStatsReportPools: the store reports its connection pools for the
+// metrics (backend.StatsReporter): a transaction holds one connection while
+// it runs and gives it back when it ends, and no pool counts more
+// connections than its maximum.
+func testStatsReportPools(t *testing.T, s backend.Store) {
+	r, ok := s.(backend.StatsReporter)
+	if !ok {
+		t.Fatalf("%T does not implement backend.StatsReporter", s)
+	}
+	f := newFixture(t, s)
+	f.manager("m@example.com") // the pools have served a write
+	check := func(when string, wantInUse int) {
+		t.Helper()
+		st := r.Stats()
+		if len(st.Pools) == 0 {
+			t.Fatalf("%s: no pool reported", when)
+		}
+		inUse, names := 0, map[string]bool{}
+		for _, p := range st.Pools {
+			if p.Name == "" || names[p.Name] {
+				t.Errorf("%s: pool name %q is empty or repeated", when, p.Name)
+			}
+			names[p.Name] = true
+			if p.MaxConns < 1 || p.InUse < 0 || p.Idle < 0 || p.InUse+p.Idle > p.MaxConns || p.Waits < 0 || p.WaitTime < 0 {
+				t.Errorf("%s: pool %+v is not a possible state", when, p)
+			}
+			inUse += p.InUse
+		}
+		if inUse != wantInUse {
+			t.Errorf("%s: %d connections in use, want %d: %+v", when, inUse, wantInUse, st.Pools)
+		}
+		if rt := st.Retries; rt != nil && (rt.Serialization < 0 || rt.Connection < 0 || rt.RunsAlone < 0) {
+			t.Errorf("%s: retries %+v", when, *rt)
+		}
+	}
+	check("between transactions", 0)
+	f.write(func(backend.Tx) error {
+		check("inside a write transaction", 1)
+		return nil
+	})
+	f.read(func(backend.Tx) error {
+		check("inside a read transaction", 1)
+		return nil
+	})
+	check("after the transactions", 0)
+}

@@ -105,3 +105,18 @@ func ErrorMatching(phrases ...string) *regexp.Regexp {
 	}
 	return regexp.MustCompile(`(?s)` + strings.Join(parts, `.*`))
 }
+
+// QueryConfig is a query file (.tfquery.hcl) of srv's manager: the provider
+// block and one list block of resourceType named "found", with args (such
+// as include_resource) and the body of its config block.
+func QueryConfig(srv *backendtest.Server, resourceType, args, config string) string {
+	return ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
+list %q "found" {
+  provider = telnyx
+%s
+  config {
+%s
+  }
+}
+`, resourceType, args, config)
+}

@@ -7,7 +7,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
@@ -57,4 +60,56 @@ func OrNoError(err error) error {
 		return errors.New("no error")
 	}
 	return err
+}
+
+// ExpectAccountScopedIdentity checks the identity of an object that lives
+// on an account: managedAccountID (empty: null, for the provider's own
+// account) and the object's id, the same as in its state.
+func ExpectAccountScopedIdentity(addr, managedAccountID string) []statecheck.StateCheck {
+	return []statecheck.StateCheck{
+		statecheck.ExpectIdentity(addr, AccountScopedIdentity(managedAccountID, knownvalue.NotNull())),
+		statecheck.ExpectIdentityValueMatchesState(addr, tfjsonpath.New("id")),
+	}
+}
+
+// AccountScopedIdentity is the identity of an object of the managed account
+// managedAccountID (empty: null, for the provider's own account) whose id
+// passes id.
+func AccountScopedIdentity(managedAccountID string, id knownvalue.Check) map[string]knownvalue.Check {
+	var account knownvalue.Check = knownvalue.Null()
+	if managedAccountID != "" {
+		account = knownvalue.StringExact(managedAccountID)
+	}
+	return map[string]knownvalue.Check{"managed_account_id": account, "id": id}
+}
+
+// TriggeredAction is an action block of actionType named "test", with config
+// as the body of its config block and provider, when not empty, as its
+// provider, and a terraform_data whose action_trigger runs it on create and
+// update. The trigger's input is config, so that each step that changes the
+// config runs the action again, even after a failed run left the trigger
+// created.
+func TriggeredAction(actionType, provider, config string) string {
+	providerArg := ""
+	if provider != "" {
+		providerArg = "  provider = " + provider + "\n\n"
+	}
+	return fmt.Sprintf(`
+action %[1]q "test" {
+%[2]s  config {
+%[3]s
+  }
+}
+
+resource "terraform_data" "trigger" {
+  input = %[3]q
+
+  lifecycle {
+    action_trigger {
+      events  = [after_create, after_update]
+      actions = [action.%[1]s.test]
+    }
+  }
+}
+`, actionType, providerArg, config)
 }

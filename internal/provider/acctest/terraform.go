@@ -128,3 +128,20 @@ func (tf *Terraform) ExpectEmptyPlan() {
 		tf.t.Fatal(err)
 	}
 }
+
+// ProviderFromEnv starts a main.tf for NewTerraform: the provider at the
+// address that NewTerraform overrides, configured by the TELNYX_API_KEY and
+// TELNYX_BASE_URL of Setenv, and never retrying.
+const ProviderFromEnv = `
+terraform {
+  required_providers {
+    telnyx = {
+      source = "managedaccounts/telnyx"
+    }
+  }
+}
+
+provider "telnyx" {
+  max_retries = 0
+}
+`

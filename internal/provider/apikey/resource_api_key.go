@@ -40,6 +40,7 @@ var (
 	_ resource.Resource                = &apiKeyResource{}
 	_ resource.ResourceWithConfigure   = &apiKeyResource{}
 	_ resource.ResourceWithImportState = &apiKeyResource{}
+	_ resource.ResourceWithIdentity    = &apiKeyResource{}
 )
 
 // NewResource returns the telnyx_api_key resource.
@@ -215,7 +216,7 @@ func (r *apiKeyResource) Create(ctx context.Context, req resource.CreateRequest,
 			applyKey(ctx, &state, updated, &resp.Diagnostics)
 		}
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -230,7 +231,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddWarning("Managed account of the API key not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its API key %s "+
 				"with it; the key is removed from the Terraform state.", state.ManagedAccountID.ValueString(), id))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -242,7 +243,7 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddWarning("API key not found",
 			fmt.Sprintf("The API key %s no longer exists: it was revoked outside Terraform. It is removed from the Terraform "+
 				"state and will be planned for creation (with a new secret) if it is still configured.", id))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -253,11 +254,11 @@ func (r *apiKeyResource) Read(ctx context.Context, req resource.ReadRequest, res
 		resp.Diagnostics.AddWarning("API key "+k.Status,
 			fmt.Sprintf("The API key %s is %s (expires_at %s) and no longer works. It is removed from the Terraform state and "+
 				"will be planned for creation if it is still configured; give it an expires_at in the future.", id, k.Status, deref(k.ExpiresAt)))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	applyKey(ctx, &state, k, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -303,7 +304,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		// and the key is as the state says.
 		next.ID, next.Status, next.MaskedKey, next.CreatedAt = state.ID, state.Status, state.MaskedKey, state.CreatedAt
 		next.ExpiresAt = state.ExpiresAt
-		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 		return
 	}
 	// The answer is the key as it now is.
@@ -313,7 +314,7 @@ func (r *apiKeyResource) Update(ctx context.Context, req resource.UpdateRequest,
 		return
 	}
 	applyKey(ctx, &next, k, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 }
 
 func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -333,8 +334,18 @@ func (r *apiKeyResource) Delete(ctx context.Context, req resource.DeleteRequest,
 		})
 }
 
+// IdentitySchema: a key is named by its account and its own id.
+func (r *apiKeyResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = providerdata.AccountScopedIdentitySchema("the API key", false)
+}
+
+func (m *apiKeyModel) identity() providerdata.AccountScopedIdentity {
+	return providerdata.NewAccountScopedIdentity(m.ManagedAccountID, m.ID.ValueString())
+}
+
 // ImportState accepts "<key_id>" for a key of the provider's own account and
-// "<managed_account_id>/<key_id>" for a key of one of its managed accounts.
+// "<managed_account_id>/<key_id>" for a key of one of its managed accounts,
+// or the same as an identity.
 func (r *apiKeyResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	providerdata.ImportAccountScopedID(ctx, req, resp, "an API key")
 }

@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"math/big"
 	"regexp"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -15,24 +16,45 @@ import (
 // sign, no leading zero, exactly two decimals.
 var centsPattern = regexp.MustCompile(`^(0|[1-9][0-9]*)\.[0-9]{2}$`)
 
-// centsValidator accepts amounts such as "10.00" or "0.50". The API refuses
-// any other form (code 10027), so the check is made at plan time.
-type centsValidator struct{}
+// centsValidator accepts amounts such as "10.00" or "0.50", from min to max
+// when they are set (amounts in the same form). The API refuses any other
+// form (code 10027), so the check is made at plan time.
+type centsValidator struct{ min, max string }
 
-func (centsValidator) Description(_ context.Context) string {
-	return `value must be an amount in dollars and cents with exactly two decimals, such as "10.00"`
+// chargeAmount is the range of a top-up and of a balance transfer: 0.01 to
+// 10,000.00, as the API takes them.
+var chargeAmount = centsValidator{min: "0.01", max: "10000.00"}
+
+func (v centsValidator) Description(_ context.Context) string {
+	d := `value must be an amount in dollars and cents with exactly two decimals, such as "10.00"`
+	if v.min != "" {
+		d += fmt.Sprintf(", from %s to %s", v.min, v.max)
+	}
+	return d
 }
 
 func (v centsValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 
-func (centsValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+func (v centsValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if !centsPattern.MatchString(req.ConfigValue.ValueString()) {
+	s := req.ConfigValue.ValueString()
+	if !centsPattern.MatchString(s) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid amount",
-			fmt.Sprintf("%q is not an amount in dollars and cents: write it with exactly two decimals and no sign, such as \"10.00\" or \"0.50\".",
-				req.ConfigValue.ValueString()))
+			fmt.Sprintf("%q is not an amount in dollars and cents: write it with exactly two decimals and no sign, such as \"10.00\" or \"0.50\".", s))
+		return
+	}
+	if v.min == "" {
+		return
+	}
+	// Exact decimals (big.Rat), never floats.
+	amount, _ := new(big.Rat).SetString(s)
+	lo, _ := new(big.Rat).SetString(v.min)
+	hi, _ := new(big.Rat).SetString(v.max)
+	if amount.Cmp(lo) < 0 || amount.Cmp(hi) > 0 {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid amount",
+			fmt.Sprintf("%s is out of range: the amount must be from %s to %s.", s, v.min, v.max))
 	}
 }
 

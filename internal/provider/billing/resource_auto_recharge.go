@@ -30,6 +30,7 @@ var (
 	_ resource.Resource                = &autoRechargeResource{}
 	_ resource.ResourceWithConfigure   = &autoRechargeResource{}
 	_ resource.ResourceWithImportState = &autoRechargeResource{}
+	_ resource.ResourceWithIdentity    = &autoRechargeResource{}
 )
 
 // NewAutoRechargeResource returns the telnyx_auto_recharge resource.
@@ -66,7 +67,8 @@ func (r *autoRechargeResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"pays its charges): the API refuses it.\n\n" +
 			"Amounts are decimal strings in dollars and cents with exactly two decimals, such as `\"10.00\"`, never rounded " +
 			"through a floating-point number.\n\n" +
-			"Import the preferences by their account: `self` for the provider's own account, or a managed account's id.",
+			"Import the preferences by their account: `self` for the provider's own account, or a managed account's id; " +
+			"or by identity (Terraform 1.12 or later), which names the account by its `managed_account_id`.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -137,7 +139,7 @@ func (r *autoRechargeResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 // write sends every preference of m in one PATCH, so that the API checks
@@ -175,7 +177,7 @@ func (r *autoRechargeResource) Read(ctx context.Context, req resource.ReadReques
 		resp.Diagnostics.AddWarning("Managed account of the auto-recharge preferences not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its "+
 				"auto-recharge preferences with it; they are removed from the Terraform state.", accountID))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -187,7 +189,7 @@ func (r *autoRechargeResource) Read(ctx context.Context, req resource.ReadReques
 		resp.Diagnostics.AddWarning("Auto-recharge preferences not found",
 			"The API no longer shows the account's auto-recharge preferences; they are removed from the Terraform state "+
 				"and will be written again if they are still configured.")
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -195,7 +197,7 @@ func (r *autoRechargeResource) Read(ctx context.Context, req resource.ReadReques
 		return
 	}
 	applyAutoRecharge(&state, p)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *autoRechargeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -213,14 +215,14 @@ func (r *autoRechargeResource) Update(ctx context.Context, req resource.UpdateRe
 		plan.RechargeAmount.Equal(state.RechargeAmount) && plan.Preference.Equal(state.Preference) &&
 		plan.InvoiceEnabled.Equal(state.InvoiceEnabled) {
 		// Only the timeouts changed: nothing to write.
-		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 		return
 	}
 	r.write(ctx, &next, &resp.Diagnostics, "Unable to update the auto-recharge preferences"+providerdata.OfAccount(state.ManagedAccountID.ValueString()))
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 }
 
 // Delete turns auto-recharge off: the preferences themselves cannot be
@@ -244,11 +246,31 @@ func (r *autoRechargeResource) Delete(ctx context.Context, req resource.DeleteRe
 		})
 }
 
+// IdentitySchema: the preferences are named by their account and their own
+// id; an import may give the account alone, as an account has one set.
+func (r *autoRechargeResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = providerdata.AccountScopedIdentitySchema("the auto-recharge preferences", true)
+}
+
+func (m *autoRechargeModel) identity() providerdata.AccountScopedIdentity {
+	return providerdata.NewAccountScopedIdentity(m.ManagedAccountID, m.ID.ValueString())
+}
+
 // ImportState takes the account whose preferences to import: "self" for the
 // provider's own account, or a managed account's id. The preferences' own
 // id names no account, so it cannot be imported by; Read replaces the
-// placeholder id with it.
+// placeholder id with it. An identity names the account by its
+// managed_account_id (none for the provider's own), and may add the
+// preferences' id, which must then be that account's.
 func (r *autoRechargeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var ident providerdata.AccountScopedIdentity
+	if providerdata.ImportIdentity(ctx, req, &ident, &resp.Diagnostics) {
+		r.importIdentity(ctx, ident, resp)
+		return
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	switch req.ID {
 	case "":
 		resp.Diagnostics.AddError("Invalid import identifier",
@@ -260,6 +282,40 @@ func (r *autoRechargeResource) ImportState(ctx context.Context, req resource.Imp
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), req.ID)...)
 	}
+}
+
+func (r *autoRechargeResource) importIdentity(ctx context.Context, ident providerdata.AccountScopedIdentity, resp *resource.ImportStateResponse) {
+	accountID := ident.ManagedAccountID.ValueString()
+	if !ident.ID.IsNull() {
+		c := r.Data.AccountClient(ctx, accountID, &resp.Diagnostics)
+		if c == nil {
+			return
+		}
+		p, err := c.GetAutoRechargePref(ctx)
+		if err != nil {
+			providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the auto-recharge preferences to import", err)
+			return
+		}
+		if p.ID != ident.ID.ValueString() {
+			resp.Diagnostics.AddError("Invalid import identity", fmt.Sprintf(
+				"The auto-recharge preferences %s are not those of %s, which are %s. Give that id, or leave id out of the identity.",
+				ident.ID.ValueString(), accountName(accountID), p.ID))
+			return
+		}
+	}
+	placeholder := ImportSelf
+	if accountID != "" {
+		placeholder = accountID
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), accountID)...)
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), placeholder)...)
+}
+
+func accountName(managedAccountID string) string {
+	if managedAccountID == "" {
+		return "the provider's own account"
+	}
+	return "managed account " + managedAccountID
 }
 
 // applyAutoRecharge copies what the API answered into m, keeping the

@@ -39,6 +39,7 @@ var (
 	_ resource.Resource                = &paymentMethodResource{}
 	_ resource.ResourceWithConfigure   = &paymentMethodResource{}
 	_ resource.ResourceWithImportState = &paymentMethodResource{}
+	_ resource.ResourceWithIdentity    = &paymentMethodResource{}
 )
 
 // NewPaymentMethodResource returns the telnyx_payment_method resource.
@@ -95,7 +96,8 @@ func (r *paymentMethodResource) Schema(ctx context.Context, _ resource.SchemaReq
 			"card is refused): set another card as the default instead.\n\n" +
 			"A managed account with rollup billing has no payment methods of its own (its manager pays its charges): the API " +
 			"refuses them. Destroying the resource deletes the card.\n\n" +
-			"Import a card by its id, or as `<managed_account_id>/<id>` for a card of a managed account. The card number " +
+			"Import a card by its id, or as `<managed_account_id>/<id>` for a card of a managed account, or by its identity " +
+			"(Terraform 1.12 or later). The card number " +
 			"and CVC cannot be imported (the API never shows them): the configuration still sets them, and they are sent " +
 			"only if the card is replaced.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
@@ -291,7 +293,7 @@ func (r *paymentMethodResource) Create(ctx context.Context, req resource.CreateR
 			fmt.Sprintf("The API made payment method %s the default, because the account had no other card when it was "+
 				"created, although default = false. Remove default (or set it to true) on this card.", pm.ID))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 // firstMethod reports whether c's account (the managed account accountID,
@@ -318,7 +320,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddWarning("Managed account of the payment method not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its payment "+
 				"method %s with it; the payment method is removed from the Terraform state.", state.ManagedAccountID.ValueString(), id))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -330,7 +332,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		resp.Diagnostics.AddWarning("Payment method not found",
 			fmt.Sprintf("The payment method %s no longer exists: it was deleted outside Terraform. It is removed from the "+
 				"Terraform state and will be planned for creation (with the card in card_number_wo) if it is still configured.", id))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -338,7 +340,7 @@ func (r *paymentMethodResource) Read(ctx context.Context, req resource.ReadReque
 		return
 	}
 	applyPaymentMethod(ctx, &state, pm, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -376,7 +378,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 		next.Brand, next.Last4, next.Fingerprint, next.CreatedAt = state.Brand, state.Last4, state.Fingerprint, state.CreatedAt
 		next.Default = state.Default
 		next.CardNumberWO, next.CardCVCWO = types.StringNull(), types.StringNull()
-		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 		return
 	}
 	c := r.Data.AccountClient(ctx, state.ManagedAccountID.ValueString(), &resp.Diagnostics)
@@ -389,7 +391,7 @@ func (r *paymentMethodResource) Update(ctx context.Context, req resource.UpdateR
 		return
 	}
 	applyPaymentMethod(ctx, &next, pm, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 }
 
 func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -409,10 +411,19 @@ func (r *paymentMethodResource) Delete(ctx context.Context, req resource.DeleteR
 		})
 }
 
+// IdentitySchema: a card is named by its account and its own id.
+func (r *paymentMethodResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = providerdata.AccountScopedIdentitySchema("the payment method", false)
+}
+
+func (m *paymentMethodModel) identity() providerdata.AccountScopedIdentity {
+	return providerdata.NewAccountScopedIdentity(m.ManagedAccountID, m.ID.ValueString())
+}
+
 // ImportState accepts "<payment_method_id>" for a card of the provider's own
 // account and "<managed_account_id>/<payment_method_id>" for a card of one
-// of its managed accounts. The card number and CVC cannot be imported: the
-// API never shows them.
+// of its managed accounts, or the same as an identity. The card number and
+// CVC cannot be imported: the API never shows them.
 func (r *paymentMethodResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	providerdata.ImportAccountScopedID(ctx, req, resp, "a payment method")
 }

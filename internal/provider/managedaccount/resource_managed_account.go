@@ -44,6 +44,7 @@ var (
 	_ resource.ResourceWithConfigure    = &managedAccountResource{}
 	_ resource.ResourceWithImportState  = &managedAccountResource{}
 	_ resource.ResourceWithUpgradeState = &managedAccountResource{}
+	_ resource.ResourceWithIdentity     = &managedAccountResource{}
 )
 
 // NewResource returns the telnyx_managed_account resource.
@@ -235,7 +236,9 @@ func (r *managedAccountResource) Create(ctx context.Context, req resource.Create
 	state := plan
 	applyAccount(&state, created)
 	settle(&state)
-	saveState := func() { resp.Diagnostics.Append(resp.State.Set(ctx, &state)...) }
+	saveState := func() {
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
+	}
 	unfinished := tainted(created.ID, providerdata.IsKnown(plan.Email))
 
 	// Each answer is the account, or its channel limit, as it now is: no
@@ -285,7 +288,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager (it may have been "+
 				"cancelled); it is removed from the Terraform state and will be planned for creation if it is still configured.",
 				state.ID.ValueString()))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -299,7 +302,7 @@ func (r *managedAccountResource) Read(ctx context.Context, req resource.ReadRequ
 	if state.DeletionPolicy.IsNull() {
 		state.DeletionPolicy = types.StringValue(DeletionPolicyDisable)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *managedAccountResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -373,7 +376,7 @@ func (r *managedAccountResource) Update(ctx context.Context, req resource.Update
 		next.GlobalChannelLimit = types.Int64Value(allocated.ChannelLimit)
 	}
 	settle(&next)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 }
 
 // tainted is the advice after a create that made the account id but failed
@@ -439,8 +442,25 @@ func abandonedDetail(id string, state managedAccountModel) string {
 		"Telnyx keeps it as it is, and %s.", id, DeletionPolicyAbandon, what)
 }
 
+// IdentitySchema: a managed account is named by its id.
+func (r *managedAccountResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = providerdata.IDIdentitySchema("the managed account")
+}
+
+func (m *managedAccountModel) identity() providerdata.IDIdentity {
+	return providerdata.IDIdentity{ID: m.ID}
+}
+
+// ImportState takes the account's id, as a string or as the identity's id.
 func (r *managedAccountResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	var ident providerdata.IDIdentity
+	if providerdata.ImportIdentity(ctx, req, &ident, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ident.ID)...)
+		return
+	}
+	if !resp.Diagnostics.HasError() {
+		resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	}
 }
 
 // applyAccount copies what the API answered into m. Values the user wrote

@@ -50,19 +50,31 @@ func accountSecrets(t *testing.T, srv *backendtest.Server) []acctest.Secret {
 // stateFile is the part of a state file (format version 4) these tests read.
 type stateFile struct {
 	Resources []struct {
-		Mode      string `json:"mode"`
-		Type      string `json:"type"`
-		Name      string `json:"name"`
-		Instances []struct {
-			SchemaVersion int                        `json:"schema_version"`
-			Attributes    map[string]json.RawMessage `json:"attributes"`
-		} `json:"instances"`
+		Mode      string          `json:"mode"`
+		Type      string          `json:"type"`
+		Name      string          `json:"name"`
+		Instances []stateInstance `json:"instances"`
 	} `json:"resources"`
+}
+
+type stateInstance struct {
+	SchemaVersion int                        `json:"schema_version"`
+	Attributes    map[string]json.RawMessage `json:"attributes"`
+	// Identity is written by Terraform 1.12 and later.
+	Identity map[string]json.RawMessage `json:"identity"`
 }
 
 // instance returns the attributes and schema version of the one instance of
 // a resource ("data." before the address of a data source).
 func (s *stateFile) instance(t *testing.T, addr string) (map[string]json.RawMessage, int) {
+	t.Helper()
+	i := s.find(t, addr)
+	return i.Attributes, i.SchemaVersion
+}
+
+// find returns the one instance of a resource ("data." before the address
+// of a data source).
+func (s *stateFile) find(t *testing.T, addr string) *stateInstance {
 	t.Helper()
 	for _, r := range s.Resources {
 		name := r.Type + "." + r.Name
@@ -70,11 +82,11 @@ func (s *stateFile) instance(t *testing.T, addr string) (map[string]json.RawMess
 			name = "data." + name
 		}
 		if name == addr && len(r.Instances) == 1 {
-			return r.Instances[0].Attributes, r.Instances[0].SchemaVersion
+			return &r.Instances[0]
 		}
 	}
 	t.Fatalf("%s is not in the state", addr)
-	return nil, 0
+	return nil
 }
 
 func readState(t *testing.T, raw []byte) *stateFile {
@@ -375,6 +387,12 @@ data "telnyx_managed_account" "test" {
 		for name, want := range map[string]string{"business_name": `"Upgrade Co"`, "deletion_policy": `"disable"`, "status": `"enabled"`} {
 			if got := string(attrs[name]); got != want {
 				t.Errorf("after terraform %v, the upgraded resource has %s %s, want %s", command, name, got, want)
+			}
+		}
+		// The old state had no identity: the refresh gives it one.
+		if acctest.CLISupports(t, acctest.IdentityVersions) {
+			if got := string(state.find(t, "telnyx_managed_account.test").Identity["id"]); got != `"`+a.ID+`"` {
+				t.Errorf("after terraform %v, the resource's identity has id %s, want %q", command, got, a.ID)
 			}
 		}
 		tf.ExpectEmptyPlan()

@@ -31,6 +31,7 @@ var (
 	_ resource.ResourceWithConfigure      = &managedAccountPricingResource{}
 	_ resource.ResourceWithImportState    = &managedAccountPricingResource{}
 	_ resource.ResourceWithValidateConfig = &managedAccountPricingResource{}
+	_ resource.ResourceWithIdentity       = &managedAccountPricingResource{}
 )
 
 // NewResource returns the telnyx_managed_account_pricing resource.
@@ -206,7 +207,7 @@ func (r *managedAccountPricingResource) Create(ctx context.Context, req resource
 		return
 	}
 	if next := r.put(ctx, plan, &resp.Diagnostics); next != nil {
-		resp.Diagnostics.Append(resp.State.Set(ctx, next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, next, next.identity(), &resp.Diagnostics)
 	}
 }
 
@@ -224,11 +225,11 @@ func (r *managedAccountPricingResource) Update(ctx context.Context, req resource
 		// start a new rate set (a new effective_from) for nothing.
 		next := plan
 		next.ID, next.EffectiveFrom = state.ID, state.EffectiveFrom
-		resp.Diagnostics.Append(resp.State.Set(ctx, &next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, &next, next.identity(), &resp.Diagnostics)
 		return
 	}
 	if next := r.put(ctx, plan, &resp.Diagnostics); next != nil {
-		resp.Diagnostics.Append(resp.State.Set(ctx, next)...)
+		providerdata.SaveState(ctx, &resp.State, resp.Identity, next, next.identity(), &resp.Diagnostics)
 	}
 }
 
@@ -270,7 +271,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 		resp.Diagnostics.AddWarning("Managed account not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager; its custom rates "+
 				"are removed from the Terraform state.", id))
-		resp.State.RemoveResource(ctx)
+		providerdata.RemoveFromState(ctx, resp, state.identity())
 		return
 	}
 	if err != nil {
@@ -286,7 +287,7 @@ func (r *managedAccountPricingResource) Read(ctx context.Context, req resource.R
 			fmt.Sprintf("The managed account %s no longer allows custom pricing (managed_account_allow_custom_pricing is "+
 				"false): its new usage is rated at the manager's rates, not at these.", id))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, state.identity(), &resp.Diagnostics)
 }
 
 func (r *managedAccountPricingResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -310,8 +311,28 @@ func (r *managedAccountPricingResource) Delete(ctx context.Context, req resource
 	tflog.Info(ctx, "Returned a managed account to inherited pricing", map[string]any{"managed_account_id": id})
 }
 
-// ImportState takes the managed account's identifier.
+// IdentitySchema: the rates are named by their managed account, which has
+// one rate set (the id is the account's too).
+func (r *managedAccountPricingResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = providerdata.ManagedAccountIdentitySchema("custom rates")
+}
+
+func (m *pricingModel) identity() providerdata.ManagedAccountIdentity {
+	return providerdata.ManagedAccountIdentity{ManagedAccountID: m.ManagedAccountID}
+}
+
+// ImportState takes the managed account's identifier, as a string or as the
+// identity's managed_account_id.
 func (r *managedAccountPricingResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	var ident providerdata.ManagedAccountIdentity
+	if providerdata.ImportIdentity(ctx, req, &ident, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ident.ManagedAccountID)...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), ident.ManagedAccountID)...)
+		return
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	if req.ID == "" {
 		resp.Diagnostics.AddError("Invalid import identifier", "Import custom rates by the identifier of their managed account.")
 		return

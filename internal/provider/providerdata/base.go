@@ -3,15 +3,17 @@ package providerdata
 import (
 	"context"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 )
 
-// The bases below give every resource, data source and ephemeral resource of
-// the provider its Metadata and Configure: embed the one of its kind with
-// Name set, and read Data in the other methods. There are three because the
-// framework's request and response types differ by kind.
+// The bases below give every resource, data source, ephemeral resource and
+// action of the provider its Metadata and Configure: embed the one of its
+// kind with Name set, and read Data in the other methods. There are four
+// because the framework's request and response types differ by kind (a list
+// resource's are a resource's: it embeds ResourceBase).
 
 // ResourceBase is embedded by every resource.
 type ResourceBase struct {
@@ -65,6 +67,25 @@ func (b *EphemeralBase) Metadata(_ context.Context, req ephemeral.MetadataReques
 }
 
 func (b *EphemeralBase) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
+	if d := FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
+		b.Data = d
+	}
+}
+
+// ActionBase is embedded by every action (Terraform 1.14 and later).
+type ActionBase struct {
+	// Name is the type name after the provider's: "top_up" for
+	// action.telnyx_top_up.
+	Name string
+	// Data is what the provider's Configure made; nil until then.
+	Data *Data
+}
+
+func (b *ActionBase) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_" + b.Name
+}
+
+func (b *ActionBase) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
 	if d := FromConfigure(req.ProviderData, &resp.Diagnostics); d != nil {
 		b.Data = d
 	}

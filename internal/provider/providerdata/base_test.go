@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
@@ -45,6 +46,14 @@ func baseCases() []baseCase {
 			b.Metadata(ctx, ephemeral.MetadataRequest{ProviderTypeName: "telnyx"}, &meta)
 			var conf ephemeral.ConfigureResponse
 			b.Configure(ctx, ephemeral.ConfigureRequest{ProviderData: pd}, &conf)
+			return meta.TypeName, b.Data, conf.Diagnostics
+		}},
+		{"action", func(pd any) (string, *providerdata.Data, diag.Diagnostics) {
+			b := &providerdata.ActionBase{Name: "api_key"}
+			var meta action.MetadataResponse
+			b.Metadata(ctx, action.MetadataRequest{ProviderTypeName: "telnyx"}, &meta)
+			var conf action.ConfigureResponse
+			b.Configure(ctx, action.ConfigureRequest{ProviderData: pd}, &conf)
 			return meta.TypeName, b.Data, conf.Diagnostics
 		}},
 	}

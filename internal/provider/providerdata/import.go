@@ -30,9 +30,18 @@ func parseAccountScopedID(importID string) (accountID, id string, err error) {
 }
 
 // ImportAccountScopedID imports an object that lives on an account, by an
-// identifier parseAccountScopedID reads. what names the object with its
-// article ("an API key") in the error.
+// identifier parseAccountScopedID reads or by its AccountScopedIdentity.
+// what names the object with its article ("an API key") in the error.
 func ImportAccountScopedID(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, what string) {
+	var ident AccountScopedIdentity
+	if ImportIdentity(ctx, req, &ident, &resp.Diagnostics) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), ident.ID)...)
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("managed_account_id"), ident.ManagedAccountID)...)
+		return
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	accountID, id, err := parseAccountScopedID(req.ID)
 	if err != nil {
 		resp.Diagnostics.AddError("Invalid import identifier", fmt.Sprintf("%q is not %s identifier: %s.", req.ID, what, err))
