@@ -39,7 +39,10 @@ func TestNotificationRequests(t *testing.T) {
 			_, _, err := c.ListNotificationSettings(ctx, client.ListNotificationSettingsOptions{NotificationProfileID: "p/1", PageSize: 5})
 			return err
 		},
-		func() error { _, err := c.CreateNotificationProfile(ctx, client.NotificationProfileRequest{Name: "Ops"}); return err },
+		func() error {
+			_, err := c.CreateNotificationProfile(ctx, client.NotificationProfileRequest{Name: "Ops"})
+			return err
+		},
 		func() error { _, err := c.DeleteNotificationSetting(ctx, "st/1"); return err },
 	}
 	for i, call := range calls {
