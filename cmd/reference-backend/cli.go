@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +17,10 @@ Usage:
   reference-backend simulate-usage [flags]
                                     post realistic usage to a running backend
                                     (see "reference-backend simulate-usage --help")
+  reference-backend webhook-receiver [flags]
+                                    receive webhooks, verify their signatures and
+                                    print each event as a line of JSON
+                                    (see "reference-backend webhook-receiver --help")
   reference-backend version         print the version
   reference-backend --help          show this help
 
@@ -29,7 +35,8 @@ type app struct {
 	getenv         func(string) string
 
 	// Test hooks: onListen and onMetricsListen learn the addresses actually
-	// bound (for --addr and --metrics-addr with port 0), wrapHandler wraps
+	// bound (for --addr, serve's or webhook-receiver's, and --metrics-addr
+	// with port 0), wrapHandler wraps
 	// the API handler.
 	onListen        func(addr string)
 	onMetricsListen func(addr string)
@@ -51,6 +58,8 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return a.runServe(ctx, args[1:])
 	case "simulate-usage":
 		return a.runSimulate(ctx, args[1:])
+	case "webhook-receiver":
+		return a.runWebhookReceiver(ctx, args[1:])
 	case "version", "--version", "-version":
 		fmt.Fprintf(a.stdout, "reference-backend %s (%s)\n", version, runtime.Version())
 		return 0
@@ -60,4 +69,22 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(a.stderr, "reference-backend: unknown command %q\n\n%s", args[0], usage)
 	return 2
+}
+
+// runCommand ends a command whose flags parsed with parseErr: 0 after
+// --help, 2 for bad flags, else run's outcome (1 when it fails), each
+// error on standard error under the command's name.
+func runCommand(a *app, name string, parseErr error, run func() error) int {
+	if errors.Is(parseErr, flag.ErrHelp) {
+		return 0
+	}
+	if parseErr != nil {
+		fmt.Fprintf(a.stderr, "reference-backend %s: %v\n", name, parseErr)
+		return 2
+	}
+	if err := run(); err != nil {
+		fmt.Fprintf(a.stderr, "reference-backend %s: %v\n", name, err)
+		return 1
+	}
+	return 0
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // The backend's README (this folder's README.md, its manual) documents the
-// flags of serve and of simulate-usage in two tables; these tests keep each
+// flags of serve, simulate-usage and webhook-receiver in tables; these tests keep each
 // table and the flags the command accepts from drifting apart, in both
 // directions.
 
@@ -31,6 +31,14 @@ func TestReadmeListsEverySimulateUsageFlag(t *testing.T) {
 		t.Fatalf("simulate-usage --help: %v", err)
 	}
 	checkFlagTable(t, "simulate-usage", help.String(), readmeFlagTable(t, "## Simulated usage"), false)
+}
+
+func TestReadmeListsEveryWebhookReceiverFlag(t *testing.T) {
+	var help bytes.Buffer
+	if _, err := parseReceiverConfig([]string{"--help"}, func(string) string { return "" }, &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("webhook-receiver --help: %v", err)
+	}
+	checkFlagTable(t, "webhook-receiver", help.String(), readmeFlagTable(t, "### Receiving webhooks"), false)
 }
 
 // readmeFlagTable returns the rows of the first table of flags (rows that

@@ -369,7 +369,10 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 
 	httpOpts := httpapi.Options{OperatorKey: cfg.operatorKey, Logger: logger}
 	cfg.limits.apply(&httpOpts)
-	var metricsSrv *http.Server
+	var (
+		metricsSrv      *http.Server
+		deliveryMetrics backend.DeliveryMetrics // a nil *Metrics in it would not be nil
+	)
 	if cfg.metricsAddr != "" {
 		// Listening first: a metrics address taken stops serve before the
 		// API accepts a request.
@@ -377,7 +380,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		if err != nil {
 			return err
 		}
-		httpOpts.Metrics = m
+		httpOpts.Metrics, deliveryMetrics = m, m
 		metricsSrv = cfg.limits.httpServer(m.Handler())
 		metricsSrv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 		go func() {
@@ -413,7 +416,7 @@ func (a *app) serve(ctx context.Context, cfg serveConfig, logger *slog.Logger) e
 		a.onListen(ln.Addr().String())
 	}
 
-	stopDeliveries := cfg.notifications.startDeliveries(svc, logger)
+	stopDeliveries := cfg.notifications.startDeliveries(svc, deliveryMetrics, logger)
 	defer stopDeliveries() // after the drain below, whatever its outcome
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -84,16 +84,16 @@ func (f notificationFlags) parse() (notificationSettings, error) {
 }
 
 // startDeliveries applies the destination policy to svc and runs its
-// delivery worker; the function it returns stops the worker and waits for
+// delivery worker, which tells metrics (nil: none) of every attempt; the function it returns stops the worker and waits for
 // the attempts in flight to be recorded (each bounded by
 // --notification-timeout). Called once the HTTP server has drained, so
 // that the last requests' notifications are written before it stops;
 // those not yet sent wait in the database for the next start.
-func (n notificationSettings) startDeliveries(svc *backend.Service, logger *slog.Logger) (stop func()) {
+func (n notificationSettings) startDeliveries(svc *backend.Service, metrics backend.DeliveryMetrics, logger *slog.Logger) (stop func()) {
 	svc.SetNotificationOptions(backend.NotificationOptions{AllowPrivateDestinations: n.allowPrivateDestinations})
 	sender := webhook.New(webhook.Options{AllowPrivateDestinations: n.allowPrivateDestinations, UserAgent: "reference-backend/" + version})
 	o := n.worker
-	o.Logger = logger
+	o.Logger, o.Metrics = logger, metrics
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { svc.RunDeliveries(ctx, sender, o) })

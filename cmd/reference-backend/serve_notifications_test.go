@@ -102,7 +102,7 @@ func serveCall(t *testing.T, r *running, method, path, authorization string, bod
 }
 
 // TestServeDeliversWebhooks: serve runs the delivery worker (a balance
-// alert reaches a webhook receiver) and applies the destination policy of
+// alert reaches a webhook receiver, and the metrics count it) and applies the destination policy of
 // its flag to channels.
 func TestServeDeliversWebhooks(t *testing.T) {
 	const (
@@ -117,7 +117,15 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			args = append(args, "--notification-allow-private-destinations")
 			args = append(args, "true")
 		}
-		r := startServe(t, &app{}, args...)
+		var (
+			r          *running
+			metricsURL string
+		)
+		if allowPrivate {
+			r = startServe(t, &app{}, args...)
+		} else {
+			r, metricsURL = startServeWithMetrics(t, &app{}, args...)
+		}
 		managed, err := apiClient(t, r.url, bootstrapKey).CreateManagedAccount(t.Context(), client.CreateManagedAccountRequest{BusinessName: "Alerted"})
 		if err != nil {
 			t.Fatal(err)
@@ -137,33 +145,57 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			continue
 		}
 		catcher := backendtest.NewReceiver(t)
-		if status := serveCall(t, r, http.MethodPost, "/v2/notification_channels", key, map[string]any{
-			"notification_profile_id": profile.ID, "channel_type_id": "webhook", "channel_destination": catcher.URL + "/hooks",
-		}, nil); status != http.StatusOK {
-			t.Fatalf("create channel: %d", status)
-		}
-		if status := serveCall(t, r, http.MethodPost, "/v2/notification_settings", key, map[string]any{
-			"notification_profile_id": profile.ID, "notification_event_condition_id": backend.ConditionBalanceBelow,
-			"parameters": []map[string]any{{"name": "amount", "value": "5.00"}},
-		}, nil); status != http.StatusOK {
-			t.Fatalf("create setting: %d", status)
-		}
-		for _, amount := range []string{"6.00", "-2.00"} {
-			if status := serveCall(t, r, http.MethodPost, "/reference/accounts/"+managed.ID+"/adjustments", "Bearer "+operatorKey,
-				map[string]any{"amount": amount, "description": "test"}, nil); status != http.StatusCreated {
-				t.Fatalf("adjust by %s: %d", amount, status)
-			}
-		}
+		alertBelowFive(t, r, key, profile.ID, catcher.URL+"/hooks")
+		crossBelowFive(t, r, operatorKey, managed.ID)
 		got := catcher.WaitFor(t, 1)[0]
 		if !bytes.Contains(got.Body, []byte(`"event_type":"account.balance_below_threshold"`)) ||
 			got.Header.Get("telnyx-signature-ed25519") == "" || !strings.HasPrefix(got.Header.Get("User-Agent"), "reference-backend/") {
 			t.Errorf("webhook %s, headers %v", got.Body, got.Header)
+		}
+		// The worker counts the attempt once it has recorded it.
+		delivered := map[string]string{"outcome": "delivered"}
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			m, _ := scrapeMetrics(t, metricsURL)
+			if got := m.value(t, "reference_backend_webhook_deliveries_total", delivered); got == 1 {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("reference_backend_webhook_deliveries_total%v = %v, want 1", delivered, got)
+			}
 		}
 		if code := r.stop(t); code != 0 {
 			t.Fatalf("serve exited with %d:\n%s", code, r.logs)
 		}
 		if strings.Contains(r.logs.String(), catcher.URL) {
 			t.Errorf("the log holds a webhook's destination:\n%s", r.logs)
+		}
+	}
+}
+
+// alertBelowFive asks for the balance alert below 5.00 of the account of
+// key by a webhook to url, on its profile.
+func alertBelowFive(t *testing.T, r *running, key, profile, url string) {
+	t.Helper()
+	if status := serveCall(t, r, http.MethodPost, "/v2/notification_channels", key, map[string]any{
+		"notification_profile_id": profile, "channel_type_id": "webhook", "channel_destination": url,
+	}, nil); status != http.StatusOK {
+		t.Fatalf("create channel: %d", status)
+	}
+	if status := serveCall(t, r, http.MethodPost, "/v2/notification_settings", key, map[string]any{
+		"notification_profile_id": profile, "notification_event_condition_id": backend.ConditionBalanceBelow,
+		"parameters": []map[string]any{{"name": "amount", "value": "5.00"}},
+	}, nil); status != http.StatusOK {
+		t.Fatalf("create setting: %d", status)
+	}
+}
+
+// crossBelowFive funds an account with 6.00, then takes 2.00: it crosses
+// 5.00 once.
+func crossBelowFive(t *testing.T, r *running, operatorKey, accountID string) {
+	t.Helper()
+	for _, amount := range []string{"6.00", "-2.00"} {
+		if status := serveCall(t, r, http.MethodPost, "/reference/accounts/"+accountID+"/adjustments", "Bearer "+operatorKey,
+			map[string]any{"amount": amount, "description": "test"}, nil); status != http.StatusCreated {
+			t.Fatalf("adjust by %s: %d", amount, status)
 		}
 	}
 }

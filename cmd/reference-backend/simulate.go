@@ -139,18 +139,7 @@ func (cfg *simulateConfig) complete(startDate string, now time.Time) error {
 
 func (a *app) runSimulate(ctx context.Context, args []string) int {
 	cfg, err := parseSimulateConfig(args, a.getenv, a.stderr, time.Now())
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(a.stderr, "reference-backend simulate-usage: %v\n", err)
-		return 2
-	}
-	if err := a.simulate(ctx, cfg); err != nil {
-		fmt.Fprintf(a.stderr, "reference-backend simulate-usage: %v\n", err)
-		return 1
-	}
-	return 0
+	return runCommand(a, "simulate-usage", err, func() error { return a.simulate(ctx, cfg) })
 }
 
 // operatorClient calls a backend's operator API.

@@ -66,7 +66,27 @@ type DeliveryOptions struct {
 	// Logger receives failures of the worker itself (never a URL, a body
 	// or a signature); nil discards them.
 	Logger *slog.Logger
+	// Metrics is told the outcome of every attempt (package metrics counts
+	// them for Prometheus); nil observes nothing.
+	Metrics DeliveryMetrics
 }
+
+// DeliveryMetrics observes the delivery worker, for monitoring.
+type DeliveryMetrics interface {
+	// WebhookDelivery is called once per attempt, with its outcome: one of
+	// AttemptDelivered, AttemptFailed, AttemptAbandoned.
+	WebhookDelivery(outcome string)
+}
+
+// The outcomes of an attempt, as DeliveryMetrics.WebhookDelivery names them.
+const (
+	// AttemptDelivered: the receiver answered 2xx.
+	AttemptDelivered = "delivered"
+	// AttemptFailed: another answer or none; the delivery is tried again.
+	AttemptFailed = "failed"
+	// AttemptAbandoned: the last attempt allowed failed; no more are made.
+	AttemptAbandoned = "abandoned"
+)
 
 // Defaults of DeliveryOptions.
 const (
@@ -268,13 +288,17 @@ func (s *Service) deliver(ctx context.Context, sender WebhookSender, o DeliveryO
 		attempt.Error = "answered " + strconv.Itoa(status)
 	}
 	d.Attempts, d.LastStatus, d.LastError, d.UpdatedAt = n, status, attempt.Error, now
+	outcome := AttemptFailed
 	switch {
 	case attempt.Error == "":
-		d.Status, d.DeliveredAt = DeliveryDelivered, &now
+		d.Status, d.DeliveredAt, outcome = DeliveryDelivered, &now, AttemptDelivered
 	case n >= o.MaxAttempts:
-		d.Status = DeliveryFailed
+		d.Status, outcome = DeliveryFailed, AttemptAbandoned
 	default:
 		d.NextAttemptAt = now.Add(o.retryWait(n))
+	}
+	if o.Metrics != nil {
+		o.Metrics.WebhookDelivery(outcome)
 	}
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), leaseMargin)
 	defer cancel()

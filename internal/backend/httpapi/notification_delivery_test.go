@@ -5,11 +5,13 @@ import (
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/netip"
 	neturl "net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,6 +76,38 @@ func fastDeliveries(maxAttempts int) *backendtest.Deliveries {
 		MaxAttempts: maxAttempts, RetryWaitMin: 20 * time.Millisecond, RetryWaitMax: 100 * time.Millisecond,
 		Timeout: 2 * time.Second, PollInterval: 20 * time.Millisecond,
 	}}
+}
+
+// outcomeCounter counts the worker's attempts by outcome, as package
+// metrics does.
+type outcomeCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *outcomeCounter) WebhookDelivery(outcome string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[string]int{}
+	}
+	c.n[outcome]++
+}
+
+// want waits (the count follows the receiver's answer) until the counts are
+// want, and fails if they do not become it.
+func (c *outcomeCounter) want(t *testing.T, want map[string]int) {
+	t.Helper()
+	var got map[string]int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		c.mu.Lock()
+		got = maps.Clone(c.n)
+		c.mu.Unlock()
+		if maps.Equal(got, want) {
+			return
+		}
+	}
+	t.Errorf("attempts by outcome %v, want %v", got, want)
 }
 
 // hookedAccount is a managed account whose balance setting notifies a
@@ -148,7 +182,9 @@ func TestWebhookEndToEnd(t *testing.T) {
 // attempt, which it answers 204; each attempt is signed, says its number,
 // and carries the same data.id; every attempt is recorded.
 func TestWebhookRetries(t *testing.T) {
-	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: fastDeliveries(5)})
+	deliveries, outcomes := fastDeliveries(5), &outcomeCounter{}
+	deliveries.Worker.Metrics = outcomes
+	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
 	rcv := backendtest.NewReceiver(t)
 	rcv.Answer = func(n int) int {
 		if n <= 2 {
@@ -184,6 +220,7 @@ func TestWebhookRetries(t *testing.T) {
 			t.Errorf("attempt %d recorded as %+v", i+1, l)
 		}
 	}
+	outcomes.want(t, map[string]int{backend.AttemptFailed: 2, backend.AttemptDelivered: 1})
 	if !d.AttemptLog[1].At.After(d.AttemptLog[0].At) || !d.AttemptLog[2].At.After(d.AttemptLog[1].At) {
 		t.Errorf("attempts not in order: %+v %+v %+v", d.AttemptLog[0], d.AttemptLog[1], d.AttemptLog[2])
 	}
@@ -193,8 +230,9 @@ func TestWebhookRetries(t *testing.T) {
 // redirect, a timeout) is tried MaxAttempts times, then the delivery fails
 // and is not tried again.
 func TestWebhookGivesUp(t *testing.T) {
-	deliveries := fastDeliveries(3)
+	deliveries, outcomes := fastDeliveries(3), &outcomeCounter{}
 	deliveries.Worker.Timeout = 200 * time.Millisecond
+	deliveries.Worker.Metrics = outcomes
 	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
 	rcv := backendtest.NewReceiver(t)
 	rcv.Answer = func(n int) int {
@@ -225,6 +263,7 @@ func TestWebhookGivesUp(t *testing.T) {
 	if l := d.AttemptLog; l[0].Status != 503 || l[1].Status != 302 || l[1].Error != "answered 302" || l[2].Status != 0 || l[2].Error == "" {
 		t.Errorf("attempts %+v %+v %+v", l[0], l[1], l[2])
 	}
+	outcomes.want(t, map[string]int{backend.AttemptFailed: 2, backend.AttemptAbandoned: 1})
 	for _, l := range d.AttemptLog {
 		// The URL may carry a token of the receiver's.
 		if strings.Contains(l.Error, "/hooks") {

@@ -58,7 +58,10 @@ type Metrics struct {
 	webhookDeliveries *prometheus.CounterVec
 }
 
-var _ httpapi.Metrics = (*Metrics)(nil)
+var (
+	_ httpapi.Metrics         = (*Metrics)(nil)
+	_ backend.DeliveryMetrics = (*Metrics)(nil)
+)
 
 // durationBuckets are the latency histogram's bounds, in seconds: from a
 // millisecond (a key check and a read) to the write timeout's minute (a
@@ -199,18 +202,17 @@ func (m *Metrics) UsageIngested(accepted, duplicates int) {
 // Outcomes of an attempt to deliver a webhook, for WebhookDelivery.
 const (
 	// WebhookDelivered: the receiver answered 2xx.
-	WebhookDelivered = "delivered"
+	WebhookDelivered = backend.AttemptDelivered
 	// WebhookFailed: another answer, or none (a refused address or
 	// connection, a timeout); the delivery is tried again.
-	WebhookFailed = "failed"
+	WebhookFailed = backend.AttemptFailed
 	// WebhookAbandoned: the last attempt allowed failed; no more are made.
-	WebhookAbandoned = "abandoned"
+	WebhookAbandoned = backend.AttemptAbandoned
 )
 
 // WebhookDelivery counts an attempt to deliver a webhook, by its outcome
-// (Webhook*). It is the hook for the webhook delivery worker, which is not
-// in this tree yet: once it is, serve hands it this method, and the worker
-// calls it once per attempt.
+// (Webhook*): it implements backend.DeliveryMetrics, which serve hands the
+// delivery worker, which calls it once per attempt.
 func (m *Metrics) WebhookDelivery(outcome string) {
 	switch outcome {
 	case WebhookDelivered, WebhookFailed, WebhookAbandoned:

@@ -45,6 +45,8 @@ type replicaEnv struct {
 	operatorKey    string
 	bootstrapKey   string
 	bootstrapEmail string
+	// extra is more of the environment, NAME=value, for a test's needs.
+	extra []string
 }
 
 // newReplicaEnv is a configuration on database with fresh secrets.
@@ -86,6 +88,7 @@ func startReplicas(t *testing.T, n int, env replicaEnv) []*replica {
 			"REFERENCE_BACKEND_AUTH_FAILURE_RATE_LIMIT=0",
 		),
 	}
+	opts.Env = append(opts.Env, env.extra...)
 	replicas := make([]*replica, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
