@@ -252,7 +252,9 @@ with_import_ids() {
 # output to the example's log.
 tf() {
   printf '\n$ %s %s\n' "$cli_name" "$*" >>"$log"
-  "$cli" -chdir="$copy" "$@" >>"$log" 2>&1
+  # A command that hangs fails the example after EXAMPLE_STEP_TIMEOUT seconds
+  # instead of holding CI until its end.
+  timeout --kill-after=10 "${EXAMPLE_STEP_TIMEOUT:-300}" "$cli" -chdir="$copy" "$@" >>"$log" 2>&1
 }
 
 # plan_is_empty: a plan of the copy proposes no change.

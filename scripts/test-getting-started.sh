@@ -86,11 +86,15 @@ split_guide() {
   ' "$guide"
 }
 
-# free_port prints a loopback port that nothing listens on.
+# free_port prints a loopback port that nothing listens on, below the
+# ephemeral range, where no outgoing connection can take it before the
+# backend binds it.
 free_port() {
-  local port
+  local port low=32768
+  [[ -r /proc/sys/net/ipv4/ip_local_port_range ]] && read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+  ((low > 11000)) || low=32768
   for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
+    port=$((10000 + RANDOM % (low - 10000)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       printf '%s\n' "$port"
       return 0
@@ -141,6 +145,7 @@ guide_show() {
 }
 # No backend outlives the session, whatever happens to it.
 trap 'guide_rc=$?; [[ -z $guide_out ]] || guide_show "$guide_out" >&3; kill $(jobs -p) 2>/dev/null || true; exit $guide_rc' EXIT
+trap 'exit 143' TERM
 guide_block() {
   printf '\n--- guide lines %s\n' "$(cat "$1.lines")"
   sed 's/^/$ /' "$1.sh"
@@ -184,11 +189,19 @@ EOF
   (
     cd "$root" # the clone the guide starts in
     # shellcheck disable=SC2046 # one NAME=value per word
-    exec env -i PATH="$run/bin:$PATH" HOME="$run/home" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 \
+    # A guide that waits for ever (a backend that never answers) fails
+    # after GUIDE_TEST_TIMEOUT seconds instead of holding CI until its end.
+    exec timeout --kill-after=10 "${GUIDE_TEST_TIMEOUT:-600}" \
+      env -i PATH="$run/bin:$PATH" HOME="$run/home" TMPDIR="${TMPDIR:-/tmp}" LANG=C.UTF-8 \
       CHECKPOINT_DISABLE=1 "${go_env[@]}" bash "$script" < <(yes yes)
   ) >"$transcript" 2>&1 || rc=$?
   if ((rc != 0)); then
     cat "$transcript"
+    if [[ -f $run/home/telnyx-first/reference-backend.log ]]; then
+      echo "--- the end of the guide's reference-backend.log:"
+      tail -n 30 "$run/home/telnyx-first/reference-backend.log"
+    fi
+    ((rc != 124 && rc != 137)) || die "the guide did not finish within ${GUIDE_TEST_TIMEOUT:-600}s under $name (transcript above)"
     die "the guide failed under $name (transcript above)"
   fi
   grep '^--- guide lines' "$transcript" | sed 's/^--- /    /'

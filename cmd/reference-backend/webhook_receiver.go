@@ -159,7 +159,9 @@ func (a *app) receiveWebhooks(ctx context.Context, cfg receiverConfig) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return err
 	}
-	<-served
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }
 

@@ -148,7 +148,7 @@ func TestWebhookReceiverVerifiesAndPrintsOnce(t *testing.T) {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	req.Header.Set("telnyx-timestamp", ts)
 	req.Header.Set("telnyx-signature-ed25519", base64.StdEncoding.EncodeToString(ed25519.Sign(private, []byte(ts+"|"+first))))
-	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("a changed body: %v %v, want 401", resp, err)
 	} else {
 		_ = resp.Body.Close()

@@ -312,8 +312,15 @@ func (s *Service) ListManagedAccounts(ctx context.Context, c *Caller, q ManagedA
 	return list, NewPageMeta(q.Page, total), nil
 }
 
-// validatePage fills in the default page and refuses one out of range.
+// validatePage fills in the default page and refuses one out of range, for
+// the lists whose pages hold at most MaxPageSize items.
 func validatePage(p *Page) error {
+	return validatePageUpTo(p, MaxPageSize)
+}
+
+// validatePageUpTo fills in the default page and refuses a page number below
+// 1 or a size outside 1 to maxSize.
+func validatePageUpTo(p *Page, maxSize int) error {
 	if p.Number == 0 {
 		p.Number = 1
 	}
@@ -323,8 +330,8 @@ func validatePage(p *Page) error {
 	if p.Number < 1 {
 		return InvalidParameter("page[number]", "page[number] must be 1 or more.")
 	}
-	if p.Size < 1 || p.Size > MaxPageSize {
-		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", MaxPageSize)
+	if p.Size < 1 || p.Size > maxSize {
+		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", maxSize)
 	}
 	return nil
 }

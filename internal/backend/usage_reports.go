@@ -210,7 +210,7 @@ func (s *Service) UsageReport(ctx context.Context, c *Caller, in UsageReportInpu
 		return nil, err
 	}
 	q.Page = in.Page
-	if err := validateReportPage(&q.Page); err != nil {
+	if err := validatePageUpTo(&q.Page, MaxUsageReportPageSize); err != nil {
 		return nil, err
 	}
 
@@ -388,22 +388,6 @@ func reportSort(keys, dims, metrics []string) ([]UsageSort, error) {
 		}
 	}
 	return out, nil
-}
-
-func validateReportPage(p *Page) error {
-	if p.Number == 0 {
-		p.Number = 1
-	}
-	if p.Size == 0 {
-		p.Size = DefaultPageSize
-	}
-	if p.Number < 1 {
-		return InvalidParameter("page[number]", "page[number] must be 1 or more.")
-	}
-	if p.Size < 1 || p.Size > MaxUsageReportPageSize {
-		return InvalidParameter("page[size]", "page[size] must be between 1 and %d.", MaxUsageReportPageSize)
-	}
-	return nil
 }
 
 // ReportDays turns a report's dates into the UTC days it covers, From

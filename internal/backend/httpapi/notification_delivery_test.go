@@ -1,12 +1,14 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	neturl "net/url"
 	"strconv"
@@ -16,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
@@ -67,6 +71,27 @@ func verifyTelnyxSignature(t *testing.T, publicKey string, w backendtest.Receive
 	// Any other byte would not verify.
 	if ed25519.Verify(ed25519.PublicKey(key), []byte(timestamp+"|"+string(w.Body)+" "), signature) {
 		t.Fatal("the signature verifies a body it was not made for")
+	}
+}
+
+// validateWebhook checks a webhook (headers and body) against the
+// operation of openapi.yaml's webhooks that documents it.
+func validateWebhook(t *testing.T, w backendtest.Received) {
+	t.Helper()
+	doc, _ := loadOpenAPI(t)
+	item := doc.Webhooks["notification"]
+	if item == nil || item.Post == nil {
+		t.Fatal("openapi.yaml documents no webhooks.notification.post")
+	}
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/notification", bytes.NewReader(w.Body))
+	req.Header = w.Header.Clone()
+	err := openapi3filter.ValidateRequest(t.Context(), &openapi3filter.RequestValidationInput{
+		Request: req,
+		Route:   &routers.Route{Spec: doc, Path: "/notification", PathItem: item, Method: http.MethodPost, Operation: item.Post},
+		Options: &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	})
+	if err != nil {
+		t.Errorf("the webhook breaks openapi.yaml: %v\n%s", err, w.Body)
 	}
 }
 
@@ -146,6 +171,7 @@ func TestWebhookEndToEnd(t *testing.T) {
 	w := got[0]
 	// The key as the operator API gives it to a receiver.
 	verifyTelnyxSignature(t, webhookSigningKey(t, srv), w)
+	validateWebhook(t, w)
 	if ct := w.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -199,6 +225,7 @@ func TestWebhookRetries(t *testing.T) {
 	var id string
 	for i, w := range got {
 		verifyTelnyxSignature(t, srv.Service.WebhookPublicKey(), w)
+		validateWebhook(t, w)
 		var env webhookEnvelopeJSON
 		if err := json.Unmarshal(w.Body, &env); err != nil {
 			t.Fatal(err)

@@ -54,6 +54,11 @@ func payloadOf(t *testing.T, d *backend.NotificationDelivery) map[string]any {
 	if err := json.Unmarshal([]byte(d.Notification.Payload), &p); err != nil {
 		t.Fatalf("payload %q: %v", d.Notification.Payload, err)
 	}
+	// Every payload a test reads is as openapi.yaml documents it.
+	doc, _ := loadOpenAPI(t)
+	if err := doc.Components.Schemas["NotificationPayload"].Value.VisitJSON(p); err != nil {
+		t.Errorf("the payload %s breaks openapi.yaml's NotificationPayload: %v", d.Notification.Payload, err)
+	}
 	return p
 }
 

@@ -21,18 +21,21 @@ package ratelimit
 // against 100.
 
 import (
+	"cmp"
 	"context"
 	"math"
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 )
 
 // defaultMaxBuckets bounds the buckets a limiter keeps. A full bucket is the
-// same as a missing one, so full buckets are dropped first; beyond that, an
-// arbitrary bucket goes, which only ever lets a caller through sooner.
+// same as a missing one, so full buckets are dropped first; beyond that, the
+// fullest go first (dropping a bucket lets its caller through sooner, so the
+// ones that restrict least), and a bucket with a pending reservation stays.
 const defaultMaxBuckets = 50_000
 
 // sweepEvery is how many takes pass between two sweeps of the full buckets.
@@ -259,13 +262,28 @@ func (l *Limiter) makeRoom(now time.Time) {
 		return
 	}
 	l.sweep(now)
+	if len(l.buckets) < l.maxBuckets {
+		return
+	}
+	// The buckets with the most tokens go first: they restrict their callers
+	// least. An attacker who floods new names to evict a throttled caller's
+	// bucket (and reset its throttle) loses its own buckets first.
+	type candidate struct {
+		name   string
+		tokens float64
+	}
+	candidates := make([]candidate, 0, len(l.buckets))
 	for name, b := range l.buckets {
+		if b.pending == 0 {
+			candidates = append(candidates, candidate{name, b.tokens})
+		}
+	}
+	slices.SortFunc(candidates, func(a, b candidate) int { return cmp.Compare(b.tokens, a.tokens) })
+	for _, c := range candidates {
 		if len(l.buckets) < l.maxBuckets*3/4 {
 			break
 		}
-		if b.pending == 0 {
-			delete(l.buckets, name)
-		}
+		delete(l.buckets, c.name)
 	}
 }
 

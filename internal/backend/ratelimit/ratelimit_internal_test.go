@@ -388,3 +388,32 @@ func TestBucketsWithReservationsAreNotEvicted(t *testing.T) {
 		res.Spend()
 	})
 }
+
+// TestAFloodOfNamesDoesNotEvictAnExhaustedBucket: a caller that spent its
+// burst (a sign-in throttle's target, say) stays limited when an attacker
+// fills the limiter with new names: the buckets with the most tokens go
+// first when it is full, so the flood's own buckets go before the exhausted
+// one, and the attacker cannot reset a throttle by cycling names.
+func TestAFloodOfNamesDoesNotEvictAnExhaustedBucket(t *testing.T) {
+	clock := newFakeClock()
+	l := New(1, 5, clock.Now)
+	const maxBuckets = 100
+	l.setMaxBuckets(maxBuckets)
+	for range 5 {
+		l.Take("victim")
+	}
+	if q := l.Peek("victim"); q.Allowed {
+		t.Fatal("the victim's burst is not spent")
+	}
+	// Each flood name spends one token of its burst: more tokens left than
+	// the victim's bucket, which an arbitrary eviction would not tell apart.
+	for i := range 10 * maxBuckets {
+		l.Take(fmt.Sprint("flood-", i))
+	}
+	if n := l.size(); n > maxBuckets {
+		t.Fatalf("%d buckets, over the bound of %d", n, maxBuckets)
+	}
+	if q := l.Peek("victim"); q.Allowed {
+		t.Fatal("a flood of new names evicted the victim's exhausted bucket: its throttle was reset")
+	}
+}
