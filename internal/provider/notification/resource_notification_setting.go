@@ -97,7 +97,8 @@ func (r *settingResource) Schema(ctx context.Context, _ resource.SchemaRequest, 
 			"parameters": schema.MapAttribute{
 				MarkdownDescription: "The condition's parameters, by name: each value a string, as the condition's " +
 					"`parameters` describe (the balance condition takes `amount`, a decimal amount of money such as " +
-					"`\"10.00\"`). At most 10, each value at most 255 characters. Changing them creates a new setting.",
+					"`\"10.00\"`). At most 10, each value at most 255 characters. Leave it out for a condition without " +
+					"parameters (an imported setting without any has none). Changing them creates a new setting.",
 				ElementType: types.StringType,
 				Optional:    true,
 				Validators: []validator.Map{
@@ -204,7 +205,8 @@ func (r *settingResource) ImportState(ctx context.Context, req resource.ImportSt
 }
 
 // applySetting copies what the API answered into m. A setting without
-// parameters has null parameters, as a configuration that gives none.
+// parameters has null parameters, as a configuration that gives none,
+// unless m has an empty map, as a configuration that writes {}.
 func applySetting(ctx context.Context, m *settingModel, st *client.NotificationSetting, diags *diag.Diagnostics) {
 	m.ID = types.StringValue(st.ID)
 	m.NotificationEventConditionID = types.StringValue(st.NotificationEventConditionID)
@@ -213,9 +215,11 @@ func applySetting(ctx context.Context, m *settingModel, st *client.NotificationS
 	if st.NotificationChannelID != "" {
 		m.NotificationChannelID = types.StringValue(st.NotificationChannelID)
 	}
-	if len(st.Parameters) == 0 {
+	switch {
+	case len(st.Parameters) == 0 && providerdata.IsKnown(m.Parameters) && len(m.Parameters.Elements()) == 0:
+	case len(st.Parameters) == 0:
 		m.Parameters = types.MapNull(types.StringType)
-	} else {
+	default:
 		params := make(map[string]string, len(st.Parameters))
 		for _, p := range st.Parameters {
 			params[p.Name] = p.Value

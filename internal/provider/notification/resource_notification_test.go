@@ -145,7 +145,15 @@ func TestAccNotification_lifecycle(t *testing.T) {
 // the provider's own account's, imported by its bare id.
 func TestAccNotification_ownAccount(t *testing.T) {
 	srv := backendtest.Start(t)
-	config := alert{name: "Mine", url: "http://127.0.0.1:9/mine", amount: "5"}.config(srv)
+	// A condition without parameters, given an empty map: the state keeps
+	// the configuration's empty map, not the API's nothing.
+	config := alert{name: "Mine", url: "http://127.0.0.1:9/mine", amount: "5"}.config(srv) + fmt.Sprintf(`
+resource "telnyx_notification_setting" "disabled" {
+  notification_event_condition_id = %q
+  notification_profile_id         = telnyx_notification_profile.test.id
+  parameters                      = {}
+}
+`, backend.ConditionAccountDisabled)
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { acctest.PreCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
@@ -159,6 +167,8 @@ func TestAccNotification_ownAccount(t *testing.T) {
 					statecheck.ExpectKnownValue(settingAddr, tfjsonpath.New("parameters"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"amount": knownvalue.StringExact("5"),
 					})),
+					statecheck.ExpectKnownValue("telnyx_notification_setting.disabled", tfjsonpath.New("parameters"), knownvalue.MapSizeExact(0)),
+					statecheck.ExpectKnownValue("telnyx_notification_setting.disabled", tfjsonpath.New("notification_channel_id"), knownvalue.Null()),
 				},
 			},
 			acctest.EmptyPlan(config),
