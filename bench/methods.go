@@ -11,13 +11,17 @@ runs everything on loopback; nothing is downloaded but Prism (npm, into the git-
 .bench/BENCHMARKS.quick.md instead; BENCH_N, BENCH_COUNT, BENCH_DURATION and BENCH_PARALLELISM set
 the sizes (see the GNUmakefile).
 
-- **Terraform**: for each run, three working folders (` + "`terraform_data`" + `, ` + "`telnyx_managed_account`" + `,
+- **Terraform**: for each run, a working folder per type (` + "`terraform_data`" + `, the anchors
+  ` + "`null_resource`" + ` and ` + "`random_string`" + ` with ` + "`length = 16`" + `, ` + "`telnyx_managed_account`" + `,
   ` + "`telnyx_api_key`" + `) with N resources made by ` + "`count`" + `, each put through ` + "`terraform apply`" + `, a
   ` + "`plan`" + ` that must find no change (` + "`-detailed-exitcode`" + `), and ` + "`destroy`" + `, all at the same
   ` + "`-parallelism`" + `. The time is the wall-clock time of the terraform process. Terraform runs with
-  a generated CLI configuration whose ` + "`dev_overrides`" + ` point at the built provider (no registry,
-  no ` + "`terraform init`" + ` for it; ` + "`terraform_data`" + `'s folder is initialised offline, outside the
-  timing), CHECKPOINT_DISABLE=1, and no TF_LOG. The backend is the reference-backend binary on a
+  a generated CLI configuration whose ` + "`dev_overrides`" + ` point at the built provider and at the
+  anchors' providers (no registry, no ` + "`terraform init`" + ` for them; ` + "`terraform_data`" + `'s folder is initialised offline, outside the
+  timing), CHECKPOINT_DISABLE=1, and no TF_LOG. The anchors are HashiCorp's ` + "`hashicorp/null`" + ` and
+  ` + "`hashicorp/random`" + ` (terraform-plugin-framework), which scripts/bench.sh builds with ` + "`go build`" + `
+  from the sources in the folder BENCH_ANCHORS names (its default is in the GNUmakefile); without
+  them the report says that they were not measured, and the targets against them are missed. The backend is the reference-backend binary on a
   fresh SQLite database, started once for the section with ` + "`--rate-limit 0`" + ` (its default of 100
   requests per second per key would throttle the runs); each run uses a new manager account.
   API keys are spread over managed accounts made beforehand (the backend allows 100 keys per
@@ -29,8 +33,8 @@ the sizes (see the GNUmakefile).
 - **CPU**: Terraform's and its children's CPU time (the terraform process's rusage, which
   includes the provider processes it waited for) less the providers', the providers' own (see the
   wrapper below), and the backend's (from /proc/PID/stat before and after the command).
-- **Provider memory**: Terraform runs benchdriver under the provider's name (dev_overrides point
-  at a folder where terraform-provider-telnyx is a link to benchdriver); it starts the real
+- **Provider memory**: Terraform runs benchdriver under each provider's name (dev_overrides point
+  at folders where terraform-provider-telnyx, -null and -random are links to benchdriver); it starts the real
   provider as its child with the same arguments, streams and environment, so the plugin handshake
   and gRPC go straight between Terraform and the provider, and when the provider exits it writes
   the child's peak resident memory and CPU time (the kernel's ru_maxrss, ru_utime and ru_stime of

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -21,6 +22,12 @@ func sampleTerraform() *TerraformResults {
 	return &TerraformResults{TerraformVersion: "1.11.4", N: 500, Parallelism: 10, Runs: 3, Resources: []ResourceRuns{
 		{Type: TerraformData, Ops: []OpRuns{
 			op(OpApply, []float64{10, 11, 12}, nil), op(OpPlan, []float64{2, 2, 2}, nil), op(OpDestroy, []float64{8, 8, 8}, nil),
+		}},
+		{Type: NullResource, Ops: []OpRuns{
+			op(OpApply, []float64{8, 8, 8}, nil), op(OpPlan, []float64{2, 2, 2}, nil), op(OpDestroy, []float64{6, 6, 6}, nil),
+		}},
+		{Type: RandomString, Ops: []OpRuns{
+			op(OpApply, []float64{13, 13, 13}, nil), op(OpPlan, []float64{3, 3, 3}, nil), op(OpDestroy, []float64{10, 10, 10}, nil),
 		}},
 		{Type: TelnyxManagedAccount, Ops: []OpRuns{
 			op(OpApply, []float64{14, 12, 13}, map[string]int{"POST /v2/managed_accounts": 500}),
@@ -76,17 +83,22 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 	})
 	for _, want := range []string{
 		"Written by `make bench` on 2026-11-28. Machine: Test CPU, 2 cores",
-		"| `apply` of 500 `telnyx_managed_account` within 1.25 × `terraform_data` | 1.18 × (13.00 s against 11.00 s) | met |",
-		"| `plan` of 500 `telnyx_managed_account` within 1.50 × `terraform_data` | 2.00 × (4.00 s against 2.00 s) | **missed** |",
+		"| `apply` of 500 `telnyx_managed_account` within 1.00 × `random_string` (target) | 1.00 × (13.00 s against 13.00 s) | met |",
+		"| `plan` of 500 `telnyx_managed_account` within 1.00 × `random_string` (target) | 1.33 × (4.00 s against 3.00 s) | **missed** |",
+		"| `destroy` of 500 `telnyx_managed_account` within 1.50 × `null_resource` (stretch) | 1.50 × (9.00 s against 6.00 s) | met |",
+		"| `apply` of 500 `telnyx_managed_account` within 1.50 × `null_resource` (stretch) | 1.62 × (13.00 s against 8.00 s) | **missed** |",
 		"| `telnyx_managed_account` create (`apply`): at most 2 requests per resource | 1.00 | met |",
+		"| `telnyx_managed_account` `destroy`: at most 2 requests per resource | 2.00 | met |",
 		"| `telnyx_api_key` refresh (`plan`): at most 1 request per resource | 2.00 (and 10 requests in all on other routes) | **missed** |",
 		"| retrieve: at least 10 × Prism's throughput | 12.0 × (12000 requests/s against 1000) | met |",
 		"| retrieve: p99 under 10 ms at 50 connections | 8.00 ms (p50 4.00 ms) | met |",
 		"| create: at least 2000 per second on SQLite | 1500 per second",
 		"| backend peak under 150 MB on SQLite under each load | 45 MB at most (HTTP create load) | met |",
-		"### Terraform: a provider's resource costs Terraform more",
+		"### Terraform: a Telnyx resource costs Terraform more than the anchors",
 		"a create takes 1.60 ms, of which 0.60 ms is CPU",
-		"| `telnyx_managed_account` | destroy | 9.00 | 1.12 | 2.00 (`GET /v2/managed_accounts/{id}` 1.00, `POST /v2/managed_accounts/{id}/actions/disable` 1.00) | 1.00 / 2.00 / 0.50 | 35 MB (4 processes) | 42 MB |",
+		"| `telnyx_managed_account` | destroy | 9.00 | 0.90 | 1.50 | 1.12 | 2.00 (`GET /v2/managed_accounts/{id}` 1.00, `POST /v2/managed_accounts/{id}/actions/disable` 1.00) | 1.00 / 2.00 / 0.50 | 6.00 | 35 MB (4 processes) | 42 MB |",
+		// The anchors: their own CPU and provider processes, no requests.
+		"| `random_string` | plan | 3.00 |  | 1.50 | 1.50 |  | 1.00 / – / – | 2.00 |  |  | 3.00, 3.00, 3.00 |",
 		"## Go benchmarks of the hot paths",
 	} {
 		if !strings.Contains(md, want) {
@@ -98,11 +110,31 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 			t.Errorf("the report has %q, though its target is met", unwanted)
 		}
 	}
-	if strings.Count(md, "### Terraform: a provider's resource") != 1 {
+	if strings.Count(md, "### Terraform: a Telnyx resource") != 1 {
 		t.Error("the Terraform explanation is not given exactly once")
 	}
 	if t.Failed() {
 		t.Log(md)
+	}
+}
+
+// TestReportWithoutAnchorsSaysWhy: without the anchors the Terraform section
+// says why, and each target against them is missed with that reason rather
+// than left out.
+func TestReportWithoutAnchorsSaysWhy(t *testing.T) {
+	tf := sampleTerraform()
+	tf.Resources = slices.DeleteFunc(tf.Resources, func(r ResourceRuns) bool { return r.Type == NullResource || r.Type == RandomString })
+	tf.AnchorsSkipped = "BENCH_ANCHORS names no folder"
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: tf, Quick: true})
+	for _, want := range []string{
+		"**The anchors were not measured**: BENCH_ANCHORS names no folder.",
+		"| `destroy` of 500 `telnyx_api_key` within 1.00 × `random_string` (target) | `random_string` not measured (BENCH_ANCHORS names no folder) | **missed** |",
+		"| `apply` of 500 `telnyx_managed_account` within 1.50 × `null_resource` (stretch) | `null_resource` not measured (BENCH_ANCHORS names no folder) | **missed** |",
+		"| `telnyx_managed_account` | apply | 13.00 |  |  | 1.18 |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
 	}
 }
 

@@ -20,7 +20,41 @@ const (
 	TerraformData        = "terraform_data"
 	TelnyxManagedAccount = "telnyx_managed_account"
 	TelnyxAPIKey         = "telnyx_api_key" //nolint:gosec // G101: a resource type, not a credential
+	// The anchors: HashiCorp's own terraform-plugin-framework providers,
+	// built from their sources by make bench when it is given them.
+	NullResource = "null_resource"
+	RandomString = "random_string"
 )
+
+// A provider the benchmark runs through dev_overrides, under the wrapper
+// that records its processes (wrapper.go).
+type benchProvider struct {
+	source string // the address in required_providers and dev_overrides
+	name   string // its binary's name, which Terraform looks for
+}
+
+var (
+	telnyxProvider = benchProvider{"registry.terraform.io/managedaccounts/telnyx", ProviderBinaryName}
+	nullProvider   = benchProvider{"registry.terraform.io/hashicorp/null", "terraform-provider-null"}
+	randomProvider = benchProvider{"registry.terraform.io/hashicorp/random", "terraform-provider-random"}
+)
+
+// providerOf is the provider of a resource type, or false for Terraform's
+// built-in terraform_data.
+func providerOf(typ string) (benchProvider, bool) {
+	switch typ {
+	case TelnyxManagedAccount, TelnyxAPIKey:
+		return telnyxProvider, true
+	case NullResource:
+		return nullProvider, true
+	case RandomString:
+		return randomProvider, true
+	}
+	return benchProvider{}, false
+}
+
+// isTelnyx tells the types of this provider, which the backend serves.
+func isTelnyx(typ string) bool { return typ == TelnyxManagedAccount || typ == TelnyxAPIKey }
 
 // Terraform operations, in the order each run makes them.
 const (
@@ -37,9 +71,14 @@ const keysPerAccount = 50
 type TerraformOptions struct {
 	Terraform string // the terraform binary
 	Provider  string // the provider binary built from this tree
-	Wrapper   string // benchdriver itself, run as the provider (wrapper.go)
-	Backend   string // the reference-backend binary
-	Dir       string // work folder, created
+	// NullProvider and RandomProvider are the anchors' binaries; without
+	// them their resources are not measured, and AnchorsSkipped says why.
+	NullProvider   string
+	RandomProvider string
+	AnchorsSkipped string
+	Wrapper        string // benchdriver itself, run as the provider (wrapper.go)
+	Backend        string // the reference-backend binary
+	Dir            string // work folder, created
 
 	N           int // resources of each type
 	Parallelism int // terraform -parallelism
@@ -57,6 +96,9 @@ type TerraformResults struct {
 	Resources        []ResourceRuns `json:"resources"`
 	// LoadAverage is the machine's load averages when the runs began.
 	LoadAverage string `json:"load_average,omitempty"`
+	// AnchorsSkipped says why null_resource and random_string were not
+	// measured; empty when they were.
+	AnchorsSkipped string `json:"anchors_skipped,omitempty"`
 }
 
 // ResourceRuns are the runs of one resource type.
@@ -112,8 +154,24 @@ func RunTerraform(ctx context.Context, opts TerraformOptions) (*TerraformResults
 	if opts.N < 1 || opts.Runs < 1 || opts.Parallelism < 1 {
 		return nil, errors.New("terraform benchmark: N, runs and parallelism must be at least 1")
 	}
+	anchors := opts.NullProvider != "" && opts.RandomProvider != ""
+	if !anchors && opts.AnchorsSkipped == "" {
+		opts.AnchorsSkipped = "the harness was given no anchors' binaries"
+	}
+	if anchors {
+		opts.AnchorsSkipped = ""
+	}
 	if len(opts.Types) == 0 {
-		opts.Types = []string{TerraformData, TelnyxManagedAccount, TelnyxAPIKey}
+		opts.Types = []string{TerraformData}
+		if anchors {
+			opts.Types = append(opts.Types, NullResource, RandomString)
+		}
+		opts.Types = append(opts.Types, TelnyxManagedAccount, TelnyxAPIKey)
+	}
+	for _, typ := range opts.Types {
+		if (typ == NullResource || typ == RandomString) && !anchors {
+			return nil, fmt.Errorf("terraform benchmark: %s needs the anchors' binaries (%s)", typ, opts.AnchorsSkipped)
+		}
 	}
 	if opts.Progress == nil {
 		opts.Progress = io.Discard
@@ -126,7 +184,8 @@ func RunTerraform(ctx context.Context, opts TerraformOptions) (*TerraformResults
 	if err != nil {
 		return nil, err
 	}
-	res := &TerraformResults{TerraformVersion: version, N: opts.N, Parallelism: opts.Parallelism, Runs: opts.Runs, LoadAverage: LoadAverage()}
+	res := &TerraformResults{TerraformVersion: version, N: opts.N, Parallelism: opts.Parallelism, Runs: opts.Runs, LoadAverage: LoadAverage(),
+		AnchorsSkipped: opts.AnchorsSkipped}
 	for _, typ := range opts.Types {
 		res.Resources = append(res.Resources, ResourceRuns{Type: typ, Setup: setupOf(typ, opts.N)})
 	}
@@ -156,6 +215,11 @@ func setupOf(typ string, n int) string {
 	case TelnyxAPIKey:
 		return fmt.Sprintf("keys of managed accounts made beforehand (%d, with at most %d keys each: the backend allows 100 per account); "+
 			"the provider acts as each account with its key, looked up once per provider process", accountsForKeys(n), keysPerAccount)
+	case NullResource:
+		return "hashicorp/null built from the anchors' sources (terraform-plugin-framework, two attributes, no network)"
+	case RandomString:
+		return "hashicorp/random built from the anchors' sources (terraform-plugin-framework, about fifteen attributes " +
+			"with plan modifiers, `length = 16`, no network)"
 	}
 	return "Terraform's built-in resource, no provider process"
 }
@@ -163,23 +227,27 @@ func setupOf(typ string, n int) string {
 func accountsForKeys(n int) int { return (n + keysPerAccount - 1) / keysPerAccount }
 
 // prepare writes the CLI configuration whose dev_overrides make Terraform
-// run the wrapper (benchdriver) as the telnyx provider: nothing is
-// downloaded, and the provider's peak memory is recorded.
+// run the wrapper (benchdriver) as each provider: nothing is downloaded, and
+// each provider process's peak memory and CPU time are recorded.
 func (e *tfEnv) prepare() error {
-	pluginDir := filepath.Join(e.opts.Dir, "provider")
-	for _, d := range []string{pluginDir, e.peaksDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return err
-		}
-	}
-	link := filepath.Join(pluginDir, ProviderBinaryName)
-	_ = os.Remove(link)
-	if err := os.Symlink(e.opts.Wrapper, link); err != nil {
+	if err := os.MkdirAll(e.peaksDir, 0o700); err != nil {
 		return err
 	}
+	var overrides strings.Builder
+	for _, p := range []benchProvider{telnyxProvider, nullProvider, randomProvider} {
+		pluginDir := filepath.Join(e.opts.Dir, "provider", p.name)
+		if err := os.MkdirAll(pluginDir, 0o700); err != nil {
+			return err
+		}
+		link := filepath.Join(pluginDir, p.name)
+		_ = os.Remove(link)
+		if err := os.Symlink(e.opts.Wrapper, link); err != nil {
+			return err
+		}
+		fmt.Fprintf(&overrides, "    %q = %q\n", p.source, pluginDir)
+	}
 	e.cliCfg = filepath.Join(e.opts.Dir, "terraform.tfrc")
-	cfg := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    %q = %q\n  }\n  direct {}\n}\n",
-		"registry.terraform.io/managedaccounts/telnyx", pluginDir)
+	cfg := "provider_installation {\n  dev_overrides {\n" + overrides.String() + "  }\n  direct {}\n}\n"
 	return os.WriteFile(e.cliCfg, []byte(cfg), 0o600)
 }
 
@@ -230,25 +298,30 @@ func (e *tfEnv) run(ctx context.Context, run int, rr *ResourceRuns) error {
 		}
 		or.Seconds = append(or.Seconds, took.Seconds())
 		msg := fmt.Sprintf("terraform run %d/%d: %s %s of %d in %.2f s", run, e.opts.Runs, rr.Type, c.op, e.opts.N, took.Seconds())
-		if rr.Type == TerraformData {
+		if _, ok := providerOf(rr.Type); !ok {
 			or.TerraformCPUSeconds = append(or.TerraformCPUSeconds, cpu)
-			msg += fmt.Sprintf(", CPU: terraform %.2f s", cpu)
-		} else {
+			msg += fmt.Sprintf(", CPU: terraform %.2f s (%.2f ms per resource)", cpu, 1000*cpu/float64(e.opts.N))
+			fmt.Fprintln(e.opts.Progress, msg)
+			continue
+		}
+		procs, err := ProviderProcesses(e.peaksDir)
+		if err != nil {
+			return err
+		}
+		var peak int64
+		var providerCPU float64
+		for _, p := range procs {
+			peak, providerCPU = max(peak, p.PeakBytes), providerCPU+p.CPUSeconds
+		}
+		or.ProviderPeakBytes = append(or.ProviderPeakBytes, peak)
+		or.ProviderProcesses = append(or.ProviderProcesses, len(procs))
+		or.ProviderCPUSeconds = append(or.ProviderCPUSeconds, providerCPU)
+		or.TerraformCPUSeconds = append(or.TerraformCPUSeconds, max(0, cpu-providerCPU))
+		msg += fmt.Sprintf(", provider peak %.0f MB over %d processes, CPU: terraform %.2f s, provider %.2f s (%.2f ms per resource together)",
+			mb(peak), len(procs), max(0, cpu-providerCPU), providerCPU, 1000*cpu/float64(e.opts.N))
+		if isTelnyx(rr.Type) {
 			reqs := CountsSince(before, after)
 			or.Requests = append(or.Requests, reqs)
-			procs, err := ProviderProcesses(e.peaksDir)
-			if err != nil {
-				return err
-			}
-			var peak int64
-			var providerCPU float64
-			for _, p := range procs {
-				peak, providerCPU = max(peak, p.PeakBytes), providerCPU+p.CPUSeconds
-			}
-			or.ProviderPeakBytes = append(or.ProviderPeakBytes, peak)
-			or.ProviderProcesses = append(or.ProviderProcesses, len(procs))
-			or.ProviderCPUSeconds = append(or.ProviderCPUSeconds, providerCPU)
-			or.TerraformCPUSeconds = append(or.TerraformCPUSeconds, max(0, cpu-providerCPU))
 			if p, err := PeakRSS(e.backend.Pid()); err == nil {
 				or.BackendPeakBytes = append(or.BackendPeakBytes, p)
 			}
@@ -257,8 +330,7 @@ func (e *tfEnv) run(ctx context.Context, run int, rr *ResourceRuns) error {
 				spent = after - backendCPU
 				or.BackendCPUSeconds = append(or.BackendCPUSeconds, spent)
 			}
-			msg += fmt.Sprintf(", %.2f requests per resource, provider peak %.0f MB over %d processes, CPU: terraform %.2f s, provider %.2f s, backend %.2f s",
-				float64(total(reqs))/float64(e.opts.N), mb(peak), len(procs), max(0, cpu-providerCPU), providerCPU, spent)
+			msg += fmt.Sprintf(", backend %.2f s; %.2f requests per resource", spent, float64(total(reqs))/float64(e.opts.N))
 		}
 		fmt.Fprintln(e.opts.Progress, msg)
 	}
@@ -277,6 +349,21 @@ func (e *tfEnv) workspace(ctx context.Context, wd, typ string) ([]string, error)
   input = "bench ${count.index}"
 }
 `, e.opts.N)
+	case NullResource:
+		env = append(env, ProviderExecEnv+"="+e.opts.NullProvider, ProviderPeakDirEnv+"="+e.peaksDir)
+		config = requiredProvider("null", nullProvider) + fmt.Sprintf(`
+resource "null_resource" "bench" {
+  count = %d
+}
+`, e.opts.N)
+	case RandomString:
+		env = append(env, ProviderExecEnv+"="+e.opts.RandomProvider, ProviderPeakDirEnv+"="+e.peaksDir)
+		config = requiredProvider("random", randomProvider) + fmt.Sprintf(`
+resource "random_string" "bench" {
+  count  = %d
+  length = 16
+}
+`, e.opts.N)
 	case TelnyxManagedAccount, TelnyxAPIKey:
 		_, key, err := e.backend.NewManager(ctx, e.opts.N+keysPerAccount)
 		if err != nil {
@@ -284,14 +371,7 @@ func (e *tfEnv) workspace(ctx context.Context, wd, typ string) ([]string, error)
 		}
 		env = append(env, "TELNYX_API_KEY="+key, "TELNYX_BASE_URL="+e.backend.RootURL+"/v2",
 			ProviderExecEnv+"="+e.opts.Provider, ProviderPeakDirEnv+"="+e.peaksDir)
-		config = `terraform {
-  required_providers {
-    telnyx = {
-      source = "managedaccounts/telnyx"
-    }
-  }
-}
-
+		config = requiredProvider("telnyx", telnyxProvider) + `
 provider "telnyx" {}
 `
 		if typ == TelnyxManagedAccount {
@@ -329,6 +409,18 @@ resource "telnyx_api_key" "bench" {
 		return nil, fmt.Errorf("unknown resource type %q", typ)
 	}
 	return env, os.WriteFile(filepath.Join(wd, "main.tf"), []byte(config), 0o600)
+}
+
+// requiredProvider is the terraform block that names p under local.
+func requiredProvider(local string, p benchProvider) string {
+	return fmt.Sprintf(`terraform {
+  required_providers {
+    %s = {
+      source = %q
+    }
+  }
+}
+`, local, strings.TrimPrefix(p.source, "registry.terraform.io/"))
 }
 
 // terraformEnv is this process's environment without the TF_ variables

@@ -8,8 +8,9 @@ import (
 	"strings"
 )
 
-// The provider wrapper: Terraform's dev_overrides point at a folder whose
-// terraform-provider-telnyx is benchdriver itself. Run under that name, it
+// The provider wrapper: Terraform's dev_overrides point at folders whose
+// terraform-provider-telnyx (and the anchors' terraform-provider-null and
+// terraform-provider-random) is benchdriver itself. Run under such a name, it
 // starts the real provider (ProviderExecEnv) as its child with the same
 // arguments, standard streams and environment, so that the plugin handshake
 // and the gRPC connection go straight between Terraform and the provider,
@@ -21,13 +22,21 @@ import (
 const (
 	ProviderExecEnv    = "BENCH_PROVIDER_EXEC"
 	ProviderPeakDirEnv = "BENCH_PROVIDER_PEAK_DIR"
-	// ProviderBinaryName is the name Terraform runs the wrapper under.
+	// ProviderBinaryName is the name Terraform runs the wrapper under as
+	// this project's provider.
 	ProviderBinaryName = "terraform-provider-telnyx"
 )
 
-// IsProviderWrapper tells whether the program runs as the provider wrapper.
+// IsProviderWrapper tells whether the program runs as the provider wrapper:
+// under the name of one of the providers the benchmark runs.
 func IsProviderWrapper(arg0 string) bool {
-	return strings.HasPrefix(filepath.Base(arg0), ProviderBinaryName)
+	base := filepath.Base(arg0)
+	for _, p := range []benchProvider{telnyxProvider, nullProvider, randomProvider} {
+		if strings.HasPrefix(base, p.name) {
+			return true
+		}
+	}
+	return false
 }
 
 // ProviderProcess is what the wrapper recorded of one provider process.

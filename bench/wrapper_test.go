@@ -82,7 +82,12 @@ func TestProviderProcessesReadsTheRecords(t *testing.T) {
 }
 
 func TestIsProviderWrapperByName(t *testing.T) {
-	if !IsProviderWrapper("/tmp/x/terraform-provider-telnyx") || IsProviderWrapper("/tmp/x/benchdriver") {
-		t.Fatal("the wrapper is not told by its name")
+	for _, name := range []string{"terraform-provider-telnyx", "terraform-provider-null", "terraform-provider-random"} {
+		if !IsProviderWrapper("/tmp/x/" + name) {
+			t.Errorf("the wrapper is not told by its name %s", name)
+		}
+	}
+	if IsProviderWrapper("/tmp/x/benchdriver") {
+		t.Error("benchdriver is taken for the wrapper")
 	}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark of `make bench` (issue 8) and writes the report:
-# Terraform against the reference backend beside terraform_data, the
+# Terraform against the reference backend beside terraform_data and the
+# anchors null_resource and random_string (issue 16), the
 # backend's HTTP API beside Prism, the same HTTP loads on PostgreSQL (one
 # server and two replicas of one database, issue 6), the hot-path Go
 # benchmarks, the usage benchmarks of issue 5, and peak memory. `make build`
@@ -16,6 +17,10 @@
 #   BENCH_DB_MAX_CONNS   --db-max-conns of each PostgreSQL replica (10, the backend's default)
 #   BENCH_OUT            the report (bench/BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
 #   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
+#   BENCH_ANCHORS        the folder of the anchors' sources (terraform-provider-null and
+#                        terraform-provider-random, issue 16), built here with go build; make
+#                        defaults it to ../shared/anchors when that folder exists. Empty: the
+#                        Terraform section runs without them and the report says so.
 # The JSON results and benchmark outputs stay in .bench/results (git-ignored).
 # The harness and the Go benchmarks are the Go module in bench/ (its
 # README.md says why it is a module of its own), run with go -C bench.
@@ -77,8 +82,36 @@ fi
 
 "$driver" machine -node "$(command -v node || true)" -dir "$tmp" -out "$results/machine.json"
 
+# The anchors: HashiCorp's null and random providers, built from their
+# sources, each in a copy of its folder (the folder itself stays untouched,
+# and may be read-only). They only serve the comparison: without them the
+# Terraform section runs the other types and the report says why.
+anchors="${BENCH_ANCHORS:-}" anchors_skipped="" anchor_flags=()
+if [[ -z "$anchors" ]]; then
+	anchors_skipped="BENCH_ANCHORS names no folder of anchors' sources"
+elif [[ ! -f "$anchors/terraform-provider-null/go.mod" || ! -f "$anchors/terraform-provider-random/go.mod" ]]; then
+	anchors_skipped="$anchors has no terraform-provider-null and terraform-provider-random sources"
+else
+	mkdir -p "$work/anchors"
+	for name in null random; do
+		src="$tmp/anchor-$name"
+		cp -R "$anchors/terraform-provider-$name" "$src"
+		chmod -R u+w "$src"
+		if ! (cd "$src" && GOWORK=off go build -trimpath -o "$work/anchors/terraform-provider-$name" .); then
+			anchors_skipped="go build of terraform-provider-$name from $anchors failed"
+			break
+		fi
+		anchor_flags+=(-"$name"-provider "$work/anchors/terraform-provider-$name")
+	done
+fi
+if [[ -n "$anchors_skipped" ]]; then
+	echo "bench: $anchors_skipped; null_resource and random_string are not measured, and the report says so" >&2
+	anchor_flags=()
+fi
+
 "$driver" terraform -provider "$provider" -backend "$backend" -n "$n" -runs "$count" \
-	-parallelism "$parallelism" -out "$results/terraform.json"
+	-parallelism "$parallelism" -anchors-skipped "$anchors_skipped" ${anchor_flags[@]+"${anchor_flags[@]}"} \
+	-out "$results/terraform.json"
 
 "$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
 	-concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"

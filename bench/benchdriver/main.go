@@ -2,7 +2,7 @@
 // benchmarks, and writes BENCHMARKS.md:
 //
 //	benchdriver machine   -out machine.json            describe this machine
-//	benchdriver terraform -out terraform.json [flags]  Terraform beside terraform_data
+//	benchdriver terraform -out terraform.json [flags]  Terraform beside null_resource, random_string, terraform_data
 //	benchdriver http      -out http.json [flags]       the backend's HTTP API beside Prism
 //	benchdriver http-postgres -out pg.json [flags]     the same loads on PostgreSQL, 1 and 2 replicas
 //	benchdriver report    [flags] > BENCHMARKS.md      the report of every section
@@ -68,12 +68,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		var o bench.TerraformOptions
 		fs.StringVar(&o.Terraform, "terraform", "terraform", "the terraform binary")
 		fs.StringVar(&o.Provider, "provider", "bin/terraform-provider-telnyx", "the provider binary")
+		fs.StringVar(&o.NullProvider, "null-provider", "", "the anchor hashicorp/null's binary (empty: the anchors are not measured)")
+		fs.StringVar(&o.RandomProvider, "random-provider", "", "the anchor hashicorp/random's binary (empty: the anchors are not measured)")
+		fs.StringVar(&o.AnchorsSkipped, "anchors-skipped", "", "why the anchors are not measured, for the report")
 		fs.StringVar(&o.Backend, "backend", "bin/reference-backend", "the reference-backend binary")
 		fs.StringVar(&o.Dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
 		fs.IntVar(&o.N, "n", 500, "resources of each type")
 		fs.IntVar(&o.Parallelism, "parallelism", 10, "terraform -parallelism")
 		fs.IntVar(&o.Runs, "runs", 5, "runs of apply, plan and destroy of each type")
-		types := fs.String("types", "", "comma-separated resource types (default: terraform_data, telnyx_managed_account, telnyx_api_key)")
+		types := fs.String("types", "", "comma-separated resource types (default: terraform_data, null_resource and random_string "+
+			"when given the anchors, telnyx_managed_account, telnyx_api_key)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
@@ -86,7 +90,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer cleanup()
-		for _, p := range []*string{&o.Provider, &o.Backend} {
+		for _, p := range []*string{&o.Provider, &o.Backend, &o.NullProvider, &o.RandomProvider} {
+			if *p == "" {
+				continue
+			}
 			if *p, err = filepath.Abs(*p); err != nil {
 				return err
 			}

@@ -118,11 +118,19 @@ func (s *Service) hashPassword(pointer string, pw *string) (string, error) {
 	return h, nil
 }
 
+// maxEmailDraws bounds the draws of a generated email that keep finding it
+// taken (each draw is 32 random bits).
+const maxEmailDraws = 8
+
 // generatedEmail derives a managed account's email from its manager's, as the
 // contract says happens when none is given: local+ma-<random>@domain.
-func generatedEmail(managerEmail string) string {
+func (s *Service) generatedEmail(managerEmail string) string {
+	suffix := randomHex(4)
+	if s.emailSuffix != nil {
+		suffix = s.emailSuffix()
+	}
 	local, domain, _ := strings.Cut(managerEmail, "@")
-	return local + "+ma-" + randomHex(4) + "@" + domain
+	return local + "+ma-" + suffix + "@" + domain
 }
 
 // CreateManagedAccount creates a managed account of the calling manager, with a
@@ -164,10 +172,22 @@ func (s *Service) CreateManagedAccount(ctx context.Context, c *Caller, in Create
 		if n >= mgr.ManagedAccountLimit {
 			return InvalidField("/", "This manager account has reached its limit of %d managed accounts; ask the operator to raise it.", mgr.ManagedAccountLimit)
 		}
-		if email == "" {
-			email = generatedEmail(mgr.Email)
-		}
-		if _, err := tx.GetAccountByEmail(ctx, email); err == nil {
+		if in.Email == nil {
+			// A drawn email that is taken is drawn again, rather than refuse
+			// a request that named none: with 32 random bits, a manager of
+			// tens of thousands of accounts draws a taken one now and then.
+			for draws := 1; ; draws++ {
+				email = s.generatedEmail(mgr.Email)
+				if _, err := tx.GetAccountByEmail(ctx, email); ErrorKind(err) == ENOTFOUND {
+					break
+				} else if err != nil {
+					return err
+				}
+				if draws == maxEmailDraws {
+					return emailTaken()
+				}
+			}
+		} else if _, err := tx.GetAccountByEmail(ctx, email); err == nil {
 			return emailTaken()
 		} else if ErrorKind(err) != ENOTFOUND {
 			return err

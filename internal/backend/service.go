@@ -26,6 +26,9 @@ type Service struct {
 	idempotentRequests, purgeEvery atomic.Uint64
 	// passwordChecks counts bcrypt comparisons (PasswordChecks).
 	passwordChecks atomic.Uint64
+	// emailSuffix, when set, replaces the random part of generated emails
+	// (tests).
+	emailSuffix func() string
 	// notifications is the Notifications API's state (notifications.go).
 	notifications notificationState
 }

@@ -320,6 +320,34 @@ func TestGeneratedEmail(t *testing.T) {
 	}
 }
 
+// TestGeneratedEmailThatIsTakenIsDrawnAgain: a managed account created
+// without an email is never refused because the email drawn for it is
+// taken (32 random bits: a manager with tens of thousands of accounts draws
+// a taken one now and then); the next draw is used. An email given by the
+// caller that is taken is still refused.
+func TestGeneratedEmailThatIsTakenIsDrawnAgain(t *testing.T) {
+	e := newEnv(t)
+	_, _, caller := e.manager(backend.CreateManagerInput{Email: ptr("ops.team@corp.example")})
+	draws := []string{"0000000a", "0000000a", "0000000a", "0000000b"}
+	e.svc.SetEmailSuffixForTest(func() string {
+		next := draws[0]
+		if len(draws) > 1 {
+			draws = draws[1:]
+		}
+		return next
+	})
+	first := e.managed(caller, backend.CreateManagedAccountInput{})
+	second, err := e.svc.CreateManagedAccount(e.ctx, caller, backend.CreateManagedAccountInput{BusinessName: ptr("Second")})
+	if err != nil {
+		t.Fatalf("a create whose first drawn emails are taken: %v, want another email drawn", err)
+	}
+	if first.Account.Email != "ops.team+ma-0000000a@corp.example" || second.Account.Email != "ops.team+ma-0000000b@corp.example" {
+		t.Errorf("emails %q and %q, want the drawn ones in turn", first.Account.Email, second.Account.Email)
+	}
+	_, err = e.svc.CreateManagedAccount(e.ctx, caller, backend.CreateManagedAccountInput{BusinessName: ptr("Given"), Email: ptr(first.Account.Email)})
+	wantErr(t, err, backend.ECONFLICT, "already exists")
+}
+
 func TestCreateManagedAccountValidation(t *testing.T) {
 	e := newEnv(t)
 	_, _, caller := e.manager(backend.CreateManagerInput{})

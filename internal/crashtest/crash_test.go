@@ -72,21 +72,7 @@ func TestCrashDuringApplyLosesNothing(t *testing.T) {
 	}
 
 	work := t.TempDir()
-	// The backend listens on the same port after each restart, so that the
-	// provider's retries reach the new process.
-	addr, err := proc.FreeLoopbackAddr()
-	if err != nil {
-		t.Fatal(err)
-	}
-	be := &backendProcess{
-		bin:         filepath.Join(bin, "reference-backend"),
-		dataDir:     filepath.Join(work, "data"),
-		logPath:     filepath.Join(work, "backend.log"),
-		addr:        addr,
-		operatorKey: "OPK" + proc.RandomHex(16),
-		managerKey:  "KEY" + proc.RandomHex(16),
-	}
-	t.Cleanup(be.kill)
+	be := newBackendProcess(t, bin, work)
 	be.start(ctx, t)
 	api := &apiClient{root: "http://" + be.addr, http: &http.Client{Timeout: 5 * time.Second}}
 	managerID := be.managerID(t)
@@ -250,9 +236,33 @@ func hangUp(w http.ResponseWriter) {
 type backendProcess struct {
 	bin, dataDir, logPath, addr string
 	operatorKey, managerKey     string
+	args                        []string // more flags of serve
 
 	mu      sync.Mutex
 	running *proc.Backend // nil while stopped
+}
+
+// newBackendProcess is the backend built in bin, with its database and log
+// in work and more flags of serve in args, killed at the end of the test.
+func newBackendProcess(t *testing.T, bin, work string, args ...string) *backendProcess {
+	t.Helper()
+	// The backend listens on the same port after each restart, so that
+	// clients' retries reach the new process.
+	addr, err := proc.FreeLoopbackAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := &backendProcess{
+		bin:         filepath.Join(bin, "reference-backend"),
+		dataDir:     filepath.Join(work, "data"),
+		logPath:     filepath.Join(work, "backend.log"),
+		addr:        addr,
+		operatorKey: "OPK" + proc.RandomHex(16),
+		managerKey:  "KEY" + proc.RandomHex(16),
+		args:        args,
+	}
+	t.Cleanup(be.kill)
+	return be
 }
 
 // start runs the backend and waits until it answers /healthz. Its log is
@@ -265,7 +275,7 @@ func (b *backendProcess) start(ctx context.Context, t *testing.T) {
 	}
 	running, err := proc.Start(ctx, proc.Options{
 		Binary: b.bin,
-		Args:   []string{"--addr", b.addr, "--data-dir", b.dataDir},
+		Args:   append([]string{"--addr", b.addr, "--data-dir", b.dataDir}, b.args...),
 		// Secrets go through the environment, as an operator would pass them.
 		Env: append(os.Environ(),
 			"REFERENCE_BACKEND_OPERATOR_KEY="+b.operatorKey,

@@ -23,6 +23,7 @@ import (
 type webhookReceiver struct {
 	mu   sync.Mutex
 	hold bool
+	fail bool     // answer 503
 	ids  []string // data.id of each request, in order
 	held chan string
 }
@@ -37,8 +38,12 @@ func (r *webhookReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	_ = json.Unmarshal(body, &env)
 	r.mu.Lock()
 	r.ids = append(r.ids, env.Data.ID)
-	hold := r.hold
+	hold, fail := r.hold, r.fail
 	r.mu.Unlock()
+	if fail {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
 	if hold {
 		r.held <- env.Data.ID
 		<-req.Context().Done() // until the sender is gone
@@ -51,6 +56,12 @@ func (r *webhookReceiver) setHold(hold bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.hold = hold
+}
+
+func (r *webhookReceiver) setFail(fail bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.fail = fail
 }
 
 // received is how many requests the receiver got.
@@ -75,8 +86,9 @@ func (r *webhookReceiver) count(id string) int {
 // TestCrashBeforeWebhookDelivery: a notification committed with the charge
 // that caused it is delivered although the backend dies before delivering
 // it, twice: killed (SIGKILL) while the receiver holds its first attempt
-// open, and killed at once after the charge's answer (the kill may land
-// before, during or after the attempt: delivered in any case). Each time the backend
+// open, killed at once after the charge's answer (the kill may land
+// before, during or after the attempt: delivered in any case), and killed
+// while a delivery waits for its next attempt after two failed. Each time the backend
 // restarts on the same database and delivers, with the same data.id, once
 // the dead process's lease has ended; the delivery ends delivered. On
 // SQLite, or PostgreSQL when REFERENCE_BACKEND_TEST_POSTGRES_URL is set.
@@ -209,5 +221,31 @@ func TestCrashBeforeWebhookDelivery(t *testing.T) {
 			}
 		}
 		delivered(second)
+	})
+	t.Run("killed between attempts", func(t *testing.T) {
+		adjust("2.00") // 6.00: above the threshold again
+		before := rcv.received()
+		rcv.setFail(true)
+		adjust("-2.00") // 4.00: a new alert, whose attempts fail
+		var third string
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			rcv.mu.Lock()
+			if len(rcv.ids) >= before+2 { // two attempts failed: the retry is scheduled in the database
+				third = rcv.ids[before]
+			}
+			rcv.mu.Unlock()
+			if third != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the third alert was not attempted twice")
+			}
+		}
+		be.kill()
+		rcv.setFail(false)
+		be.start(ctx, t)
+		if attempts := delivered(third); attempts < 3 {
+			t.Errorf("%d attempts recorded, want the failed ones and the one that delivered", attempts)
+		}
 	})
 }

@@ -270,7 +270,7 @@ resource "telnyx_managed_account" "t" {
 				PreConfig: failing(false),
 				Config:    account(false),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue("telnyx_managed_account.t", tfjsonpath.New("status"), knownvalue.StringExact("enabled")),
+					statecheck.ExpectKnownValue("telnyx_managed_account.t", tfjsonpath.New("enabled"), knownvalue.Bool(true)),
 				},
 			},
 			{

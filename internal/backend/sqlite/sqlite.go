@@ -2,11 +2,12 @@
 // driver modernc.org/sqlite (no cgo).
 //
 // A DB holds two pools on one database file. The writer pool has a single
-// connection, so this process's write transactions queue in database/sql
-// instead of failing with SQLITE_BUSY, and each begins IMMEDIATE, taking the
-// write lock up front rather than failing to upgrade a read lock mid-way. The
-// reader pool has several query-only connections; in WAL mode they read a
-// consistent snapshot while a write is in progress.
+// connection, on which the write transactions that wait at the same time
+// share one transaction and one commit, each in a savepoint of its own
+// (group commit, groupcommit.go); each such transaction begins IMMEDIATE,
+// taking the write lock up front rather than failing to upgrade a read lock
+// mid-way. The reader pool has several query-only connections; in WAL mode
+// they read a consistent snapshot while a write is in progress.
 package sqlite
 
 import (
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -37,8 +39,9 @@ const readerConns = 4
 
 // DB is a SQLite database file opened as a backend.Store.
 type DB struct {
-	writer *sql.DB
-	reader *sql.DB
+	writer  *sql.DB
+	reader  *sql.DB
+	commits *committer // the write transactions, on writer
 }
 
 var (
@@ -74,7 +77,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: create database file: %w", err)
 	}
 
-	writer, err := openPool(abs, false)
+	// The writer connections count their rollbacks for group commit.
+	rollbacks := new(atomic.Uint64)
+	writer, err := openPoolCounting(abs, false, rollbacks)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
@@ -84,6 +89,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := db.setUp(ctx, abs); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
+	db.commits = newCommitter(db.writer, rollbacks)
 	return db, nil
 }
 
@@ -116,6 +122,12 @@ func (db *DB) setUp(ctx context.Context, path string) error {
 // openPool returns a pool on path whose every connection the driver sets up
 // from the DSN parameters. It connects lazily.
 func openPool(path string, readOnly bool) (*sql.DB, error) {
+	return openPoolCounting(path, readOnly, nil)
+}
+
+// openPoolCounting is openPool whose connections count their rollbacks in
+// rollbacks, when it is not nil.
+func openPoolCounting(path string, readOnly bool, rollbacks *atomic.Uint64) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMillis)+")")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -149,7 +161,7 @@ func openPool(path string, readOnly bool) (*sql.DB, error) {
 		return nil, err
 	}
 	// Each connection keeps its prepared statements (stmtcache.go).
-	return sql.OpenDB(&stmtCacheConnector{base: base}), nil
+	return sql.OpenDB(&stmtCacheConnector{base: base, rollbacks: rollbacks}), nil
 }
 
 // journalMode connects the writer, which switches a new file to WAL, and
@@ -206,8 +218,12 @@ func poolStats(name string, pool *sql.DB) backend.PoolStats {
 		Waits: st.WaitCount, WaitTime: st.WaitDuration}
 }
 
-// Close closes both pools.
+// Close ends the write transactions (the batch in progress commits; those
+// still waiting fail), then closes both pools.
 func (db *DB) Close() error {
+	if db.commits != nil {
+		db.commits.close()
+	}
 	var errs []error
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
@@ -216,9 +232,13 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// WriteTx runs fn in an IMMEDIATE transaction on the single writer connection.
+// WriteTx runs fn in a savepoint of an IMMEDIATE transaction on the single
+// writer connection, which it may share with other callers' functions (group
+// commit, groupcommit.go), and returns once that transaction has committed:
+// fn's writes are then durable, or, when it returns an error, none of them
+// is kept.
 func (db *DB) WriteTx(ctx context.Context, fn func(backend.Tx) error) error {
-	return runTx(ctx, db.writer, nil, fn)
+	return db.commits.writeTx(ctx, fn)
 }
 
 // ReadTx runs fn in a read-only transaction on a reader connection. In WAL

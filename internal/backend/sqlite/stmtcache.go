@@ -5,8 +5,10 @@ import (
 	"database/sql/driver"
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"modernc.org/sqlite"
 )
 
 // Parsing SQL was the largest cost of a request: the driver prepares every
@@ -45,6 +47,14 @@ const maxCachedQueryLen = 64 << 10
 // stmtCacheConnector makes connections that cache their statements.
 type stmtCacheConnector struct {
 	base driver.Connector
+	// rollbacks, when set, counts every transaction rolled back on the
+	// connections, SQLite's automatic rollbacks included (groupcommit.go).
+	rollbacks *atomic.Uint64
+}
+
+// rollbackHooker is what the driver's connections offer to watch rollbacks.
+type rollbackHooker interface {
+	RegisterRollbackHook(sqlite.RollbackHookFn)
 }
 
 func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -56,6 +66,15 @@ func (c *stmtCacheConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if !ok {
 		_ = conn.Close()
 		return nil, errors.New("sqlite: the driver's connections cannot prepare statements with a context")
+	}
+	if c.rollbacks != nil {
+		hooks, ok := conn.(rollbackHooker)
+		if !ok {
+			_ = conn.Close()
+			return nil, errors.New("sqlite: the driver's connections cannot report their rollbacks")
+		}
+		rollbacks := c.rollbacks
+		hooks.RegisterRollbackHook(func() { rollbacks.Add(1) })
 	}
 	stmts, err := simplelru.NewLRU(stmtCacheSize, dropStmt)
 	if err != nil {
@@ -76,6 +95,10 @@ type stmtCacheConn struct {
 	prep  driver.ConnPrepareContext
 	mu    sync.Mutex
 	stmts *simplelru.LRU[string, *cachedStmt]
+	// guard, while set, watches the statements of the member of a write
+	// batch whose turn it is (groupcommit.go). Set and cleared by that
+	// member, with database/sql's hold on the connection (sql.Conn.Raw).
+	guard *memberGuard
 }
 
 // cachedStmt is a prepared statement kept by its connection. inUse is set
@@ -88,6 +111,9 @@ type cachedStmt struct {
 	inUse bool
 	// evicted: dropped from the cache while in use; finalized when given back.
 	evicted bool
+	// uncached: never in the cache (too long, or its text was in use);
+	// finalized when closed.
+	uncached bool
 }
 
 func (c *stmtCacheConn) Prepare(query string) (driver.Stmt, error) {
@@ -96,7 +122,7 @@ func (c *stmtCacheConn) Prepare(query string) (driver.Stmt, error) {
 
 func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	if len(query) > maxCachedQueryLen {
-		return c.prep.PrepareContext(ctx, query)
+		return c.prepareUncached(ctx, query)
 	}
 	c.mu.Lock()
 	if s, ok := c.stmts.Get(query); ok {
@@ -107,7 +133,7 @@ func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (drive
 		}
 		c.mu.Unlock()
 		// In use by an open query: a statement of its own, not cached.
-		return c.prep.PrepareContext(ctx, query)
+		return c.prepareUncached(ctx, query)
 	}
 	c.mu.Unlock()
 
@@ -122,6 +148,16 @@ func (c *stmtCacheConn) PrepareContext(ctx context.Context, query string) (drive
 	return s, nil
 }
 
+// prepareUncached prepares a statement the cache does not keep; it still
+// runs through cachedStmt, so that the connection's guard sees it.
+func (c *stmtCacheConn) prepareUncached(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.prep.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return &cachedStmt{Stmt: st, conn: c, uncached: true}, nil
+}
+
 // dropStmt is the eviction of a statement from its connection's cache, with
 // the connection's mutex held.
 func dropStmt(_ string, s *cachedStmt) {
@@ -134,6 +170,9 @@ func dropStmt(_ string, s *cachedStmt) {
 
 // Close gives the statement back to its connection; it stays prepared.
 func (s *cachedStmt) Close() error {
+	if s.uncached {
+		return s.Stmt.Close()
+	}
 	s.conn.mu.Lock()
 	defer s.conn.mu.Unlock()
 	s.inUse = false
@@ -144,19 +183,39 @@ func (s *cachedStmt) Close() error {
 }
 
 // ExecContext and QueryContext hand the context on to the driver, which
-// interrupts a statement whose context ends.
+// interrupts a statement whose context ends; under a guard (a member of a
+// write batch), only once the guard has let the statement run, with the
+// context's cancellation cut off (groupcommit.go says why).
 func (s *cachedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if ex, ok := s.Stmt.(driver.StmtExecContext); ok {
-		return ex.ExecContext(ctx, args)
+	g := s.conn.guard
+	ctx, err := g.admit(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return s.Stmt.Exec(values(args)) //nolint:staticcheck // SA1019: the fallback of a driver without contexts
+	var res driver.Result
+	if ex, ok := s.Stmt.(driver.StmtExecContext); ok {
+		res, err = ex.ExecContext(ctx, args)
+	} else {
+		res, err = s.Stmt.Exec(values(args)) //nolint:staticcheck // SA1019: the fallback of a driver without contexts
+	}
+	g.observe(err)
+	return res, err
 }
 
 func (s *cachedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
-		return q.QueryContext(ctx, args)
+	g := s.conn.guard
+	ctx, err := g.admit(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return s.Stmt.Query(values(args)) //nolint:staticcheck // SA1019: the fallback of a driver without contexts
+	var rows driver.Rows
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		rows, err = q.QueryContext(ctx, args)
+	} else {
+		rows, err = s.Stmt.Query(values(args)) //nolint:staticcheck // SA1019: the fallback of a driver without contexts
+	}
+	g.observe(err)
+	return rows, err
 }
 
 func values(args []driver.NamedValue) []driver.Value {

@@ -19,7 +19,9 @@ var _ backend.Tx = (*tx)(nil)
 
 // Claim does nothing: write transactions run one at a time (one writer
 // connection, each transaction IMMEDIATE, which other processes on the file
-// wait for too), so a rule's read of a set is current until it commits.
+// wait for too; the functions that share a batch of group commit run one
+// after another, each seeing what those before it wrote), so a rule's read
+// of a set is current until it commits.
 func (t *tx) Claim(context.Context, backend.Set, string) error { return nil }
 
 // timeLayout is how times are stored: fixed width, UTC, microseconds, so that

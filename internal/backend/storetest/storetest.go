@@ -82,6 +82,8 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"ReadTxCannotWrite", testReadTxCannotWrite},
 		{"ReadTxIsASnapshot", testReadTxIsASnapshot},
 		{"CancelledContextIsRefused", testCancelledContextIsRefused},
+		{"ConcurrentWritersKeepOnlyTheirOwnOutcome", testConcurrentWritersKeepOnlyTheirOwnOutcome},
+		{"WriterCancelledInsideItsTransactionKeepsNothing", testWriterCancelledInsideItsTransactionKeepsNothing},
 		{"StatsReportPools", testStatsReportPools},
 		{"ConcurrentLedgerInsertsLoseNothing", testConcurrentLedgerInsertsLoseNothing},
 		{"ConcurrentAccountCreationKeepsEmailsUnique", testConcurrentEmailsStayUnique},

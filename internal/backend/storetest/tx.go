@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
@@ -212,6 +215,109 @@ func testCancelledContextIsRefused(t *testing.T, s backend.Store) {
 		}
 		return nil
 	})
+}
+
+// testConcurrentWritersKeepOnlyTheirOwnOutcome runs many write transactions
+// at once, some failing after they wrote, some panicking after they wrote,
+// the rest succeeding: each caller gets its own outcome, and exactly the
+// writes of those that succeeded are kept, however the store commits them
+// (SQLite shares one commit between the transactions that wait together).
+func testConcurrentWritersKeepOnlyTheirOwnOutcome(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	domainErr := backend.Errorf(backend.EINVALID, "refused after writing")
+	type marker struct{ i int }
+	const writers = 60
+	var (
+		wg   sync.WaitGroup
+		want backend.Money
+	)
+	errs := make([]error, writers)
+	recovered := make([]any, writers)
+	for i := range writers {
+		amount := backend.Money(1) << i // which entries are kept shows in the sum
+		switch i % 4 {
+		case 0, 3:
+			want += amount
+		}
+		wg.Go(func() {
+			defer func() { recovered[i] = recover() }()
+			errs[i] = s.WriteTx(f.ctx, func(tx backend.Tx) error {
+				e := &backend.LedgerEntry{ID: uuid.NewString(), AccountID: m.ID, Kind: backend.LedgerUsage, Amount: amount,
+					Currency: backend.Currency, CreatedAt: base, SettlesAt: base}
+				if err := tx.InsertLedgerEntry(f.ctx, e); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1:
+					return domainErr
+				case 2:
+					panic(marker{i})
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	for i := range writers {
+		switch i % 4 {
+		case 0, 3:
+			if errs[i] != nil || recovered[i] != nil {
+				t.Errorf("writer %d: %v (panic %v), want success", i, errs[i], recovered[i])
+			}
+		case 1:
+			if errs[i] != domainErr { //nolint:errorlint // the very same error value must come back
+				t.Errorf("writer %d: %v, want its function's error unchanged", i, errs[i])
+			}
+		case 2:
+			if recovered[i] != (marker{i}) {
+				t.Errorf("writer %d: recovered %#v, want its own panic value", i, recovered[i])
+			}
+		}
+	}
+	if got := f.sum(m.ID); got != want {
+		t.Errorf("ledger sum = %d, want %d: the writes of exactly the writers that succeeded", got, want)
+	}
+}
+
+// testWriterCancelledInsideItsTransactionKeepsNothing cancels a writer's
+// context after it wrote, before its transaction commits, while other
+// writers run: its writes are gone and it says so; the others' are kept.
+func testWriterCancelledInsideItsTransactionKeepsNothing(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	entry := func(amount backend.Money) *backend.LedgerEntry {
+		return &backend.LedgerEntry{ID: uuid.NewString(), AccountID: m.ID, Kind: backend.LedgerUsage, Amount: amount,
+			Currency: backend.Currency, CreatedAt: base, SettlesAt: base}
+	}
+	const others = 20
+	var wg sync.WaitGroup
+	errs := make([]error, others)
+	for i := range others {
+		wg.Go(func() {
+			errs[i] = s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.InsertLedgerEntry(f.ctx, entry(1)) })
+		})
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	err := s.WriteTx(ctx, func(tx backend.Tx) error {
+		if err := tx.InsertLedgerEntry(ctx, entry(1000)); err != nil {
+			return err
+		}
+		cancel()
+		return nil
+	})
+	wg.Wait()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("writer cancelled before its commit: %v, want context.Canceled", err)
+	}
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("writer %d beside it: %v", i, err)
+		}
+	}
+	if got := f.sum(m.ID); got != others {
+		t.Errorf("ledger sum = %d, want %d: the other writers' entries and not the cancelled one's", got, others)
+	}
 }
 
 // testStatsReportPools: the store reports its connection pools for the

@@ -38,12 +38,14 @@ data "telnyx_managed_account" "by_email" {
 `, email)
 	const byID, byEmail = "data.telnyx_managed_account.by_id", "data.telnyx_managed_account.by_email"
 
-	same := func(attr string) resource.TestCheckFunc {
+	// as checks that both data sources have attr as the resource has its own.
+	as := func(attr, own string) resource.TestCheckFunc {
 		return resource.ComposeAggregateTestCheckFunc(
-			resource.TestCheckResourceAttrPair(byID, attr, testAddr, attr),
-			resource.TestCheckResourceAttrPair(byEmail, attr, testAddr, attr),
+			resource.TestCheckResourceAttrPair(byID, attr, testAddr, own),
+			resource.TestCheckResourceAttrPair(byEmail, attr, testAddr, own),
 		)
 	}
+	same := func(attr string) resource.TestCheckFunc { return as(attr, attr) }
 	balance := func(addr, field, want string) statecheck.StateCheck {
 		return statecheck.ExpectKnownValue(addr, tfjsonpath.New("balance").AtMapKey(field), knownvalue.StringExact(want))
 	}
@@ -57,12 +59,16 @@ data "telnyx_managed_account" "by_email" {
 				Config: config,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					acctest.CaptureAttr(testAddr, "id", &id),
-					same("id"), same("email"), same("organization_name"), same("manager_account_id"), same("api_user"),
-					same("rollup_billing"), same("managed_account_allow_custom_pricing"), same("status"),
-					same("global_channel_limit"), same("created_at"),
+					same("id"), same("email"), same("manager_account_id"), same("rollup_billing"),
+					same("managed_account_allow_custom_pricing"), same("global_channel_limit"), same("created_at"),
+					// What the resource does not repeat.
+					as("organization_name", "business_name"), as("api_user", "email"),
 				),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(byEmail, tfjsonpath.New("organization_name"), knownvalue.StringExact("Lookup Co")),
+					statecheck.ExpectKnownValue(byID, tfjsonpath.New("status"), knownvalue.StringExact("enabled")),
+					statecheck.ExpectKnownValue(byEmail, tfjsonpath.New("status"), knownvalue.StringExact("enabled")),
+					known("enabled", knownvalue.Bool(true)),
 					credentialsAbsent(t, srv),
 					statecheck.ExpectKnownValue(byID, tfjsonpath.New("updated_at"), knownvalue.NotNull()),
 					balance(byID, "balance", "0.00"),

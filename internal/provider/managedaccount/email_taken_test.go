@@ -206,7 +206,7 @@ func TestAccManagedAccount_emailTakenAfterDestroy(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("id", knownvalue.StringExact(id)),
 					known("email", knownvalue.StringExact(email)),
-					known("status", knownvalue.StringExact("enabled")),
+					known("enabled", knownvalue.Bool(true)),
 					known("deletion_policy", knownvalue.StringExact("disable")),
 				},
 				Check: checkAccount(c, &id, statusIs("enabled")),

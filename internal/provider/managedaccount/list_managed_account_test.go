@@ -73,7 +73,6 @@ func TestAccManagedAccountList(t *testing.T) {
 						{Path: tfjsonpath.New("email"), KnownValue: knownvalue.StringExact(globex.Email)},
 						{Path: tfjsonpath.New("rollup_billing"), KnownValue: knownvalue.Bool(true)},
 						{Path: tfjsonpath.New("enabled"), KnownValue: knownvalue.Bool(true)},
-						{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("enabled")},
 						{Path: tfjsonpath.New("deletion_policy"), KnownValue: knownvalue.StringExact("disable")},
 						{Path: tfjsonpath.New("global_channel_limit"), KnownValue: knownvalue.Int64Exact(0)},
 						{Path: tfjsonpath.New("manager_account_id"), KnownValue: knownvalue.StringExact(srv.ManagerID)},
@@ -82,7 +81,6 @@ func TestAccManagedAccountList(t *testing.T) {
 					}),
 					querycheck.ExpectResourceKnownValues("telnyx_managed_account.found", byID(paused.ID), []querycheck.KnownValueCheck{
 						{Path: tfjsonpath.New("enabled"), KnownValue: knownvalue.Bool(false)},
-						{Path: tfjsonpath.New("status"), KnownValue: knownvalue.StringExact("disabled")},
 					}),
 				},
 			},

@@ -67,18 +67,15 @@ type managedAccountModel struct {
 	PasswordWO         types.String   `tfsdk:"password_wo"`
 	PasswordWOVersion  types.Int64    `tfsdk:"password_wo_version"`
 	DeletionPolicy     types.String   `tfsdk:"deletion_policy"`
-	OrganizationName   types.String   `tfsdk:"organization_name"`
 	ManagerAccountID   types.String   `tfsdk:"manager_account_id"`
-	APIUser            types.String   `tfsdk:"api_user"`
-	Status             types.String   `tfsdk:"status"`
 	CreatedAt          types.String   `tfsdk:"created_at"`
 	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		// Version 1 dropped api_key and api_token (see UpgradeState).
-		Version: 1,
+		// See removedIn for what each version dropped.
+		Version: schemaVersion,
 		MarkdownDescription: "A Telnyx managed account: a sub-account of the manager account whose key configures the provider. " +
 			"The account's credentials (its primary API key and API v1 token) are never stored in the state: the provider " +
 			"acts as the account through `managed_account_id`, and the ephemeral `telnyx_managed_account_credentials` hands " +
@@ -89,7 +86,9 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 			"replaces an account that has an explicit `email`, change the `email` too.\n\n" +
 			"Applying a configuration again after destroying its account therefore fails on the taken email: the error " +
 			"names the manager's account that has it, and shows the `import` block that adopts it (the apply that imports a " +
-			"disabled account enables it again, unless the configuration sets `enabled = false`).",
+			"disabled account enables it again, unless the configuration sets `enabled = false`).\n\n" +
+			"The account's `organization_name`, `api_user` and `status` are on the `telnyx_managed_account` data source: " +
+			"here they would only repeat `business_name`, `email` and `enabled`.",
 		Blocks: map[string]schema.Block{"timeouts": providerdata.TimeoutsBlock(ctx)},
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
@@ -98,16 +97,16 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"business_name": schema.StringAttribute{
-				MarkdownDescription: "Business name of the managed account; the API reports it as `organization_name`. " +
-					"Changing it creates a new account.",
+				MarkdownDescription: "Business name of the managed account; the API reports it as `organization_name`, " +
+					"without leading and trailing spaces. Changing it creates a new account.",
 				Required:      true,
 				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"email": schema.StringAttribute{
 				MarkdownDescription: "Email address of the managed account, unique across Telnyx, such as " +
-					"`name@example.com` (checked at plan time). When not set, the API derives one from the manager's email. " +
-					"Changing it creates a new account.",
+					"`name@example.com` (checked at plan time); it is also the account's API user (`api_user`). When not " +
+					"set, the API derives one from the manager's email. Changing it creates a new account.",
 				Optional:   true,
 				Computed:   true,
 				Validators: []validator.String{emailValidator{}},
@@ -130,9 +129,9 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Default:             booldefault.StaticBool(false),
 			},
 			"enabled": schema.BoolAttribute{
-				MarkdownDescription: "Whether the account is enabled. A disabled account's API keys are refused. " +
-					"Defaults to `true`. Updated in place through the disable and enable actions; enabling does not re-enable " +
-					"the account's connections.",
+				MarkdownDescription: "Whether the account is enabled (its `status` is `enabled` rather than `disabled`). " +
+					"A disabled account's API keys are refused. Defaults to `true`. Updated in place through the disable and " +
+					"enable actions; enabling does not re-enable the account's connections.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(true),
@@ -150,8 +149,11 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				MarkdownDescription: "Password of the account, write-only (Terraform 1.11 or later): it is sent to the API " +
 					"and never stored in the plan or the state. It is sent at creation, and again whenever " +
 					"`password_wo_version` changes.",
-				Optional:   true,
-				Sensitive:  true,
+				Optional: true,
+				// Not Sensitive: Terraform marks only the planned and stored
+				// values of a sensitive attribute, and those of a write-only
+				// one are always null. The mark would hide nothing and cost
+				// an entry in every account's state (see removedIn).
 				WriteOnly:  true,
 				Validators: []validator.String{stringvalidator.LengthBetween(8, 72)},
 			},
@@ -169,25 +171,10 @@ func (r *managedAccountResource) Schema(ctx context.Context, _ resource.SchemaRe
 				Default:    stringdefault.StaticString(DeletionPolicyDisable),
 				Validators: []validator.String{stringvalidator.OneOf(DeletionPolicyDisable, DeletionPolicyAbandon)},
 			},
-			"organization_name": schema.StringAttribute{
-				MarkdownDescription: "Organization name of the account, as the API reports it.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
 			"manager_account_id": schema.StringAttribute{
 				MarkdownDescription: "Identifier of the manager account that owns this account.",
 				Computed:            true,
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"api_user": schema.StringAttribute{
-				MarkdownDescription: "API user of the account (its email).",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"status": schema.StringAttribute{
-				MarkdownDescription: "Status of the account: `enabled` or `disabled`.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{providerdata.StatusFollowsEnabled()},
 			},
 			"created_at": schema.StringAttribute{
 				MarkdownDescription: "When the account was created (RFC 3339).",
@@ -427,14 +414,11 @@ func (r *managedAccountResource) Delete(ctx context.Context, req resource.Delete
 
 // abandonedDetail says what becomes of an account that deletion_policy =
 // "abandon" leaves behind: nothing is sent, so it stays as Terraform last
-// read it (the refresh before a destroy), enabled or disabled.
+// read it (the refresh before a destroy sets enabled from the API's status),
+// enabled or disabled.
 func abandonedDetail(id string, state managedAccountModel) string {
-	enabled := state.Enabled.ValueBool()
-	if providerdata.IsKnown(state.Status) {
-		enabled = state.Status.ValueString() == statusEnabled
-	}
 	what := "it stays enabled: its API keys keep working, and its email stays taken"
-	if !enabled {
+	if !state.Enabled.ValueBool() {
 		what = "it stays disabled: its API keys are refused until it is enabled again (import it and set enabled = true), " +
 			"and its email stays taken"
 	}
@@ -469,14 +453,11 @@ func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 	m.ID = types.StringValue(a.ID)
 	m.BusinessName = providerdata.KeepIfSame(m.BusinessName, a.OrganizationName)
 	m.Email = providerdata.KeepIfSame(m.Email, a.Email)
-	m.OrganizationName = types.StringValue(a.OrganizationName)
 	m.ManagerAccountID = types.StringValue(a.ManagerAccountID)
-	m.APIUser = types.StringValue(a.APIUser)
 	m.CreatedAt = types.StringValue(a.CreatedAt)
 	m.RollupBilling = types.BoolValue(a.RollupBilling)
 	m.AllowCustomPricing = types.BoolValue(a.ManagedAccountAllowCustomPricing)
 	if a.Status != nil {
-		m.Status = types.StringValue(*a.Status)
 		m.Enabled = types.BoolValue(*a.Status == statusEnabled)
 	}
 	if a.GlobalChannelLimit != nil {
@@ -487,10 +468,8 @@ func applyAccount(m *managedAccountModel, a *client.ManagedAccount) {
 // settle replaces what is still unknown after a write (because the API did
 // not report it) with null, as Terraform requires after apply.
 func settle(m *managedAccountModel) {
-	for _, s := range []*types.String{&m.Email, &m.Status} {
-		if s.IsUnknown() {
-			*s = types.StringNull()
-		}
+	if m.Email.IsUnknown() {
+		m.Email = types.StringNull()
 	}
 	if m.GlobalChannelLimit.IsUnknown() {
 		m.GlobalChannelLimit = types.Int64Null()

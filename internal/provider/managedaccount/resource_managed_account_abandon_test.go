@@ -50,7 +50,6 @@ func TestAbandonWarningSaysWhatHappens(t *testing.T) {
 				"business_name":   tftypes.NewValue(tftypes.String, a.OrganizationName),
 				"email":           tftypes.NewValue(tftypes.String, a.Email),
 				"enabled":         tftypes.NewValue(tftypes.Bool, tc.enabled),
-				"status":          tftypes.NewValue(tftypes.String, status),
 				"deletion_policy": tftypes.NewValue(tftypes.String, "abandon"),
 			})
 			null, err := tfprotov6.NewDynamicValue(accountType, tftypes.NewValue(accountType, nil))

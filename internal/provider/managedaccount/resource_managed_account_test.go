@@ -70,11 +70,9 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					ids.AddStateValue(testAddr, tfjsonpath.New("id")),
 					known("business_name", knownvalue.StringExact("Acme Corp")),
-					known("organization_name", knownvalue.StringExact("Acme Corp")),
 					known("manager_account_id", knownvalue.StringExact(srv.ManagerID)),
 					// Without an email the API derives one from the manager's.
 					known("email", knownvalue.StringRegexp(regexp.MustCompile(`^manager-[0-9a-f]+\+ma-[0-9a-f]+@example\.com$`))),
-					known("status", knownvalue.StringExact("enabled")),
 					known("enabled", knownvalue.Bool(true)),
 					known("rollup_billing", knownvalue.Bool(false)),
 					known("managed_account_allow_custom_pricing", knownvalue.Bool(false)),
@@ -86,7 +84,6 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					acctest.CaptureAttr(testAddr, "id", &firstID),
-					resource.TestCheckResourceAttrPair(testAddr, "api_user", testAddr, "email"),
 					checkAccount(c, &firstID, statusIs("enabled")),
 				),
 			},
@@ -124,7 +121,6 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("enabled", knownvalue.Bool(false)),
-					known("status", knownvalue.StringExact("disabled")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(testAddr, "id", &firstID),
@@ -137,7 +133,6 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ConfigPlanChecks: acctest.ExpectAction(testAddr, plancheck.ResourceActionUpdate),
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("enabled", knownvalue.Bool(true)),
-					known("status", knownvalue.StringExact("enabled")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(testAddr, "id", &firstID),
@@ -154,7 +149,7 @@ func TestAccManagedAccount_lifecycle(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					credentialsAbsent(t, srv),
 					ids.AddStateValue(testAddr, tfjsonpath.New("id")),
-					known("organization_name", knownvalue.StringExact("Acme Corporation")),
+					known("business_name", knownvalue.StringExact("Acme Corporation")),
 					known("global_channel_limit", knownvalue.Int64Exact(10)),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
@@ -194,12 +189,10 @@ func TestAccManagedAccount_createWithSettings(t *testing.T) {
 				Config: config,
 				ConfigStateChecks: []statecheck.StateCheck{
 					known("email", knownvalue.StringExact(email)),
-					known("api_user", knownvalue.StringExact(email)),
 					known("rollup_billing", knownvalue.Bool(true)),
 					known("managed_account_allow_custom_pricing", knownvalue.Bool(true)),
 					known("global_channel_limit", knownvalue.Int64Exact(7)),
 					known("enabled", knownvalue.Bool(false)),
-					known("status", knownvalue.StringExact("disabled")),
 				},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					acctest.CaptureAttr(testAddr, "id", &id),
@@ -373,7 +366,7 @@ func TestAccManagedAccount_drift(t *testing.T) {
 						plancheck.ExpectKnownValue(testAddr, tfjsonpath.New("enabled"), knownvalue.Bool(true)),
 					},
 				},
-				ConfigStateChecks: []statecheck.StateCheck{known("status", knownvalue.StringExact("enabled"))},
+				ConfigStateChecks: []statecheck.StateCheck{known("enabled", knownvalue.Bool(true))},
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(testAddr, "id", &id),
 					checkAccount(c, &id, statusIs("enabled")),

@@ -13,10 +13,28 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/acctest"
 )
 
+// currentSchemaVersion is the version of telnyx_managed_account's schema.
+const currentSchemaVersion = 2
+
+// droppedSince are the attributes that a state of each older version holds
+// and the current version does not.
+var droppedSince = map[int64][]string{
+	0: {"api_key", "api_token", "api_user", "organization_name", "status"},
+	1: {"api_user", "organization_name", "status"},
+}
+
 // upgradeV0 asks the provider, as Terraform does, to upgrade raw (the
 // attributes of a telnyx_managed_account at schema version 0) and returns the
 // diagnostics, and the upgraded attributes when there are no errors.
 func upgradeV0(t *testing.T, raw []byte) ([]*tfprotov6.Diagnostic, map[string]tftypes.Value) {
+	t.Helper()
+	return upgrade(t, 0, raw)
+}
+
+// upgrade asks the provider, as Terraform does, to upgrade raw (the
+// attributes of a telnyx_managed_account at schema version from) and returns
+// the diagnostics, and the upgraded attributes when there are no errors.
+func upgrade(t *testing.T, from int64, raw []byte) ([]*tfprotov6.Diagnostic, map[string]tftypes.Value) {
 	t.Helper()
 	ctx := context.Background()
 	server := acctest.Serve(t)
@@ -24,11 +42,11 @@ func upgradeV0(t *testing.T, raw []byte) ([]*tfprotov6.Diagnostic, map[string]tf
 	if current == nil {
 		t.Fatalf("no schema for %s", resourceType)
 	}
-	if current.Version != 1 {
-		t.Errorf("%s is at schema version %d, want 1", resourceType, current.Version)
+	if current.Version != currentSchemaVersion {
+		t.Errorf("%s is at schema version %d, want %d", resourceType, current.Version, currentSchemaVersion)
 	}
 	resp, err := server.UpgradeResourceState(ctx, &tfprotov6.UpgradeResourceStateRequest{
-		TypeName: resourceType, Version: 0, RawState: &tfprotov6.RawState{JSON: raw},
+		TypeName: resourceType, Version: from, RawState: &tfprotov6.RawState{JSON: raw},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +85,13 @@ var fakeV0Account = &client.ManagedAccount{
 // in v0State, as Terraform hands them to UpgradeResourceState.
 func v0ResourceAttributes(t *testing.T) []byte {
 	t.Helper()
+	return resourceAttributes(t, renderV0State(t, fakeV0Account))
+}
+
+// resourceAttributes returns the attributes of the managed resource in a
+// rendered state file, as Terraform hands them to UpgradeResourceState.
+func resourceAttributes(t *testing.T, state []byte) []byte {
+	t.Helper()
 	var file struct {
 		Resources []struct {
 			Mode      string `json:"mode"`
@@ -75,7 +100,7 @@ func v0ResourceAttributes(t *testing.T) []byte {
 			} `json:"instances"`
 		} `json:"resources"`
 	}
-	if err := json.Unmarshal(renderV0State(t, fakeV0Account), &file); err != nil {
+	if err := json.Unmarshal(state, &file); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range file.Resources {
@@ -83,31 +108,54 @@ func v0ResourceAttributes(t *testing.T) []byte {
 			return r.Instances[0].Attributes
 		}
 	}
-	t.Fatal("no managed resource in " + v0State)
+	t.Fatal("no managed resource in the state")
 	return nil
 }
 
-// TestUpgradeStateV0 upgrades the attributes that the previous provider
-// version wrote: api_key and api_token are gone, every other value is kept.
+// TestUpgradeStateV0 upgrades the attributes that the provider wrote at
+// schema version 0: api_key and api_token are gone, and so is what version 2
+// dropped; every other value is kept.
 func TestUpgradeStateV0(t *testing.T) {
 	raw := v0ResourceAttributes(t)
 	diags, attrs := upgradeV0(t, raw)
 	if attrs == nil {
 		t.Fatalf("upgrade failed: %v", diags)
 	}
-	for _, name := range []string{"api_key", "api_token"} {
-		if v, ok := attrs[name]; ok {
-			t.Errorf("the upgraded state still has %s: %v", name, v)
-		}
+	checkUpgraded(t, raw, droppedSince[0], attrs)
+}
+
+// TestUpgradeStateV1 upgrades the attributes that the provider wrote at
+// schema version 1 (as Terraform 1.11.4 stored them): api_user,
+// organization_name and status, which repeated other attributes, are gone;
+// every other value is kept.
+func TestUpgradeStateV1(t *testing.T) {
+	raw := resourceAttributes(t, renderState(t, v1State, fakeV0Account))
+	diags, attrs := upgrade(t, 1, raw)
+	if attrs == nil {
+		t.Fatalf("upgrade failed: %v", diags)
 	}
+	checkUpgraded(t, raw, droppedSince[1], attrs)
+}
+
+// checkUpgraded checks that attrs, upgraded from raw, have every attribute
+// of raw but dropped, each with its value.
+func checkUpgraded(t *testing.T, raw []byte, dropped []string, attrs map[string]tftypes.Value) {
+	t.Helper()
 	var old map[string]any
 	if err := json.Unmarshal(raw, &old); err != nil {
 		t.Fatal(err)
 	}
-	delete(old, "api_key")
-	delete(old, "api_token")
+	for _, name := range dropped {
+		if _, ok := old[name]; !ok {
+			t.Fatalf("the old state has no %s: it proves nothing", name)
+		}
+		if v, ok := attrs[name]; ok {
+			t.Errorf("the upgraded state still has %s: %v", name, v)
+		}
+		delete(old, name)
+	}
 	if len(attrs) != len(old) {
-		t.Errorf("the upgraded state has %d attributes, want the %d others of version 0", len(attrs), len(old))
+		t.Errorf("the upgraded state has %d attributes, want the %d others of the old version", len(attrs), len(old))
 	}
 	for name, want := range old {
 		got, ok := attrs[name]
@@ -135,32 +183,46 @@ func TestUpgradeStateV0(t *testing.T) {
 				t.Errorf("%s = %v after the upgrade, want %v", name, got, want)
 			}
 		default:
-			t.Errorf("%s: unexpected JSON value %v in the v0 state", name, want)
+			t.Errorf("%s: unexpected JSON value %v in the old state", name, want)
 		}
 	}
 }
 
-// TestUpgradeStateV0_unexpectedAttribute refuses a version 0 state that
-// holds what version 0 never had, rather than dropping it unseen.
-func TestUpgradeStateV0_unexpectedAttribute(t *testing.T) {
-	var attrs map[string]json.RawMessage
-	if err := json.Unmarshal(v0ResourceAttributes(t), &attrs); err != nil {
-		t.Fatal(err)
-	}
-	attrs["surprise"] = json.RawMessage(`"?"`)
-	raw, err := json.Marshal(attrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	diags, upgraded := upgradeV0(t, raw)
-	if upgraded != nil {
-		t.Fatalf("the upgrade accepted an unknown attribute: %v", upgraded)
-	}
-	var text []string
-	for _, d := range diags {
-		text = append(text, d.Summary+": "+d.Detail)
-	}
-	if joined := strings.Join(text, "\n"); !strings.Contains(joined, `unsupported attribute "surprise"`) {
-		t.Errorf("diagnostics %q do not name the unknown attribute", joined)
+// TestUpgradeState_unexpectedAttribute refuses an old state that holds what
+// its version never had, rather than dropping it unseen: an attribute no
+// version had, and (from version 1) one that only version 0 had.
+func TestUpgradeState_unexpectedAttribute(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from     int64
+		state    []byte
+		surprise string
+	}{
+		{"v0", 0, renderV0State(t, fakeV0Account), "surprise"},
+		{"v1", 1, renderState(t, v1State, fakeV0Account), "surprise"},
+		{"v1 with a credential", 1, renderState(t, v1State, fakeV0Account), "api_key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var attrs map[string]json.RawMessage
+			if err := json.Unmarshal(resourceAttributes(t, tc.state), &attrs); err != nil {
+				t.Fatal(err)
+			}
+			attrs[tc.surprise] = json.RawMessage(`"?"`)
+			raw, err := json.Marshal(attrs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			diags, upgraded := upgrade(t, tc.from, raw)
+			if upgraded != nil {
+				t.Fatalf("the upgrade accepted an unknown attribute: %v", upgraded)
+			}
+			var text []string
+			for _, d := range diags {
+				text = append(text, d.Summary+": "+d.Detail)
+			}
+			if joined := strings.Join(text, "\n"); !strings.Contains(joined, `unsupported attribute "`+tc.surprise+`"`) {
+				t.Errorf("diagnostics %q do not name the unknown attribute", joined)
+			}
+		})
 	}
 }

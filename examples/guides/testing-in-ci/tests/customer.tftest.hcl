@@ -12,7 +12,7 @@ run "own_balance" {
   command = apply
 
   assert {
-    condition     = telnyx_managed_account.customer.status == "enabled"
+    condition     = telnyx_managed_account.customer.enabled
     error_message = "A new managed account is enabled."
   }
 
