@@ -263,3 +263,32 @@ resource "telnyx_notification_channel" "bad" {
 		},
 	})
 }
+
+// TestAccNotification_managedAccountGone: when the managed account of an
+// alert is cancelled outside Terraform, the refresh finds its profile,
+// channel and setting gone with it and forgets them: removing them from the
+// configuration then plans nothing to delete (the API could not act as the
+// account any more).
+func TestAccNotification_managedAccountGone(t *testing.T) {
+	srv := backendtest.Start(t)
+	customer := acctest.NewManagedAccount(t, srv, "Cancelled Co")
+	config := alert{accountID: customer.ID, name: "Alerts", url: "http://127.0.0.1:9/hook", amount: "1.00"}.config(srv)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{Config: config},
+			{
+				PreConfig:        func() { srv.CancelAccount(t, customer.ID) },
+				Config:           acctest.ProviderConfig(srv, srv.ManagerKey),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(s *terraform.State) error {
+					if n := len(s.RootModule().Resources); n != 0 {
+						return fmt.Errorf("%d resources left in the state, want none", n)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
