@@ -11,6 +11,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -54,24 +55,34 @@ func createdAtAttribute(what string) schema.StringAttribute {
 	}
 }
 
-// readAsAccount reads, in a Read, the object id of the managed account
-// managedAccountID ("" for the provider's own) with get. When the account
-// or the object is gone, it warns, removes the resource from the state and
-// returns nil; so does it on an error, which it adds.
-func readAsAccount[T any](ctx context.Context, d *providerdata.Data, resp *resource.ReadResponse, what, managedAccountID, id string,
-	ident providerdata.AccountScopedIdentity, get func(*client.Client, context.Context, string) (*T, error),
-) *T {
+// readResource is a resource's Read: it reads the object in the state as
+// its account with get and, with apply, writes what the API answered into
+// the state. When the account or the object is gone, it warns and removes
+// the resource from the state.
+func readResource[M any, PM interface {
+	*M
+	model
+}, T any](ctx context.Context, d *providerdata.Data, req resource.ReadRequest, resp *resource.ReadResponse, what string,
+	get func(*client.Client, context.Context, string) (*T, error), apply func(context.Context, PM, *T, *diag.Diagnostics),
+) {
+	state := PM(new(M))
+	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	account, idValue, _ := state.ref()
+	managedAccountID, id, ident := account.ValueString(), idValue.ValueString(), identityOf(account, idValue)
 	c, err := d.ClientFor(ctx, managedAccountID)
 	if client.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Managed account of the "+what+" not found",
 			fmt.Sprintf("The managed account %s no longer exists or is no longer visible to this manager, and its %s %s "+
 				"with it; the %s is removed from the Terraform state.", managedAccountID, what, id, what))
 		providerdata.RemoveFromState(ctx, resp, ident)
-		return nil
+		return
 	}
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to act as the managed account "+managedAccountID, err)
-		return nil
+		return
 	}
 	obj, err := get(c, ctx, id)
 	if client.IsNotFound(err) {
@@ -79,13 +90,14 @@ func readAsAccount[T any](ctx context.Context, d *providerdata.Data, resp *resou
 			fmt.Sprintf("The %s %s%s no longer exists: it was deleted outside Terraform. It is removed from the Terraform "+
 				"state and will be planned for creation if it is still configured.", what, id, providerdata.OfAccount(managedAccountID)))
 		providerdata.RemoveFromState(ctx, resp, ident)
-		return nil
+		return
 	}
 	if err != nil {
 		providerdata.AddAPIError(&resp.Diagnostics, "Unable to read the "+what+" "+id, err)
-		return nil
+		return
 	}
-	return obj
+	apply(ctx, state, obj, &resp.Diagnostics)
+	providerdata.SaveState(ctx, &resp.State, resp.Identity, state, ident, &resp.Diagnostics)
 }
 
 // identityOf is the identity of the object id of managedAccountID.

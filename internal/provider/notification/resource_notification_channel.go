@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
@@ -113,18 +114,10 @@ func (r *channelResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *channelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state channelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	ch := readAsAccount(ctx, r.Data, resp, "notification channel", state.ManagedAccountID.ValueString(), state.ID.ValueString(),
-		identityOf(state.ManagedAccountID, state.ID), (*client.Client).GetNotificationChannel)
-	if ch == nil {
-		return
-	}
-	applyChannel(&state, ch)
-	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, identityOf(state.ManagedAccountID, state.ID), &resp.Diagnostics)
+	readResource(ctx, r.Data, req, resp, "notification channel", (*client.Client).GetNotificationChannel,
+		func(_ context.Context, m *channelModel, p *client.NotificationChannel, _ *diag.Diagnostics) {
+			applyChannel(m, p)
+		})
 }
 
 func (r *channelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -87,18 +88,10 @@ func (r *profileResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *profileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state profileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	p := readAsAccount(ctx, r.Data, resp, "notification profile", state.ManagedAccountID.ValueString(), state.ID.ValueString(),
-		identityOf(state.ManagedAccountID, state.ID), (*client.Client).GetNotificationProfile)
-	if p == nil {
-		return
-	}
-	applyProfile(&state, p)
-	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, identityOf(state.ManagedAccountID, state.ID), &resp.Diagnostics)
+	readResource(ctx, r.Data, req, resp, "notification profile", (*client.Client).GetNotificationProfile,
+		func(_ context.Context, m *profileModel, p *client.NotificationProfile, _ *diag.Diagnostics) {
+			applyProfile(m, p)
+		})
 }
 
 func (r *profileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

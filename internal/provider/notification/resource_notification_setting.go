@@ -162,18 +162,10 @@ func (r *settingResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *settingResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state settingModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	st := readAsAccount(ctx, r.Data, resp, "notification setting", state.ManagedAccountID.ValueString(), state.ID.ValueString(),
-		identityOf(state.ManagedAccountID, state.ID), (*client.Client).GetNotificationSetting)
-	if st == nil {
-		return
-	}
-	applySetting(ctx, &state, st, &resp.Diagnostics)
-	providerdata.SaveState(ctx, &resp.State, resp.Identity, &state, identityOf(state.ManagedAccountID, state.ID), &resp.Diagnostics)
+	readResource(ctx, r.Data, req, resp, "notification setting", (*client.Client).GetNotificationSetting,
+		func(ctx context.Context, m *settingModel, p *client.NotificationSetting, diags *diag.Diagnostics) {
+			applySetting(ctx, m, p, diags)
+		})
 }
 
 // Update changes nothing through the API, which cannot change a setting:
