@@ -57,16 +57,37 @@ changes in terraform-plugin-framework itself.
 // gapRetrieveThroughput explains a retrieve slower than 10 times Prism.
 const gapRetrieveThroughput = `### Retrieve throughput under 10 times Prism's
 
-A retrieve is two read transactions on the SQLite store (the key check; then the account, its
-primary key, its sealed credentials and its ledger totals) and the JSON of the account, about
-100 µs of CPU in process (BenchmarkRetrieveManagedAccount below), while the load generator and
-Prism's Node.js share the same cores. Profiles showed SQLite's parser taking 43% of a retrieve,
-because the driver prepared every statement anew, and a third of what was left re-planning the
-primary-key lookup on every run (its partial index was matched through bound parameters). Both
-were fixed: the store's connections keep their prepared statements (sqlite/stmtcache.go), and the
-lookup names the index's condition as literals (sqlite/api_keys.go, GetPrimaryKey): 280 µs to 100 µs
-per retrieve in process. What is left is spread over database/sql, the driver's row scanning,
-JSON encoding and the access log.
+` + retrieveProfile + `
+The load generator and Prism's Node.js share the same cores as the backend.
+`
+
+// retrieveProfile is where a retrieve's CPU goes in the backend's process,
+// from CPU profiles of BenchmarkRetrieveManagedAccount on SQLite, and what
+// was changed because of them; both retrieve explanations include it.
+const retrieveProfile = `A retrieve is one read transaction on the store (Service.ReadAs): the key with its account in one
+statement, the managed account with its primary key in a second, its ledger totals in a third; then
+the JSON of the account, sent once the transaction has ended. Profiles found, and these changes
+removed: SQLite's parser taking 43% of a retrieve, because the driver prepared every statement anew
+(the store's connections now keep their prepared statements, sqlite/stmtcache.go); a third of what
+was left re-planning the primary-key lookup on every run (its partial index was matched through
+bound parameters; it now names the index's condition as literals, sqlite/api_keys.go); two read
+transactions per request (the key check, then the answer: now one, which on PostgreSQL saves a
+BEGIN, a COMMIT and their round trips); and five statements where three do (the key and its
+account, the account and its primary key, each read by one join).
+
+What a profile shows now, of the backend's CPU per retrieve on SQLite: the store's transaction
+about three fifths (BEGIN and COMMIT a tenth, the two joined lookups two fifths, the ledger totals
+a twentieth); within the lookups, the SQLite driver names each result's columns anew on every run
+(names and declared types of 29 columns per join: about a tenth of the retrieve) and watches the
+request's context with a goroutine per statement (about 6%); the garbage collector about an eighth
+(about 400 allocations per retrieve); the access log 4%, the JSON of the answer 2%, the key's HMAC
+2%. On PostgreSQL, pgx allocates the description of any result wider than 16 columns on every
+query, which both joins are. What is left to try: fewer columns per lookup (the caller's account is
+used whole by the handlers), a driver that keeps a prepared statement's column names, and a context
+without cancellation for the short lookups (a client that goes away would no longer interrupt
+them). Caching the key check would not pay here: revocation, disabling and cancelling must hold on
+the next request on every replica, so a cached key still needs a statement in the same transaction
+to check that nothing changed, and one indexed statement is what the check is now.
 `
 
 // gapRetrieveLatency explains a retrieve p99 at or above 10 ms.
@@ -177,3 +198,43 @@ reading days from the rollups instead would slow reports); a narrower block key 
 ids for managers, accounts and dimension values, which the report plan shared with
 PostgreSQL would have to join back).
 `
+
+// gapRetrieveVsLimit explains a retrieve under 25% of httplimit's
+// throughput, with the CPU per request of both loads (b the backend's, l
+// httplimit's).
+func gapRetrieveVsLimit(b, l loadMedians) string {
+	cpu := ""
+	if bs, ok := b.cpu[TierServer]; ok {
+		if ls, ok := l.cpu[TierServer]; ok {
+			cpu = fmt.Sprintf(" Per answered request, the backend's process used %.0f µs of CPU and httplimit's %.0f µs; "+
+				"the generator used %s µs and %s µs (all of it is CPU the two cores share, so the rates stand roughly "+
+				"in the inverse ratio of the totals, %.0f µs against %.0f µs).", bs, ls,
+				b.cpuText(TierGenerator), l.cpuText(TierGenerator), b.cpuTotal(), l.cpuTotal())
+		}
+	}
+	return `### Retrieve under 25% of httplimit's throughput
+
+httplimit answers the same request with the same bytes from memory: Go's HTTP server, a map lookup
+and a write. Both loads run the server and the load generator on the same cores until they are
+busy, so the throughput of each is set by the CPU a request costs both.` + cpu + ` What the backend
+does beyond httplimit is the key check, the read transaction on the store, JSON encoding, the access
+log and the middleware.
+
+` + retrieveProfile
+}
+
+// gapReplicas explains two PostgreSQL replicas' retrieves more than 5%
+// below one's, with the CPU per request of each tier (one and two the
+// medians of the two setups).
+func gapReplicas(one, two loadMedians) string {
+	return `### Two PostgreSQL replicas more than 5% below one on retrieves
+
+On one machine a second replica brings no CPU: the same cores run both replicas, PostgreSQL and
+the load generator, so two replicas serve the same requests with the same CPU or they serve fewer.
+Per answered request (backend / PostgreSQL / generator, µs of CPU): one replica ` + one.cpuText(TierServer, TierDatabase, TierGenerator) +
+		`, two replicas ` + two.cpuText(TierServer, TierDatabase, TierGenerator) + `. Whatever the second replica adds per request
+is its cost: a second Go runtime whose idle processors spin looking for work, twice the
+connections to PostgreSQL (a server process each), and the scheduler moving more processes over the
+same two cores.
+`
+}

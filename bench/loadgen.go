@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -29,6 +30,52 @@ type Load struct {
 	// WantStatus is the status of a successful answer; any other is counted
 	// as a failure.
 	WantStatus int
+	// Tiers are the processes whose CPU time the measured part of the load
+	// (not its warm-up) is measured in, each in LoadResult.CPU.
+	Tiers []Tier
+}
+
+// The tiers a load's CPU is split into.
+const (
+	TierServer    = "server"    // the server under load (every replica)
+	TierDatabase  = "database"  // a database server of its own (PostgreSQL)
+	TierGenerator = "generator" // the load generator: this process
+)
+
+// Tier is processes whose CPU time a load measures: a server, a database,
+// the load generator.
+type Tier struct {
+	Name string
+	// CPU is the tier's CPU time so far, user and system, in seconds.
+	CPU func() (float64, error)
+}
+
+// GeneratorTier is the CPU of this process, which runs the load generator.
+func GeneratorTier() Tier {
+	pid := os.Getpid()
+	return Tier{Name: TierGenerator, CPU: func() (float64, error) { return ProcessCPU(pid) }}
+}
+
+// ProcessesTier is the CPU of the processes pids, and of what they start
+// and wait for, as one tier.
+func ProcessesTier(name string, pids ...int) Tier {
+	return Tier{Name: name, CPU: func() (float64, error) {
+		var sum float64
+		for _, pid := range pids {
+			s, err := ProcessTreeCPU(pid)
+			if err != nil {
+				return 0, err
+			}
+			sum += s
+		}
+		return sum, nil
+	}}
+}
+
+// TierCPU is the CPU time a tier used during a load.
+type TierCPU struct {
+	Tier    string  `json:"tier"`
+	Seconds float64 `json:"seconds"`
 }
 
 // LoadResult is what one Load measured. Latencies run from sending the
@@ -43,6 +90,19 @@ type LoadResult struct {
 	P90Ms          float64 `json:"p90_ms"`
 	P99Ms          float64 `json:"p99_ms"`
 	MaxMs          float64 `json:"max_ms"`
+	// CPU is the CPU time of each of the load's Tiers that could be read.
+	CPU []TierCPU `json:"cpu,omitempty"`
+}
+
+// CPUPerRequest is the CPU time the tier named used per answered request,
+// in microseconds; ok is false when it was not measured.
+func (r LoadResult) CPUPerRequest(tier string) (us float64, ok bool) {
+	for _, c := range r.CPU {
+		if c.Tier == tier && r.Requests > 0 {
+			return c.Seconds * 1e6 / float64(r.Requests), true
+		}
+	}
+	return 0, false
 }
 
 // NewLoadClient is an HTTP client for loads of up to concurrency requests
@@ -75,7 +135,29 @@ func (l Load) Run(ctx context.Context, client *http.Client) (LoadResult, error) 
 			return LoadResult{}, err
 		}
 	}
-	return l.phase(ctx, client, l.Duration)
+	before := l.readTiers()
+	res, err := l.phase(ctx, client, l.Duration)
+	after := l.readTiers()
+	for i, t := range l.Tiers {
+		// A tier that could not be read at either end is left out.
+		if before[i] >= 0 && after[i] >= 0 && after[i] >= before[i] {
+			res.CPU = append(res.CPU, TierCPU{Tier: t.Name, Seconds: after[i] - before[i]})
+		}
+	}
+	return res, err
+}
+
+// readTiers is each tier's CPU seconds so far, -1 where it cannot be read.
+func (l Load) readTiers() []float64 {
+	v := make([]float64, len(l.Tiers))
+	for i, t := range l.Tiers {
+		s, err := t.CPU()
+		if err != nil {
+			s = -1
+		}
+		v[i] = s
+	}
+	return v
 }
 
 // worker is one worker's tally, merged at the end so that workers share

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -74,5 +75,47 @@ func TestPercentileIsNearestRank(t *testing.T) {
 	}
 	if percentile(nil, 50) != 0 {
 		t.Error("the percentile of nothing is not 0")
+	}
+}
+
+// TestLoadMeasuresItsTiersAroundTheMeasuredPart: each tier's CPU is read
+// just before and just after the measured part (not the warm-up), and a
+// tier that cannot be read is left out rather than reported as nothing.
+func TestLoadMeasuresItsTiersAroundTheMeasuredPart(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`{"data":{}}`))
+	}))
+	defer srv.Close()
+	var reads atomic.Int64
+	load := Load{
+		Concurrency: 2, Warmup: 50 * time.Millisecond, Duration: 100 * time.Millisecond, WantStatus: http.StatusOK,
+		NewRequest: func(ctx context.Context, _ int) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/x", nil)
+		},
+		Tiers: []Tier{
+			// 1.5 s at the first read, 4 s at the second.
+			{Name: TierServer, CPU: func() (float64, error) {
+				return []float64{1.5, 4}[min(reads.Add(1)-1, 1)], nil
+			}},
+			{Name: TierDatabase, CPU: func() (float64, error) { return 0, errors.New("not here") }},
+			GeneratorTier(),
+		},
+	}
+	res, err := load.Run(t.Context(), NewLoadClient(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := reads.Load(); n != 2 {
+		t.Fatalf("the server tier was read %d times, want twice (before and after the measured part)", n)
+	}
+	if len(res.CPU) != 2 || res.CPU[0] != (TierCPU{Tier: TierServer, Seconds: 2.5}) || res.CPU[1].Tier != TierGenerator {
+		t.Fatalf("CPU %+v, want the server's 2.5 s then the generator's, and no database", res.CPU)
+	}
+	us, ok := res.CPUPerRequest(TierServer)
+	if !ok || us != 2.5e6/float64(res.Requests) {
+		t.Errorf("server CPU per request %v µs (%v), want %v", us, ok, 2.5e6/float64(res.Requests))
+	}
+	if _, ok := res.CPUPerRequest(TierDatabase); ok {
+		t.Error("a CPU per request for a tier that was not measured")
 	}
 }

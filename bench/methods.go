@@ -44,11 +44,23 @@ the sizes (see the GNUmakefile).
   worker, 50 workers, each sending its next request when the previous answer has been read in
   full) for a fixed time after a warm-up, against the backend binary (SQLite, ` + "`--rate-limit 0`" + `,
   its JSON access log on) and then against ` + "`prism mock`" + ` of the Telnyx contract (internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml),
-  endpoint after endpoint in the same run. Latencies are exact percentiles of every request's
-  time, from sending to the last byte of the answer. Retrieve and list use a manager with 250
-  managed accounts; creates go in turn to 64 managers made for each run (within the default limit
-  of 1,000 managed accounts each). Prism answers its static examples: its list has one item where
-  the backend's has 250. The generator, the server and Prism share the machine's cores.
+  endpoint after endpoint in the same run; the retrieve also against httplimit (below). Latencies
+  are exact percentiles of every request's time, from sending to the last byte of the answer.
+  Retrieve and list use a manager with 250 managed accounts; creates go in turn to 64 managers
+  made for each run (within the default limit of 1,000 managed accounts each). Prism answers its
+  static examples: its list has one item where the backend's has 250. The generator, the server
+  and Prism share the machine's cores.
+- **CPU per request**: each tier's CPU time over the measured load (not its warm-up), divided by
+  the requests answered: utime and stime of /proc/PID/stat, with cutime and cstime (the children
+  a process waited for) and the processes below it, read before and after the load. Tiers: the
+  server's processes (every replica), PostgreSQL's (the server and its process per connection),
+  and the generator's own process, which also reads the backend's log from its pipe, as a log
+  collector would.
+- **httplimit**: the anchor of ../shared/anchors (BENCH_ANCHORS), built with ` + "`go build`" + ` in its
+  folder: Go's net/http answering ` + "`GET /v2/managed_accounts/{id}`" + ` for the same key with the bytes the
+  backend answered for the retrieve's account, from memory. It is the limit of a retrieve with this
+  HTTP stack and this generator on this machine. Without BENCH_ANCHORS the report says the
+  comparison was skipped.
 - **Backend HTTP on PostgreSQL**: the same generator, loads and fixtures, after the SQLite loads,
   against a throwaway PostgreSQL 15 that ` + "`scripts/postgres.sh`" + ` starts for the section in a folder of its
   own and stops after it (the tests' recipe, ` + "`fsync`" + ` off). First one backend on a fresh database,

@@ -35,6 +35,9 @@ type PostgresResults struct {
 	Runs            int     `json:"runs"`
 	DBMaxConns      int     `json:"db_max_conns"`
 	ServerVersion   string  `json:"server_version,omitempty"`
+	// ServerCPUUnmeasured says why the database server's CPU is not in
+	// the loads' results (a server on another machine, say).
+	ServerCPUUnmeasured string `json:"server_cpu_unmeasured,omitempty"`
 	// Unavailable says why PostgreSQL was not measured.
 	Unavailable string             `json:"unavailable,omitempty"`
 	Setups      []PostgresSetupRun `json:"setups,omitempty"`
@@ -84,8 +87,14 @@ func RunPostgresHTTP(ctx context.Context, opts PostgresOptions) (*PostgresResult
 	}
 	res.ServerVersion = version
 	res.LoadAverage = LoadAverage()
+	tiers := []Tier{GeneratorTier()}
+	if pid, err := postmasterPid(ctx, opts.AdminURL); err != nil {
+		res.ServerCPUUnmeasured = err.Error()
+	} else {
+		tiers = append(tiers, ProcessesTier(TierDatabase, pid))
+	}
 	for _, replicas := range postgresReplicas {
-		setup, err := runPostgresSetup(ctx, opts, replicas)
+		setup, err := runPostgresSetup(ctx, opts, replicas, tiers)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -101,7 +110,9 @@ func RunPostgresHTTP(ctx context.Context, opts PostgresOptions) (*PostgresResult
 	return res, nil
 }
 
-func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (*PostgresSetupRun, error) {
+// runPostgresSetup measures the loads on replicas replicas of a fresh
+// database, the CPU of their processes and of tiers.
+func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int, tiers []Tier) (*PostgresSetupRun, error) {
 	dbURL, err := createDatabase(ctx, opts.AdminURL, fmt.Sprintf("bench_%d_replicas", replicas))
 	if err != nil {
 		return nil, err
@@ -111,6 +122,7 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 	secret, opKey := proc.RandomHex(32), "bench-operator-"+proc.RandomHex(16)
 	var servers []target
 	var first *BackendProcess
+	var pids []int
 	for i := range replicas {
 		b, err := StartPostgresBackend(ctx, opts.Backend, filepath.Join(opts.Dir, fmt.Sprintf("pg-%d-replicas-%d", replicas, i+1)),
 			dbURL, secret, opKey, opts.DBMaxConns)
@@ -122,8 +134,10 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 		if first == nil {
 			first = b
 		}
-		servers = append(servers, target{name: fmt.Sprintf("replica %d", i+1), base: b.RootURL + "/v2"})
+		servers = append(servers, target{name: fmt.Sprintf("replica %d", i+1), base: b.RootURL + "/v2", pid: b.Pid()})
+		pids = append(pids, b.Pid())
 	}
+	tiers = append([]Tier{ProcessesTier(TierServer, pids...)}, tiers...)
 	_, managerKey, err := first.NewManager(ctx, listedAccounts)
 	if err != nil {
 		return nil, err
@@ -156,7 +170,9 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int) (
 					servers[j].keys = keys
 				}
 			}
-			r, err := ep.load(servers, run).Run(ctx, client)
+			load := ep.load(servers, run)
+			load.Tiers = tiers
+			r, err := load.Run(ctx, client)
 			if err != nil {
 				return nil, fmt.Errorf("%s load: %w", ep.name, err)
 			}
@@ -205,4 +221,30 @@ func postgresVersion(ctx context.Context, adminURL string) (string, error) {
 	// Debian's builds add " (Debian 15.x-1.pgdg…)".
 	v, _, _ = strings.Cut(v, " ")
 	return v, nil
+}
+
+// postmasterPid is the process id of the PostgreSQL server at adminURL, the
+// parent of every connection's process, when it runs on this machine.
+func postmasterPid(ctx context.Context, adminURL string) (int, error) {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	var backendPid int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backendPid); err != nil {
+		return 0, err
+	}
+	// The same id on this machine may be another process, when the server
+	// runs elsewhere or in another process namespace.
+	pid, err := ParentPid(backendPid)
+	if err != nil {
+		return 0, fmt.Errorf("the server's processes are not on this machine: %w", err)
+	}
+	for _, p := range []int{backendPid, pid} {
+		if name, err := ProcessName(p); err != nil || !strings.HasPrefix(name, "postgres") {
+			return 0, fmt.Errorf("process %d on this machine is %q, not the server's", p, name)
+		}
+	}
+	return pid, nil
 }

@@ -31,6 +31,8 @@ const (
 	maxCreateRequests     = 2.0
 	maxDestroyRequests    = 2.0
 	minRetrieveVsPrism    = 10.0
+	minRetrieveVsLimit    = 0.25 // of httplimit's throughput (issue 16)
+	maxReplicaRetrieveGap = 0.05 // two replicas' retrieves below one's (issue 16)
 	maxRetrieveP99Ms      = 10.0
 	minCreatesPerSecond   = 2000.0
 	maxBackendPeakMB      = 150.0
@@ -45,6 +47,9 @@ type targetRow struct {
 	met                    bool
 	// figure marks a figure the issue asks for without a target.
 	figure bool
+	// skipped marks a target whose comparison was not run (its anchor
+	// was not given): measured says why.
+	skipped bool
 }
 
 // report is the Markdown being written: the targets first, collected while
@@ -80,8 +85,11 @@ func WriteReport(w io.Writer, in ReportInput) error {
 	b.WriteString("## Targets\n\n| area | target | measured | |\n|---|---|---|---|\n")
 	for _, t := range r.targets {
 		v := verdict(t.met)
-		if t.figure {
+		switch {
+		case t.figure:
 			v = "no target"
+		case t.skipped:
+			v = "skipped"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.area, t.target, t.measured, v)
 	}
@@ -399,6 +407,8 @@ type loadMedians struct {
 	rps, p50, p99, max float64
 	failures           int64
 	firstFailure       string
+	// cpu is the median CPU per request of each tier measured, in µs.
+	cpu map[string]float64
 }
 
 func mediansOf(runs []LoadResult) (loadMedians, bool) {
@@ -406,6 +416,7 @@ func mediansOf(runs []LoadResult) (loadMedians, bool) {
 		return loadMedians{}, false
 	}
 	var rps, p50, p99, mx []float64
+	cpu := map[string][]float64{}
 	var m loadMedians
 	for _, l := range runs {
 		rps, p50, p99, mx = append(rps, l.RequestsPerSec), append(p50, l.P50Ms), append(p99, l.P99Ms), append(mx, l.MaxMs)
@@ -413,12 +424,44 @@ func mediansOf(runs []LoadResult) (loadMedians, bool) {
 		if m.firstFailure == "" {
 			m.firstFailure = l.FirstFailure
 		}
+		for _, c := range l.CPU {
+			if us, ok := l.CPUPerRequest(c.Tier); ok {
+				cpu[c.Tier] = append(cpu[c.Tier], us)
+			}
+		}
 	}
 	m.rps, _ = median(rps)
 	m.p50, _ = median(p50)
 	m.p99, _ = median(p99)
 	m.max, _ = median(mx)
+	m.cpu = map[string]float64{}
+	for tier, v := range cpu {
+		m.cpu[tier], _ = median(v)
+	}
 	return m, true
+}
+
+// cpuText is the median CPU per request of tiers, "12 / 34" µs, with "–"
+// for a tier not measured.
+func (m loadMedians) cpuText(tiers ...string) string {
+	parts := make([]string, len(tiers))
+	for i, t := range tiers {
+		if us, ok := m.cpu[t]; ok {
+			parts[i] = strconv.FormatFloat(us, 'f', 0, 64)
+		} else {
+			parts[i] = "–"
+		}
+	}
+	return strings.Join(parts, " / ")
+}
+
+// cpuTotal is the CPU per request of every tier measured, in µs.
+func (m loadMedians) cpuTotal() float64 {
+	var sum float64
+	for _, us := range m.cpu {
+		sum += us
+	}
+	return sum
 }
 
 func (r *report) http() {
@@ -434,15 +477,24 @@ func (r *report) http() {
 	} else {
 		r.printf(" **Prism was not measured**: %s.", strings.TrimSuffix(h.PrismUnavailable, "."))
 	}
+	if h.HTTPLimitSkipped == "" {
+		r.printf(" The retrieve also against httplimit, the anchor that answers it from memory with the backend's own bytes " +
+			"(../shared/anchors): the limit of Go's HTTP stack and this generator on this machine.")
+	} else {
+		r.printf(" **The httplimit anchor was not measured**: %s.", strings.TrimSuffix(h.HTTPLimitSkipped, "."))
+	}
 	if h.LoadAverage != "" {
 		r.printf(" Load averages when the runs began: %s.", h.LoadAverage)
 	}
-	r.printf("\n\n| endpoint | server | requests/s | p50 ms | p99 ms | max ms | failures | runs (requests/s) |\n|---|---|---|---|---|---|---|---|\n")
+	r.printf(" CPU is per answered request, in microseconds: the server's process (with its children) and the load generator's, " +
+		"read from /proc before and after each measured load.")
+	r.printf("\n\n| endpoint | server | requests/s | p50 ms | p99 ms | max ms | CPU µs: server / generator | failures | runs (requests/s) |\n" +
+		"|---|---|---|---|---|---|---|---|---|\n")
 	for _, ep := range h.Endpoints {
 		for _, side := range []struct {
 			name string
 			runs []LoadResult
-		}{{"backend", ep.Backend}, {"Prism " + h.PrismVersion, ep.Prism}} {
+		}{{"backend", ep.Backend}, {"httplimit", ep.HTTPLimit}, {"Prism " + h.PrismVersion, ep.Prism}} {
 			m, ok := mediansOf(side.runs)
 			if !ok {
 				continue
@@ -455,14 +507,29 @@ func (r *report) http() {
 			if m.firstFailure != "" {
 				failures += " (first: " + strings.ReplaceAll(m.firstFailure, "|", "/") + ")"
 			}
-			r.printf("| %s `%s` | %s | %.0f | %.2f | %.2f | %.2f | %s | %s |\n", ep.Name, ep.Request, strings.TrimSpace(side.name),
-				m.rps, m.p50, m.p99, m.max, failures, strings.Join(rates, ", "))
+			r.printf("| %s `%s` | %s | %.0f | %.2f | %.2f | %.2f | %s | %s | %s |\n", ep.Name, ep.Request, strings.TrimSpace(side.name),
+				m.rps, m.p50, m.p99, m.max, m.cpuText(TierServer, TierGenerator), failures, strings.Join(rates, ", "))
 		}
 	}
 	r.printf("\n")
 
 	if ep := h.Endpoint(EndpointRetrieve); ep != nil {
 		b, _ := mediansOf(ep.Backend)
+		limitTarget := fmt.Sprintf("retrieve: at least %.0f%% of httplimit's throughput", 100*minRetrieveVsLimit)
+		if l, ok := mediansOf(ep.HTTPLimit); ok && l.rps > 0 {
+			x := b.rps / l.rps
+			r.target("HTTP", limitTarget, fmt.Sprintf("%.0f%% (%.0f requests/s against %.0f)", 100*x, b.rps, l.rps), x >= minRetrieveVsLimit)
+			if x < minRetrieveVsLimit {
+				r.gap(gapRetrieveVsLimit(b, l))
+			}
+		} else {
+			reason := strings.TrimSuffix(h.HTTPLimitSkipped, ".")
+			if reason == "" {
+				reason = "no run"
+			}
+			r.targets = append(r.targets, targetRow{area: "HTTP", target: limitTarget,
+				measured: fmt.Sprintf("skipped: %s; the backend: %.0f requests/s", reason, b.rps), skipped: true})
+		}
 		if p, ok := mediansOf(ep.Prism); ok && p.rps > 0 {
 			x := b.rps / p.rps
 			r.target("HTTP", fmt.Sprintf("retrieve: at least %.0f × Prism's throughput", minRetrieveVsPrism),

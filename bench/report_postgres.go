@@ -49,8 +49,13 @@ func (r *report) postgres() {
 	if p.LoadAverage != "" {
 		r.printf(" Load averages when the runs began: %s.", p.LoadAverage)
 	}
-	r.printf("\n\n| endpoint | store and servers | requests/s | × SQLite | p50 ms | p99 ms | max ms | failures | runs (requests/s) |\n" +
-		"|---|---|---|---|---|---|---|---|---|\n")
+	r.printf(" CPU is per answered request, in microseconds, read from /proc before and after each measured load: the " +
+		"backend's processes (every replica), PostgreSQL's (the server and a process per connection) and the load generator's.")
+	if p.ServerCPUUnmeasured != "" {
+		r.printf(" PostgreSQL's CPU was not measured: %s.", strings.TrimSuffix(p.ServerCPUUnmeasured, "."))
+	}
+	r.printf("\n\n| endpoint | store and servers | requests/s | × SQLite | p50 ms | p99 ms | max ms | CPU µs: backend / PostgreSQL / generator | failures | runs (requests/s) |\n" +
+		"|---|---|---|---|---|---|---|---|---|---|\n")
 
 	for _, name := range []string{EndpointRetrieve, EndpointList250, EndpointCreate} {
 		var rows []postgresRow
@@ -87,8 +92,8 @@ func (r *report) postgres() {
 			if m.firstFailure != "" {
 				failures += " (first: " + strings.ReplaceAll(m.firstFailure, "|", "/") + ")"
 			}
-			r.printf("| %s `%s` | %s | %.0f | %s | %.2f | %.2f | %.2f | %s | %s |\n", name, request, row.server,
-				m.rps, ratio, m.p50, m.p99, m.max, failures, strings.Join(rates, ", "))
+			r.printf("| %s `%s` | %s | %.0f | %s | %.2f | %.2f | %.2f | %s | %s | %s |\n", name, request, row.server,
+				m.rps, ratio, m.p50, m.p99, m.max, m.cpuText(TierServer, TierDatabase, TierGenerator), failures, strings.Join(rates, ", "))
 		}
 		if len(figures) > 0 {
 			labels := make([]string, 0, len(rows))
@@ -100,6 +105,37 @@ func (r *report) postgres() {
 		}
 	}
 	r.printf("\n%s\n\n", postgresMeaning(r.in.Machine.Cores, p.DBMaxConns))
+	r.replicaTarget(p)
+}
+
+// replicaTarget judges two replicas' retrieves against one's (issue 16):
+// on one machine a second replica adds no CPU, so what it should cost is
+// little.
+func (r *report) replicaTarget(p *PostgresResults) {
+	one, two := p.Setup(1), p.Setup(2)
+	if one == nil || two == nil {
+		return
+	}
+	isRetrieve := func(e *EndpointRuns) bool { return e.Name == EndpointRetrieve }
+	e1, e2 := find(one.Endpoints, isRetrieve), find(two.Endpoints, isRetrieve)
+	if e1 == nil || e2 == nil {
+		return
+	}
+	m1, ok1 := mediansOf(e1.Backend)
+	m2, ok2 := mediansOf(e2.Backend)
+	if !ok1 || !ok2 || m1.rps <= 0 {
+		return
+	}
+	less := 1 - m2.rps/m1.rps
+	measured := fmt.Sprintf("%.0f%% more (%.0f requests/s against %.0f)", -100*less, m2.rps, m1.rps)
+	if less > 0 {
+		measured = fmt.Sprintf("%.0f%% less (%.0f requests/s against %.0f)", 100*less, m2.rps, m1.rps)
+	}
+	met := less <= maxReplicaRetrieveGap
+	r.target("PostgreSQL", fmt.Sprintf("retrieve on 2 replicas within %.0f%% of 1 replica", 100*maxReplicaRetrieveGap), measured, met)
+	if !met {
+		r.gap(gapReplicas(m1, m2))
+	}
 }
 
 // postgresMeaning says what the PostgreSQL figures measure on a machine of

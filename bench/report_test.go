@@ -42,18 +42,26 @@ func sampleTerraform() *TerraformResults {
 	}}
 }
 
+// sampleLoad is one 10 s run at rps, the server and the generator using
+// the CPU per request given, in µs.
+func sampleLoad(rps, p50, p99, serverUs, generatorUs float64) []LoadResult {
+	n := int64(10 * rps)
+	return []LoadResult{{Requests: n, RequestsPerSec: rps, P50Ms: p50, P99Ms: p99, MaxMs: 2 * p99,
+		CPU: []TierCPU{{TierServer, serverUs * float64(n) / 1e6}, {TierGenerator, generatorUs * float64(n) / 1e6}}}}
+}
+
+// sampleHTTP is an HTTP section with Prism or without it (npm failed), and
+// httplimit at 40,000 requests/s on the retrieve.
 func sampleHTTP(prism bool) *HTTPResults {
-	load := func(rps, p50, p99 float64) []LoadResult {
-		return []LoadResult{{RequestsPerSec: rps, P50Ms: p50, P99Ms: p99, MaxMs: 2 * p99}}
-	}
 	h := &HTTPResults{Concurrency: 50, DurationSeconds: 10, WarmupSeconds: 2, Runs: 1, Endpoints: []EndpointRuns{
-		{Name: EndpointRetrieve, Request: "GET /v2/managed_accounts/{id}", Backend: load(12000, 4, 8), BackendPeakBytes: []int64{40 << 20}},
-		{Name: EndpointCreate, Request: "POST /v2/managed_accounts", Backend: load(1500, 30, 60), BackendPeakBytes: []int64{45 << 20}},
+		{Name: EndpointRetrieve, Request: "GET /v2/managed_accounts/{id}", Backend: sampleLoad(12000, 4, 8, 90, 50),
+			HTTPLimit: sampleLoad(40000, 1, 3, 20, 30), BackendPeakBytes: []int64{40 << 20}},
+		{Name: EndpointCreate, Request: "POST /v2/managed_accounts", Backend: sampleLoad(1500, 30, 60, 500, 60), BackendPeakBytes: []int64{45 << 20}},
 	}}
 	if prism {
 		h.PrismVersion = "5.16.0"
-		h.Endpoints[0].Prism = load(1000, 45, 90)
-		h.Endpoints[1].Prism = load(900, 50, 95)
+		h.Endpoints[0].Prism = sampleLoad(1000, 45, 90, 1500, 60)
+		h.Endpoints[1].Prism = sampleLoad(900, 50, 95, 1600, 60)
 	} else {
 		h.PrismUnavailable = "npm could not install @stoplight/prism-cli@5.16.0"
 	}
@@ -91,6 +99,10 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 		"| `telnyx_managed_account` `destroy`: at most 2 requests per resource | 2.00 | met |",
 		"| `telnyx_api_key` refresh (`plan`): at most 1 request per resource | 2.00 (and 10 requests in all on other routes) | **missed** |",
 		"| retrieve: at least 10 × Prism's throughput | 12.0 × (12000 requests/s against 1000) | met |",
+		"| retrieve: at least 25% of httplimit's throughput | 30% (12000 requests/s against 40000) | met |",
+		"| retrieve `GET /v2/managed_accounts/{id}` | httplimit | 40000 | 1.00 | 3.00 | 6.00 | 20 / 30 | 0 | 40000 |",
+		"| retrieve `GET /v2/managed_accounts/{id}` | backend | 12000 | 4.00 | 8.00 | 16.00 | 90 / 50 | 0 | 12000 |",
+		"| retrieve `GET /v2/managed_accounts/{id}` | Prism 5.16.0 | 1000 | 45.00 | 90.00 | 180.00 | 1500 / 60 | 0 | 1000 |",
 		"| retrieve: p99 under 10 ms at 50 connections | 8.00 ms (p50 4.00 ms) | met |",
 		"| create: at least 2000 per second on SQLite | 1500 per second",
 		"| backend peak under 150 MB on SQLite under each load | 45 MB at most (HTTP create load) | met |",
@@ -105,7 +117,7 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 			t.Errorf("the report lacks %q", want)
 		}
 	}
-	for _, unwanted := range []string{"### Retrieve throughput", "### Retrieve p99", "### Backend memory", "A quick run"} {
+	for _, unwanted := range []string{"### Retrieve throughput", "### Retrieve p99", "### Retrieve under 25%", "### Backend memory", "A quick run"} {
 		if strings.Contains(md, unwanted) {
 			t.Errorf("the report has %q, though its target is met", unwanted)
 		}
@@ -150,6 +162,41 @@ func TestReportWithoutPrismSaysWhy(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("the report lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestReportOfTheRetrieveBesideHTTPLimit: under 25% of httplimit's
+// throughput the target is missed and explained with both loads' CPU per
+// request; without the anchor the target says it was skipped, and why.
+func TestReportOfTheRetrieveBesideHTTPLimit(t *testing.T) {
+	h := sampleHTTP(true)
+	h.Endpoints[0].HTTPLimit = sampleLoad(60000, 1, 3, 10, 20)
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: h})
+	for _, want := range []string{
+		"| retrieve: at least 25% of httplimit's throughput | 20% (12000 requests/s against 60000) | **missed** |",
+		"### Retrieve under 25% of httplimit's throughput",
+		"the backend's process used 90 µs of CPU and httplimit's 10 µs; the generator used 50 µs and 20 µs",
+		"140 µs against 30 µs",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+
+	h = sampleHTTP(true)
+	h.Endpoints[0].HTTPLimit = nil
+	h.HTTPLimitSkipped = "BENCH_ANCHORS was not given"
+	md = writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: h})
+	for _, want := range []string{
+		"| retrieve: at least 25% of httplimit's throughput | skipped: BENCH_ANCHORS was not given; the backend: 12000 requests/s | skipped |",
+		"**The httplimit anchor was not measured**: BENCH_ANCHORS was not given.",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q:\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "| httplimit |") {
+		t.Error("a row for httplimit, which was not measured")
 	}
 }
 

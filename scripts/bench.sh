@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark of `make bench` (issue 8) and writes the report:
 # Terraform against the reference backend beside terraform_data and the
-# anchors null_resource and random_string (issue 16), the
-# backend's HTTP API beside Prism, the same HTTP loads on PostgreSQL (one
-# server and two replicas of one database, issue 6), the hot-path Go
+# anchors null_resource and random_string (issue 16), the backend's HTTP
+# API beside Prism (and its retrieve beside httplimit, issue 16), the same
+# HTTP loads on PostgreSQL (one server and two replicas of one database,
+# issue 6), the hot-path Go
 # benchmarks, the usage benchmarks of issue 5, and peak memory. `make build`
 # has built bin/.
 #
@@ -18,9 +19,11 @@
 #   BENCH_OUT            the report (bench/BENCHMARKS.md; quick .bench/BENCHMARKS.quick.md)
 #   USAGEBENCH_EVENTS    events of the usage report fixture (10,000,000; quick 62,000)
 #   BENCH_ANCHORS        the folder of the anchors' sources (terraform-provider-null and
-#                        terraform-provider-random, issue 16), built here with go build; make
+#                        terraform-provider-random, and httplimit, which answers the retrieve
+#                        beside the backend; issue 16), built here with go build; make
 #                        defaults it to ../shared/anchors when that folder exists. Empty: the
-#                        Terraform section runs without them and the report says so.
+#                        Terraform section and the retrieve run without them and the report
+#                        says so.
 # The JSON results and benchmark outputs stay in .bench/results (git-ignored).
 # The harness and the Go benchmarks are the Go module in bench/ (its
 # README.md says why it is a module of its own), run with go -C bench.
@@ -80,6 +83,27 @@ if [[ -n "$prism_unavailable" ]]; then
 	prism=""
 fi
 
+# The anchors of issue 16 (their folder's README.md), built into
+# .bench/anchors; the project itself never needs them. Without them the
+# report says which comparisons it skipped, and why.
+anchors="${BENCH_ANCHORS:-}"
+httplimit="" httplimit_skipped=""
+if [[ -z "$anchors" ]]; then
+	httplimit_skipped="BENCH_ANCHORS was not given (make bench sets it to ../shared/anchors when that folder exists)"
+elif [[ ! -f "$anchors/httplimit/main.go" ]]; then
+	httplimit_skipped="the anchors' folder $anchors has no httplimit/main.go"
+else
+	mkdir -p "$work/anchors"
+	if go -C "$anchors/httplimit" build -trimpath -o "$work/anchors/httplimit" .; then
+		httplimit="$work/anchors/httplimit"
+	else
+		httplimit_skipped="go build of $anchors/httplimit failed"
+	fi
+fi
+if [[ -n "$httplimit_skipped" ]]; then
+	echo "bench: skipping the httplimit comparison: $httplimit_skipped" >&2
+fi
+
 "$driver" machine -node "$(command -v node || true)" -dir "$tmp" -out "$results/machine.json"
 
 # The anchors: HashiCorp's null and random providers, built from their
@@ -114,7 +138,7 @@ fi
 	-out "$results/terraform.json"
 
 "$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
-	-concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
+	-httplimit "$httplimit" -httplimit-skipped "$httplimit_skipped" -concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
 
 # The same loads on PostgreSQL: a throwaway server, stopped once they end.
 # If it cannot start, the report says why and the rest still runs.

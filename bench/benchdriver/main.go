@@ -109,12 +109,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "http":
 		var o bench.HTTPOptions
-		loadFlags(fs, &o.Backend, &o.Dir, &o.Concurrency, &o.Runs, &o.Warmup, &o.Duration, "endpoint and server")
+		loadFlags(fs, &o, "endpoint and server")
 		fs.StringVar(&o.Prism, "prism", "", "the prism executable (empty: the backend alone, with -prism-unavailable saying why)")
 		fs.StringVar(&o.PrismUnavailable, "prism-unavailable", "", "why Prism is not run, for the report")
 		fs.StringVar(&o.Contract, "contract", "internal/backend/httpapi/testdata/telnyx-openapi-subset.yaml", "the OpenAPI document Prism mocks (a verbatim copy of the Telnyx contract)")
+		fs.StringVar(&o.HTTPLimit, "httplimit", "", "the httplimit anchor's binary (empty: the retrieve is not compared with it, and -httplimit-skipped says why)")
+		fs.StringVar(&o.HTTPLimitSkipped, "httplimit-skipped", "", "why the httplimit anchor is not measured, for the report")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
+		}
+		if o.HTTPLimit == "" && o.HTTPLimitSkipped == "" {
+			o.HTTPLimitSkipped = "no httplimit was given to the harness"
 		}
 		if o.Prism != "" {
 			if _, err := os.Stat(o.Prism); err != nil {
@@ -130,8 +135,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 		defer cleanup()
-		if o.Backend, err = filepath.Abs(o.Backend); err != nil {
-			return err
+		for _, p := range []*string{&o.Backend, &o.HTTPLimit} {
+			if *p == "" {
+				continue
+			}
+			if *p, err = filepath.Abs(*p); err != nil {
+				return err
+			}
 		}
 		res, err := bench.RunHTTP(ctx, o)
 		if err != nil {
@@ -141,7 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	case "http-postgres":
 		var o bench.PostgresOptions
-		loadFlags(fs, &o.Backend, &o.Dir, &o.Concurrency, &o.Runs, &o.Warmup, &o.Duration, "endpoint and setup")
+		loadFlags(fs, &o.HTTPOptions, "endpoint and setup")
 		fs.StringVar(&o.AdminURL, "postgres-url", "", "admin URL of a throwaway PostgreSQL server (scripts/postgres.sh start); empty: -postgres-unavailable says why")
 		fs.StringVar(&o.Unavailable, "postgres-unavailable", "", "why PostgreSQL is not measured, for the report")
 		fs.IntVar(&o.DBMaxConns, "db-max-conns", 10, "each replica's --db-max-conns (10 is the backend's default)")
@@ -260,7 +270,13 @@ func readJSON(path string, v any) error {
 
 // loadFlags declares the flags the two HTTP loads share; what names what
 // each measured load covers.
-func loadFlags(fs *flag.FlagSet, backend, dir *string, concurrency, runs *int, warmup, duration *time.Duration, what string) {
+func loadFlags(fs *flag.FlagSet, o *bench.HTTPOptions, what string) {
+	backend, dir, concurrency, runs, warmup, duration := &o.Backend, &o.Dir, &o.Concurrency, &o.Runs, &o.Warmup, &o.Duration
+	fs.Func("endpoints", "comma-separated endpoints to load (default: all of "+
+		strings.Join([]string{bench.EndpointRetrieve, bench.EndpointList250, bench.EndpointCreate}, ", ")+")", func(v string) error {
+		o.Endpoints = splitList(v)
+		return nil
+	})
 	fs.StringVar(backend, "backend", "bin/reference-backend", "the reference-backend binary")
 	fs.StringVar(dir, "dir", "", "work folder (default: a temporary folder, removed at the end)")
 	fs.IntVar(concurrency, "concurrency", 50, "connections, each with one request in flight")

@@ -347,6 +347,11 @@ func (j joiningStore) WriteTx(ctx context.Context, fn func(Tx) error) error {
 	if outer, ok := ctx.Value(outerTxKey{}).(*outerTx); ok {
 		return outer.nested(ctx, fn)
 	}
+	if ctx.Value(readTxKey{}) != nil {
+		// Inside ReadAs: a programming error, which would also hold one
+		// connection of a pool while waiting for another.
+		return Errorf(EINTERNAL, "a write transaction inside a read-only request")
+	}
 	return j.Store.WriteTx(ctx, fn)
 }
 
@@ -357,8 +362,16 @@ func (j joiningStore) ReadTx(ctx context.Context, fn func(Tx) error) error {
 	if outer, ok := ctx.Value(outerTxKey{}).(*outerTx); ok {
 		return outer.nested(ctx, fn)
 	}
+	// Inside ReadAs, a read is part of the request's read transaction.
+	if tx, ok := ctx.Value(readTxKey{}).(Tx); ok {
+		return fn(tx)
+	}
 	return j.Store.ReadTx(ctx, fn)
 }
+
+// readTxKey holds, in the context of ReadAs's function, the read
+// transaction that the service's reads join.
+type readTxKey struct{}
 
 func (o *outerTx) nested(ctx context.Context, fn func(Tx) error) error {
 	if o.broken != nil {

@@ -239,10 +239,19 @@ func deref[T any](p *T) T {
 // ENOTFOUND when it does not exist, is cancelled, or belongs to another manager.
 func managedAccountOf(ctx context.Context, tx Tx, c *Caller, id string) (*Account, error) {
 	a, err := tx.GetAccount(ctx, id)
-	if ErrorKind(err) == ENOTFOUND || (err == nil && (a.ManagerID != c.Account.ID || a.Status == StatusCancelled)) {
-		return nil, NotFound("Managed account")
+	if err = managedAccountCheck(c, a, err); err != nil {
+		return nil, err
 	}
-	return a, err
+	return a, nil
+}
+
+// managedAccountCheck is managedAccountOf's check of a, which a lookup
+// answered with err.
+func managedAccountCheck(c *Caller, a *Account, err error) error {
+	if ErrorKind(err) == ENOTFOUND || (err == nil && (a.ManagerID != c.Account.ID || a.Status == StatusCancelled)) {
+		return NotFound("Managed account")
+	}
+	return err
 }
 
 func (s *Service) view(ctx context.Context, tx Tx, a *Account) (*ManagedAccountView, error) {
@@ -250,6 +259,11 @@ func (s *Service) view(ctx context.Context, tx Tx, a *Account) (*ManagedAccountV
 	if err != nil {
 		return nil, err
 	}
+	return s.viewWithKey(ctx, tx, a, k)
+}
+
+// viewWithKey is view of a whose active primary key, k, has been read.
+func (s *Service) viewWithKey(ctx context.Context, tx Tx, a *Account, k *APIKey) (*ManagedAccountView, error) {
 	key, err := s.secrets.Open(k.Sealed)
 	if err != nil {
 		return nil, Errorf(EINTERNAL, "open primary key of %s: %v", a.ID, err)
@@ -274,11 +288,15 @@ func (s *Service) GetManagedAccount(ctx context.Context, c *Caller, id string) (
 	}
 	var v *ManagedAccountView
 	err := s.store.ReadTx(ctx, func(tx Tx) error {
-		a, err := managedAccountOf(ctx, tx, c, id)
-		if err != nil {
+		// The account and its key in one lookup: the provider's refresh.
+		a, k, err := tx.GetAccountWithPrimaryKey(ctx, id)
+		if err = managedAccountCheck(c, a, err); err != nil {
 			return err
 		}
-		v, err = s.view(ctx, tx, a)
+		if k == nil {
+			return NotFound("API key") // as GetPrimaryKey answers
+		}
+		v, err = s.viewWithKey(ctx, tx, a, k)
 		return err
 	})
 	return v, err

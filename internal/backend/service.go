@@ -86,49 +86,99 @@ type Caller struct {
 // a detail that says why, when the key is unknown, revoked, disabled or expired,
 // or when its account is disabled or cancelled.
 func (s *Service) Authenticate(ctx context.Context, key string) (*Caller, error) {
-	if key == "" {
-		return nil, Errorf(EUNAUTHENTICATED, "Authentication failed: no API key was given. Send it as 'Authorization: Bearer <key>'.")
+	hash, err := s.keyHash(key)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		caller *Caller
 		touch  bool
 	)
-	err := s.store.ReadTx(ctx, func(tx Tx) error {
-		k, err := tx.GetAPIKeyByHash(ctx, s.secrets.HashKey(key))
-		if ErrorKind(err) == ENOTFOUND {
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is not valid.")
-		} else if err != nil {
-			return err
-		}
-		switch {
-		case k.Status == KeyRevoked:
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has been revoked.")
-		case k.Status == KeyDisabled:
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is disabled.")
-		case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has expired.")
-		}
-		a, err := tx.GetAccount(ctx, k.AccountID)
-		if err != nil {
-			return err
-		}
-		switch a.Status {
-		case StatusDisabled:
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the account is disabled.")
-		case StatusCancelled:
-			return Errorf(EUNAUTHENTICATED, "Authentication failed: the account is cancelled.")
-		}
-		caller = &Caller{Account: a, KeyID: k.ID, ActingAs: k.IssuedBy}
-		touch = k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) >= LastUsedInterval
-		return nil
+	err = s.store.ReadTx(ctx, func(tx Tx) error {
+		var err error
+		caller, touch, err = s.authenticate(ctx, tx, hash)
+		return err
 	})
-	if err != nil || !touch {
-		return caller, err
+	if err != nil {
+		return nil, err
 	}
-	// A failed touch must not fail the request it belongs to: last_used_at is
-	// informational.
-	_ = s.store.WriteTx(ctx, func(tx Tx) error { return tx.TouchAPIKey(ctx, caller.KeyID, s.timestamp()) })
+	if touch {
+		s.touchKey(ctx, caller)
+	}
 	return caller, nil
+}
+
+// ReadAs authenticates key as Authenticate does and runs fn as its caller,
+// both in one read transaction: the key's check and every read that fn
+// makes through the service, with the context it is given, see one
+// snapshot of the store, and cost it one transaction instead of two. It is
+// for requests that only read (a retrieve, a list): a write in fn fails
+// with EINTERNAL. The store may run the transaction again (PostgreSQL,
+// after a lost connection), and fn with it: fn must be safe to run again.
+// Returns Authenticate's errors, then fn's.
+func (s *Service) ReadAs(ctx context.Context, key string, fn func(ctx context.Context, c *Caller) error) error {
+	hash, err := s.keyHash(key)
+	if err != nil {
+		return err
+	}
+	var (
+		caller *Caller
+		touch  bool
+	)
+	err = s.store.ReadTx(ctx, func(tx Tx) error {
+		var err error
+		if caller, touch, err = s.authenticate(ctx, tx, hash); err != nil {
+			return err
+		}
+		return fn(context.WithValue(ctx, readTxKey{}, tx), caller)
+	})
+	if err == nil && touch {
+		// After the read transaction, never in it: a write there would
+		// wait for a second connection while holding the first.
+		s.touchKey(ctx, caller)
+	}
+	return err
+}
+
+// keyHash is the keyed hash an API key is looked up by.
+func (s *Service) keyHash(key string) (string, error) {
+	if key == "" {
+		return "", Errorf(EUNAUTHENTICATED, "Authentication failed: no API key was given. Send it as 'Authorization: Bearer <key>'.")
+	}
+	return s.secrets.HashKey(key), nil
+}
+
+// authenticate checks the key whose hash is given, in tx, and says whether
+// its last_used_at is due to be written.
+func (s *Service) authenticate(ctx context.Context, tx Tx, hash string) (caller *Caller, touch bool, err error) {
+	k, a, err := tx.GetAPIKeyAndAccountByHash(ctx, hash)
+	if ErrorKind(err) == ENOTFOUND {
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is not valid.")
+	} else if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case k.Status == KeyRevoked:
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has been revoked.")
+	case k.Status == KeyDisabled:
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key is disabled.")
+	case k.ExpiresAt != nil && !s.now().Before(*k.ExpiresAt):
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the API key has expired.")
+	}
+	switch a.Status {
+	case StatusDisabled:
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the account is disabled.")
+	case StatusCancelled:
+		return nil, false, Errorf(EUNAUTHENTICATED, "Authentication failed: the account is cancelled.")
+	}
+	touch = k.LastUsedAt == nil || s.now().Sub(*k.LastUsedAt) >= LastUsedInterval
+	return &Caller{Account: a, KeyID: k.ID, ActingAs: k.IssuedBy}, touch, nil
+}
+
+// touchKey writes the caller's key's last_used_at. A failed touch must not
+// fail the request it belongs to: last_used_at is informational.
+func (s *Service) touchKey(ctx context.Context, c *Caller) {
+	_ = s.store.WriteTx(ctx, func(tx Tx) error { return tx.TouchAPIKey(ctx, c.KeyID, s.timestamp()) })
 }
 
 // LastUsedInterval is how stale a key's last_used_at may get: it is written at

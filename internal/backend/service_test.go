@@ -150,6 +150,12 @@ func TestAuthenticateRefusals(t *testing.T) {
 				t.Errorf("Authenticate returned a caller: %+v", c.Account)
 			}
 			wantErr(t, err, backend.EUNAUTHENTICATED, tc.detail)
+			// ReadAs refuses as Authenticate does, before its function.
+			err = e.svc.ReadAs(e.ctx, tc.key, func(context.Context, *backend.Caller) error {
+				t.Error("ReadAs ran its function for a refused key")
+				return nil
+			})
+			wantErr(t, err, backend.EUNAUTHENTICATED, tc.detail)
 		})
 	}
 	// Enabling the account again lets its key in again.
@@ -165,6 +171,34 @@ func TestAuthenticateRefusals(t *testing.T) {
 	}
 	_, err := e.svc.Authenticate(e.ctx, mgrKey)
 	wantErr(t, err, backend.EUNAUTHENTICATED, "cancelled")
+}
+
+// TestReadAsReadsInItsTransaction: ReadAs runs its function as the key's
+// caller, the service's reads in it see what was committed before it began,
+// and a write in it is refused as a programming error, writing nothing.
+func TestReadAsReadsInItsTransaction(t *testing.T) {
+	e := newEnv(t)
+	_, key, caller := e.manager(backend.CreateManagerInput{})
+	v := e.managed(caller, backend.CreateManagedAccountInput{})
+	err := e.svc.ReadAs(e.ctx, key, func(ctx context.Context, c *backend.Caller) error {
+		if c.Account.ID != caller.Account.ID || c.KeyID != caller.KeyID {
+			t.Errorf("ReadAs ran as %s (key %s), want %s (key %s)", c.Account.ID, c.KeyID, caller.Account.ID, caller.KeyID)
+		}
+		got, err := e.svc.GetManagedAccount(ctx, c, v.Account.ID)
+		if err != nil || got.APIKey != v.APIKey {
+			t.Errorf("GetManagedAccount in ReadAs: %v", err)
+		}
+		_, _, err = e.svc.CreateAPIKey(ctx, c, backend.CreateAPIKeyInput{})
+		wantErr(t, err, backend.EINTERNAL, "inside a read-only request")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _, err := e.svc.ListAPIKeys(e.ctx, caller, "", backend.Page{Number: 1, Size: 250})
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("the manager has %d API keys (%v), want none: the refused write wrote one", len(keys), err)
+	}
 }
 
 func TestTenancy(t *testing.T) {

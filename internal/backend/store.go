@@ -92,6 +92,9 @@ type Tx interface {
 
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 	GetAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+	// GetAPIKeyAndAccountByHash is GetAPIKeyByHash and GetAccount of the
+	// key's account in one lookup: authentication's, on every request.
+	GetAPIKeyAndAccountByHash(ctx context.Context, hash string) (*APIKey, *Account, error)
 	GetAPIKey(ctx context.Context, id string) (*APIKey, error)
 	// ListAPIKeys returns one page of the account's keys that match q and are
 	// not revoked, newest first (ties broken on ID), and the number that match
@@ -105,6 +108,10 @@ type Tx interface {
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 	// GetPrimaryKey returns the account's active primary key.
 	GetPrimaryKey(ctx context.Context, accountID string) (*APIKey, error)
+	// GetAccountWithPrimaryKey is GetAccount and GetPrimaryKey of the
+	// account in one lookup (a managed account's retrieve); the key is nil
+	// when the account has no active primary key.
+	GetAccountWithPrimaryKey(ctx context.Context, id string) (*Account, *APIKey, error)
 	UpdateAPIKey(ctx context.Context, k *APIKey) error
 
 	InsertLedgerEntry(ctx context.Context, e *LedgerEntry) error

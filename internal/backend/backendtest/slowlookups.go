@@ -44,6 +44,12 @@ func (tx slowLookupTx) GetAPIKeyByHash(ctx context.Context, hash string) (*backe
 	return tx.Tx.GetAPIKeyByHash(ctx, hash)
 }
 
+func (tx slowLookupTx) GetAPIKeyAndAccountByHash(ctx context.Context, hash string) (*backend.APIKey, *backend.Account, error) {
+	tx.s.keys.Add(1)
+	time.Sleep(tx.s.Delay)
+	return tx.Tx.GetAPIKeyAndAccountByHash(ctx, hash)
+}
+
 func (tx slowLookupTx) GetAccountByEmail(ctx context.Context, email string) (*backend.Account, error) {
 	tx.s.emails.Add(1)
 	time.Sleep(tx.s.Delay)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/ratelimit"
 )
 
 // requestInfo is what the middleware learns about a request while serving it,
@@ -191,6 +192,30 @@ func bearerToken(r *http.Request) (string, error) {
 	return token, nil
 }
 
+// requestKey reserves a token of the client address's bucket of failed
+// authentications (see reserveAuthAttempt) and reads the request's API key;
+// when ok is false the request has been answered.
+func (s *server) requestKey(w http.ResponseWriter, r *http.Request) (res *ratelimit.Reservation, key string, ok bool) {
+	if res, ok = s.reserveAuthAttempt(w, r); !ok {
+		return nil, "", false
+	}
+	key, err := bearerToken(r)
+	if err != nil {
+		s.authFailed(w, r, res, APIAccount, err)
+		return nil, "", false
+	}
+	return res, key, true
+}
+
+// authenticated gives back the reserved token (a success is not a failure)
+// and names the caller's account in the access log.
+func authenticated(ctx context.Context, res *ratelimit.Reservation, caller *backend.Caller) {
+	res.Refund()
+	if info := requestInfoFrom(ctx); info != nil {
+		info.accountID = caller.Account.ID
+	}
+}
+
 // accountHandler is a handler that runs as an authenticated account.
 type accountHandler func(w http.ResponseWriter, r *http.Request, caller *backend.Caller) error
 
@@ -198,25 +223,17 @@ type accountHandler func(w http.ResponseWriter, r *http.Request, caller *backend
 // within the key's rate limit, and idempotently for a POST with a key.
 func (s *server) account(h accountHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		res, ok := s.reserveAuthAttempt(w, r)
+		res, key, ok := s.requestKey(w, r)
 		if !ok {
 			return
 		}
 		defer res.Refund() // nothing once settled
-		key, err := bearerToken(r)
-		if err != nil {
-			s.authFailed(w, r, res, APIAccount, err)
-			return
-		}
 		caller, err := s.svc.Authenticate(r.Context(), key)
 		if err != nil {
 			s.authFailed(w, r, res, APIAccount, err)
 			return
 		}
-		res.Refund() // authenticated: not a failure
-		if info := requestInfoFrom(r.Context()); info != nil {
-			info.accountID = caller.Account.ID
-		}
+		authenticated(r.Context(), res, caller)
 		if !s.allowKey(w, r, caller.KeyID, LimitAPIKey) {
 			return
 		}
@@ -225,6 +242,49 @@ func (s *server) account(h accountHandler) http.HandlerFunc {
 				s.writeError(w, r, err)
 			}
 		})
+	}
+}
+
+// accountRead is account for a route that only reads: the key check and the
+// handler's reads through the service share one read transaction of the
+// store (Service.ReadAs), one snapshot and one transaction instead of two.
+// The handler writes into a buffer, sent once the transaction has ended, so
+// that a client slow to read its answer never holds a database connection.
+func (s *server) accountRead(h accountHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		res, key, ok := s.requestKey(w, r)
+		if !ok {
+			return
+		}
+		defer res.Refund() // nothing once settled
+		var (
+			buf   *bufferedResponse
+			quota *keyQuota // taken once, though the store may run fn again
+		)
+		err := s.svc.ReadAs(r.Context(), key, func(ctx context.Context, caller *backend.Caller) error {
+			authenticated(ctx, res, caller)
+			if quota == nil {
+				q := s.takeKey(caller.KeyID, LimitAPIKey)
+				quota = &q
+			}
+			// A fresh buffer for every run.
+			buf = newBufferedResponse()
+			if !quota.allowed() {
+				return nil // answered below, without reading anything more
+			}
+			rr := r.WithContext(ctx)
+			if err := h(buf, rr, caller); err != nil {
+				s.writeError(buf, rr, err)
+			}
+			return nil
+		})
+		if err != nil {
+			s.authFailed(w, r, res, APIAccount, err)
+			return
+		}
+		if s.applyQuota(w, r, *quota) {
+			buf.writeTo(w)
+		}
 	}
 }
 

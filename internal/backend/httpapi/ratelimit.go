@@ -120,21 +120,45 @@ func (s *server) authFailed(w http.ResponseWriter, r *http.Request, res *ratelim
 // operator), sets the headers from it, and answers 429 when it is empty;
 // limit names the bucket's kind for the metrics (Limit*).
 func (s *server) allowKey(w http.ResponseWriter, r *http.Request, name, limit string) bool {
+	return s.applyQuota(w, r, s.takeKey(name, limit))
+}
+
+// keyQuota is what a request took of its key's bucket.
+type keyQuota struct {
+	q ratelimit.Quota
+	// limited is false when the keys have no limit.
+	limited bool
+}
+
+func (k keyQuota) allowed() bool { return !k.limited || k.q.Allowed }
+
+// takeKey spends a token of the bucket name, counting a refusal by limit in
+// the metrics.
+func (s *server) takeKey(name, limit string) keyQuota {
 	if s.keyLimits == nil {
+		return keyQuota{}
+	}
+	q := s.keyLimits.Take(name)
+	if !q.Allowed && s.metrics != nil {
+		s.metrics.RateLimited(limit)
+	}
+	return keyQuota{q: q, limited: true}
+}
+
+// applyQuota sets the headers of what takeKey took and answers 429 when it
+// was refused.
+func (s *server) applyQuota(w http.ResponseWriter, r *http.Request, k keyQuota) bool {
+	if !k.limited {
 		// The address's headers say nothing about a key's own limit.
 		for _, h := range []string{headerRateLimit, headerRateRemaining, headerRateReset} {
 			w.Header().Del(h)
 		}
 		return true
 	}
-	q := s.keyLimits.Take(name)
-	setQuotaHeaders(w.Header(), q)
-	if q.Allowed {
+	setQuotaHeaders(w.Header(), k.q)
+	if k.q.Allowed {
 		return true
 	}
-	if s.metrics != nil {
-		s.metrics.RateLimited(limit)
-	}
-	s.writeError(w, r, rateLimited(w, q, "Too many requests with this API key; retry after the time in Retry-After."))
+	s.writeError(w, r, rateLimited(w, k.q, "Too many requests with this API key; retry after the time in Retry-After."))
 	return false
 }

@@ -85,22 +85,90 @@ func (t *tx) UpdateAPIKey(ctx context.Context, k *backend.APIKey) error {
 }
 
 func scanAPIKey(row pgx.Row) (*backend.APIKey, error) {
-	var (
-		k                  backend.APIKey
-		kind, status, tags string
-	)
-	if err := row.Scan(&k.ID, &k.AccountID, &kind, &k.Hash, &k.Sealed, &k.MaskedKey, &status, &k.Description, &tags,
-		&k.ExpiresAt, &k.LastUsedAt, &k.CreatedAt, &k.UpdatedAt, &k.IssuedBy); err != nil {
+	var r apiKeyRow
+	if err := row.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
-	k.Kind, k.Status = backend.KeyKind(kind), backend.KeyStatus(status)
+	return r.key()
+}
+
+// apiKeyRow holds the columns of apiKeyColumns as scanned, for the key
+// they make (key), alone or beside another table's columns in a join.
+type apiKeyRow struct {
+	k                  backend.APIKey
+	kind, status, tags string
+}
+
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *apiKeyRow) dest(d []any) []any {
+	return append(d, &r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
+		&r.k.ExpiresAt, &r.k.LastUsedAt, &r.k.CreatedAt, &r.k.UpdatedAt, &r.k.IssuedBy)
+}
+
+// key completes r.k, in place: r escapes to the heap anyway, through dest.
+func (r *apiKeyRow) key() (*backend.APIKey, error) {
+	k := &r.k
+	k.Kind, k.Status = backend.KeyKind(r.kind), backend.KeyStatus(r.status)
 	var err error
-	if k.Tags, err = sqlstore.DecodeTags(tags); err != nil {
+	if k.Tags, err = sqlstore.DecodeTags(r.tags); err != nil {
 		return nil, err
 	}
 	k.ExpiresAt, k.LastUsedAt = utcPtr(k.ExpiresAt), utcPtr(k.LastUsedAt)
 	k.CreatedAt, k.UpdatedAt = k.CreatedAt.UTC(), k.UpdatedAt.UTC()
-	return &k, nil
+	return k, nil
+}
+
+// keyAndAccount is a key and its account, read in one statement.
+type keyAndAccount struct {
+	k *backend.APIKey
+	a *backend.Account
+}
+
+// scanKeyAndAccount scans a row of a key's columns and then its account's.
+func scanKeyAndAccount(row pgx.Row) (keyAndAccount, error) {
+	var (
+		kr apiKeyRow
+		ar accountRow
+	)
+	if err := row.Scan(ar.dest(kr.dest(make([]any, 0, 32) /* 29 columns */))...); err != nil {
+		return keyAndAccount{}, err
+	}
+	k, err := kr.key()
+	return keyAndAccount{k, ar.account()}, err
+}
+
+// The lookups of a key and its account in one statement, each selecting
+// the columns that scanKeyAndAccount scans. (Variables, built once: the
+// qualified column lists are not constants.)
+var (
+	keyAndAccountColumns = sqlstore.Qualified("k", apiKeyColumns) + `, ` + sqlstore.Qualified("a", accountColumns)
+	keyAndAccountQuery   = `SELECT ` + keyAndAccountColumns + ` FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = $1`
+	// The partial unique index allows one active primary key per account.
+	accountWithPrimaryKeyQuery = `SELECT ` + keyAndAccountColumns + ` FROM accounts a
+		JOIN api_keys k ON k.account_id = a.id AND k.kind = $2 AND k.status = $3 WHERE a.id = $1`
+)
+
+func (t *tx) GetAPIKeyAndAccountByHash(ctx context.Context, hash string) (*backend.APIKey, *backend.Account, error) {
+	if !storable(hash) {
+		return nil, nil, backend.NotFound("API key")
+	}
+	got, err := queryOne(ctx, t, "get api key and account", "API key", scanKeyAndAccount, keyAndAccountQuery, hash)
+	return got.k, got.a, err
+}
+
+func (t *tx) GetAccountWithPrimaryKey(ctx context.Context, id string) (*backend.Account, *backend.APIKey, error) {
+	if !storable(id) {
+		return nil, nil, backend.NotFound("Account")
+	}
+	got, err := queryOne(ctx, t, "get account with primary key", "Account", scanKeyAndAccount, accountWithPrimaryKeyQuery,
+		id, string(backend.KeyPrimary), string(backend.KeyActive))
+	if backend.ErrorKind(err) == backend.ENOTFOUND {
+		// No such account, or one without an active primary key: rare
+		// enough to tell apart with a second lookup.
+		a, err := t.GetAccount(ctx, id)
+		return a, nil, err
+	}
+	return got.a, got.k, err
 }
 
 func apiKeyFilter(accountID string, q backend.APIKeyQuery, p *params) string {

@@ -135,24 +135,41 @@ func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statu
 }
 
 func scanAccount(row pgx.Row) (*backend.Account, error) {
-	var (
-		a                     backend.Account
-		managerID             *string
-		status                string
-		channels, allocatable int64
-		limit, credit         int64
-	)
-	if err := row.Scan(&a.ID, &managerID, &a.Email, &a.OrganizationName, &a.PasswordHash, &status,
-		&a.AllowCustomPricing, &a.RollupBilling, &channels, &allocatable,
-		&limit, &credit, &a.APITokenSealed, &a.CreatedAt, &a.UpdatedAt); err != nil {
+	var r accountRow
+	if err := row.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
-	if managerID != nil {
-		a.ManagerID = *managerID
+	return r.account(), nil
+}
+
+// accountRow holds the columns of accountColumns as scanned, for the
+// account they make (account), alone or beside another table's columns in
+// a join.
+type accountRow struct {
+	a                     backend.Account
+	managerID             *string
+	status                string
+	channels, allocatable int64
+	limit, credit         int64
+}
+
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *accountRow) dest(d []any) []any {
+	return append(d, &r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
+		&r.a.AllowCustomPricing, &r.a.RollupBilling, &r.channels, &r.allocatable,
+		&r.limit, &r.credit, &r.a.APITokenSealed, &r.a.CreatedAt, &r.a.UpdatedAt)
+}
+
+// account completes r.a, in place: r escapes to the heap anyway, through
+// dest.
+func (r *accountRow) account() *backend.Account {
+	a := &r.a
+	if r.managerID != nil {
+		a.ManagerID = *r.managerID
 	}
-	a.Status = backend.AccountStatus(status)
-	a.GlobalChannelLimit, a.AllocatableChannels, a.ManagedAccountLimit = int(channels), int(allocatable), int(limit)
-	a.CreditLimit = backend.Money(credit)
+	a.Status = backend.AccountStatus(r.status)
+	a.GlobalChannelLimit, a.AllocatableChannels, a.ManagedAccountLimit = int(r.channels), int(r.allocatable), int(r.limit)
+	a.CreditLimit = backend.Money(r.credit)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	return &a, nil
+	return a
 }

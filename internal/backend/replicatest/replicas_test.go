@@ -228,6 +228,29 @@ func TestReplicasShareOneDatabase(t *testing.T) {
 	}
 	t.Logf("%d requests were sent again after a 503", retried.Load())
 
+	// Disabling and cancelling an account refuse its key on every replica as
+	// soon as they return, as revoking a key does.
+	shut := newManaged(ctx, t, on(0), owner.key, map[string]any{"business_name": "Shut"})
+	for _, step := range []struct {
+		what, method, path, key string
+		on                      *replica
+		want                    int
+	}{
+		{"created", "", "", "", nil, http.StatusOK},
+		{"disabled", http.MethodPost, "/v2/managed_accounts/" + shut.id + "/actions/disable", owner.key, on(1), http.StatusUnauthorized},
+		{"enabled", http.MethodPost, "/v2/managed_accounts/" + shut.id + "/actions/enable", owner.key, on(0), http.StatusOK},
+		{"cancelled", http.MethodDelete, "/reference/accounts/" + shut.id, env.operatorKey, on(1), http.StatusUnauthorized},
+	} {
+		if step.on != nil {
+			must(ctx, t, http.StatusOK, step.method, step.on.url+step.path, step.key, nil)
+		}
+		for _, r := range replicas {
+			if a, err := call(ctx, http.MethodGet, r.url+"/v2/balance", shut.key, nil, ""); err != nil || a.status != step.want {
+				t.Errorf("the key of an account right after it was %s, on %s: %v %v; want %d", step.what, r.name, a, err, step.want)
+			}
+		}
+	}
+
 	// The limit held exactly, and no email exists twice.
 	if created != accountLimit || refused != accountRacers-accountLimit {
 		t.Errorf("%d managed accounts created and %d refused; want %d and %d", created, refused, accountLimit, accountRacers-accountLimit)

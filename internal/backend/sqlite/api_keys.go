@@ -105,37 +105,111 @@ func scanOneAPIKey(row *sql.Row, op string) (*backend.APIKey, error) {
 }
 
 func scanAPIKey(row scanner, op string) (*backend.APIKey, error) {
-	var (
-		k                    backend.APIKey
-		kind, status, tags   string
-		expires, lastUsed    sql.NullString
-		createdAt, updatedAt string
-	)
-	err := row.Scan(&k.ID, &k.AccountID, &kind, &k.Hash, &k.Sealed, &k.MaskedKey, &status, &k.Description, &tags,
-		&expires, &lastUsed, &createdAt, &updatedAt, &k.IssuedBy)
+	var r apiKeyRow
+	err := row.Scan(r.dest(nil)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
 	if err != nil {
 		return nil, dbError(op, err)
 	}
-	k.Kind, k.Status = backend.KeyKind(kind), backend.KeyStatus(status)
-	if k.Tags, err = sqlstore.DecodeTags(tags); err != nil {
+	k, err := r.key()
+	if err != nil {
 		return nil, dbError(op, err)
 	}
-	if k.ExpiresAt, err = parseNullTime(expires); err != nil {
-		return nil, dbError(op, err)
+	return k, nil
+}
+
+// apiKeyRow holds the columns of apiKeyColumns as scanned, for the key
+// they make (key), alone or beside another table's columns in a join.
+type apiKeyRow struct {
+	k                    backend.APIKey
+	kind, status, tags   string
+	expires, lastUsed    sql.NullString
+	createdAt, updatedAt string
+}
+
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *apiKeyRow) dest(d []any) []any {
+	return append(d, &r.k.ID, &r.k.AccountID, &r.kind, &r.k.Hash, &r.k.Sealed, &r.k.MaskedKey, &r.status, &r.k.Description, &r.tags,
+		&r.expires, &r.lastUsed, &r.createdAt, &r.updatedAt, &r.k.IssuedBy)
+}
+
+// key completes r.k, in place (see accountRow.account).
+func (r *apiKeyRow) key() (*backend.APIKey, error) {
+	k := &r.k
+	k.Kind, k.Status = backend.KeyKind(r.kind), backend.KeyStatus(r.status)
+	var err error
+	if k.Tags, err = sqlstore.DecodeTags(r.tags); err != nil {
+		return nil, err
 	}
-	if k.LastUsedAt, err = parseNullTime(lastUsed); err != nil {
-		return nil, dbError(op, err)
+	if k.ExpiresAt, err = parseNullTime(r.expires); err != nil {
+		return nil, err
 	}
-	if k.CreatedAt, err = parseTime(createdAt); err != nil {
-		return nil, dbError(op, err)
+	if k.LastUsedAt, err = parseNullTime(r.lastUsed); err != nil {
+		return nil, err
 	}
-	if k.UpdatedAt, err = parseTime(updatedAt); err != nil {
-		return nil, dbError(op, err)
+	if k.CreatedAt, err = parseTime(r.createdAt); err != nil {
+		return nil, err
 	}
-	return &k, nil
+	if k.UpdatedAt, err = parseTime(r.updatedAt); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// keyAndAccountQuery reads a key and its account in one statement.
+var keyAndAccountQuery = `SELECT ` + sqlstore.Qualified("k", apiKeyColumns) + `, ` + sqlstore.Qualified("a", accountColumns) + `
+	FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.hash = ?`
+
+func (t *tx) GetAPIKeyAndAccountByHash(ctx context.Context, hash string) (*backend.APIKey, *backend.Account, error) {
+	k, a, err := t.keyAndAccount(ctx, "get api key and account", keyAndAccountQuery, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, backend.NotFound("API key")
+	}
+	return k, a, err
+}
+
+// accountWithPrimaryKeyQuery reads an account and its active primary key
+// in one statement, the key's condition as literals (see primaryKeyQuery).
+var accountWithPrimaryKeyQuery = `SELECT ` + sqlstore.Qualified("k", apiKeyColumns) + `, ` + sqlstore.Qualified("a", accountColumns) + `
+	FROM accounts a JOIN api_keys k ON k.account_id = a.id AND k.kind = '` + string(backend.KeyPrimary) + `' AND k.status = '` +
+	string(backend.KeyActive) + `' WHERE a.id = ?`
+
+func (t *tx) GetAccountWithPrimaryKey(ctx context.Context, id string) (*backend.Account, *backend.APIKey, error) {
+	k, a, err := t.keyAndAccount(ctx, "get account with primary key", accountWithPrimaryKeyQuery, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// No such account, or one without an active primary key: rare
+		// enough to tell apart with a second lookup.
+		a, err := t.GetAccount(ctx, id)
+		return a, nil, err
+	}
+	return a, k, err
+}
+
+// keyAndAccount runs query, which selects one row of a key's columns and
+// then its account's, with arg; sql.ErrNoRows when there is none.
+func (t *tx) keyAndAccount(ctx context.Context, op, query, arg string) (*backend.APIKey, *backend.Account, error) {
+	var (
+		kr apiKeyRow
+		ar accountRow
+	)
+	err := t.tx.QueryRowContext(ctx, query, arg).Scan(ar.dest(kr.dest(make([]any, 0, 32) /* 29 columns */))...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, dbError(op, err)
+	}
+	k, err := kr.key()
+	if err != nil {
+		return nil, nil, dbError(op, err)
+	}
+	a, err := ar.account()
+	if err != nil {
+		return nil, nil, dbError(op, err)
+	}
+	return k, a, nil
 }
 
 func (t *tx) GetAPIKey(ctx context.Context, id string) (*backend.APIKey, error) {

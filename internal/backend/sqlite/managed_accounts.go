@@ -186,31 +186,48 @@ func (t *tx) SumGlobalChannelLimits(ctx context.Context, managerID string, statu
 }
 
 func scanAccount(s scanner) (*backend.Account, error) {
-	var (
-		a                    backend.Account
-		managerID            sql.NullString
-		status               string
-		allowCustom, rollup  int
-		credit               int64
-		createdAt, updatedAt string
-	)
-	if err := s.Scan(&a.ID, &managerID, &a.Email, &a.OrganizationName, &a.PasswordHash, &status,
-		&allowCustom, &rollup, &a.GlobalChannelLimit, &a.AllocatableChannels,
-		&a.ManagedAccountLimit, &credit, &a.APITokenSealed, &createdAt, &updatedAt); err != nil {
+	var r accountRow
+	if err := s.Scan(r.dest(nil)...); err != nil {
 		return nil, err
 	}
-	a.ManagerID = managerID.String
-	a.Status = backend.AccountStatus(status)
-	a.AllowCustomPricing, a.RollupBilling = allowCustom != 0, rollup != 0
-	a.CreditLimit = backend.Money(credit)
+	return r.account()
+}
+
+// accountRow holds the columns of accountColumns as scanned, for the
+// account they make (account), alone or beside another table's columns in
+// a join.
+type accountRow struct {
+	a                    backend.Account
+	managerID            sql.NullString
+	status               string
+	allowCustom, rollup  int
+	credit               int64
+	createdAt, updatedAt string
+}
+
+// dest appends r's scan destinations to d: a join scans into one slice.
+func (r *accountRow) dest(d []any) []any {
+	return append(d, &r.a.ID, &r.managerID, &r.a.Email, &r.a.OrganizationName, &r.a.PasswordHash, &r.status,
+		&r.allowCustom, &r.rollup, &r.a.GlobalChannelLimit, &r.a.AllocatableChannels,
+		&r.a.ManagedAccountLimit, &r.credit, &r.a.APITokenSealed, &r.createdAt, &r.updatedAt)
+}
+
+// account completes r.a, in place: r escapes to the heap anyway, through
+// dest.
+func (r *accountRow) account() (*backend.Account, error) {
+	a := &r.a
+	a.ManagerID = r.managerID.String
+	a.Status = backend.AccountStatus(r.status)
+	a.AllowCustomPricing, a.RollupBilling = r.allowCustom != 0, r.rollup != 0
+	a.CreditLimit = backend.Money(r.credit)
 	var err error
-	if a.CreatedAt, err = parseTime(createdAt); err != nil {
+	if a.CreatedAt, err = parseTime(r.createdAt); err != nil {
 		return nil, err
 	}
-	if a.UpdatedAt, err = parseTime(updatedAt); err != nil {
+	if a.UpdatedAt, err = parseTime(r.updatedAt); err != nil {
 		return nil, err
 	}
-	return &a, nil
+	return a, nil
 }
 
 func scanOneAccount(row *sql.Row, op string) (*backend.Account, error) {

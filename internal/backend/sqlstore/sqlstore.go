@@ -17,6 +17,17 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend"
 )
 
+// Qualified is a list of columns ("id, name,\n\tstatus") with each column
+// named by the table alias given ("k.id, k.name, k.status"), for the SELECT
+// of a join.
+func Qualified(alias, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = alias + "." + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
 // CheckPage refuses pages whose offset cannot be computed; the domain has
 // already refused them, so this only guards against a caller's bug.
 func CheckPage(p backend.Page) error {

@@ -345,3 +345,131 @@ func testTouchAPIKey(t *testing.T, s backend.Store) {
 	err = s.WriteTx(f.ctx, func(tx backend.Tx) error { return tx.TouchAPIKey(f.ctx, uuid.NewString(), used) })
 	wantKind(t, err, backend.ENOTFOUND)
 }
+
+// keyAndAccount reads the key whose hash is given with its account, in one
+// lookup (authentication's).
+func (f *fixture) keyAndAccount(hash string) (*backend.APIKey, *backend.Account, error) {
+	var (
+		k *backend.APIKey
+		a *backend.Account
+	)
+	err := f.s.ReadTx(f.ctx, func(tx backend.Tx) error {
+		var err error
+		k, a, err = tx.GetAPIKeyAndAccountByHash(f.ctx, hash)
+		return err
+	})
+	return k, a, err
+}
+
+// The combined lookup answers what GetAPIKeyByHash and GetAccount answer,
+// whatever the key's and the account's status: authentication refuses a
+// revoked or disabled key, or a disabled or cancelled account, only if it
+// reads them as they are now.
+func testAPIKeyAndAccountByHash(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	a := f.managed(m, "a@example.com", "A")
+	b := f.managed(m, "b@example.com", "B")
+	expires, used := f.tick().Add(24*time.Hour), f.tick()
+	k := f.newKey(a.ID, backend.KeyUser)
+	k.Tags, k.ExpiresAt, k.LastUsedAt, k.IssuedBy = []string{"ci"}, &expires, &used, backend.ChangeByAccountManager
+	managerKey, other := f.newKey(m.ID, backend.KeyPrimary), f.newKey(b.ID, backend.KeyPrimary)
+	f.insertKeys(k, managerKey, other)
+	check := func(step string, key *backend.APIKey, account *backend.Account) {
+		t.Helper()
+		gotKey, gotAccount, err := f.keyAndAccount(key.Hash)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		sameKey(t, gotKey, key)
+		sameAccount(t, gotAccount, account)
+	}
+	check("managed account's key", k, a)
+	check("manager's key", managerKey, m)
+	check("another account's key", other, b)
+
+	for _, status := range []backend.KeyStatus{backend.KeyDisabled, backend.KeyRevoked} {
+		k.Status, k.UpdatedAt = status, f.tick()
+		f.write(func(tx backend.Tx) error { return tx.UpdateAPIKey(f.ctx, k) })
+		check("key "+string(status), k, a)
+	}
+	for _, status := range []backend.AccountStatus{backend.StatusDisabled, backend.StatusCancelled} {
+		b.Status, b.UpdatedAt = status, f.tick()
+		f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, b) })
+		check("account "+string(status), other, b)
+	}
+	if _, _, err := f.keyAndAccount("no-such-hash"); backend.ErrorKind(err) != backend.ENOTFOUND {
+		t.Errorf("unknown hash: %v, want ENOTFOUND", err)
+	}
+}
+
+// accountWithPrimaryKey reads an account with its active primary key, in
+// one lookup (a managed account's retrieve).
+func (f *fixture) accountWithPrimaryKey(id string) (*backend.Account, *backend.APIKey, error) {
+	var (
+		a *backend.Account
+		k *backend.APIKey
+	)
+	err := f.s.ReadTx(f.ctx, func(tx backend.Tx) error {
+		var err error
+		a, k, err = tx.GetAccountWithPrimaryKey(f.ctx, id)
+		return err
+	})
+	return a, k, err
+}
+
+// The combined lookup answers what GetAccount and GetPrimaryKey answer: the
+// account whatever its status, with its one active primary key, or with
+// none when it has no active primary key (a key of another kind, another
+// account's or one disabled or revoked is not it).
+func testAccountWithPrimaryKey(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	m := f.manager("m@example.com")
+	a := f.managed(m, "a@example.com", "A")
+	b := f.managed(m, "b@example.com", "B")
+	check := func(step string, want *backend.APIKey) {
+		t.Helper()
+		got, k, err := f.accountWithPrimaryKey(a.ID)
+		if err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+		sameAccount(t, got, a)
+		switch {
+		case want == nil && k != nil:
+			t.Errorf("%s: primary key %s, want none", step, k.ID)
+		case want != nil && k == nil:
+			t.Errorf("%s: no primary key, want %s", step, want.ID)
+		case want != nil:
+			sameKey(t, k, want)
+		}
+	}
+	check("without keys", nil)
+	f.insertKeys(f.newKey(a.ID, backend.KeyUser), f.newKey(b.ID, backend.KeyPrimary), f.newKey(m.ID, backend.KeyPrimary))
+	check("with a user key, and other accounts' primary keys", nil)
+
+	old := f.newKey(a.ID, backend.KeyPrimary)
+	f.insertKeys(old)
+	check("with a primary key", old)
+	next := f.newKey(a.ID, backend.KeyPrimary)
+	f.write(func(tx backend.Tx) error {
+		revoked := *old
+		revoked.Status, revoked.UpdatedAt = backend.KeyRevoked, f.tick()
+		if err := tx.UpdateAPIKey(f.ctx, &revoked); err != nil {
+			return err
+		}
+		return tx.InsertAPIKey(f.ctx, next)
+	})
+	check("after rotation", next)
+
+	a.Status, a.UpdatedAt = backend.StatusCancelled, f.tick()
+	f.write(func(tx backend.Tx) error { return tx.UpdateAccount(f.ctx, a) })
+	check("account cancelled", next)
+
+	next.Status, next.UpdatedAt = backend.KeyDisabled, f.tick()
+	f.write(func(tx backend.Tx) error { return tx.UpdateAPIKey(f.ctx, next) })
+	check("primary key disabled", nil)
+
+	if _, _, err := f.accountWithPrimaryKey(uuid.NewString()); backend.ErrorKind(err) != backend.ENOTFOUND {
+		t.Errorf("unknown account: %v, want ENOTFOUND", err)
+	}
+}

@@ -65,8 +65,13 @@ func testLookupsOfUnstorableTextFindNothing(t *testing.T, s backend.Store) {
 				"GetAccountByEmail": func() error { _, err := tx.GetAccountByEmail(f.ctx, bad); return err },
 				"GetAPIKey":         func() error { _, err := tx.GetAPIKey(f.ctx, bad); return err },
 				"GetAPIKeyByHash":   func() error { _, err := tx.GetAPIKeyByHash(f.ctx, bad); return err },
-				"GetPaymentMethod":  func() error { _, err := tx.GetPaymentMethod(f.ctx, bad); return err },
-				"GetUsageEvent":     func() error { _, err := tx.GetUsageEvent(f.ctx, bad); return err },
+				"GetAPIKeyAndAccountByHash": func() error {
+					_, _, err := tx.GetAPIKeyAndAccountByHash(f.ctx, bad)
+					return err
+				},
+				"GetAccountWithPrimaryKey": func() error { _, _, err := tx.GetAccountWithPrimaryKey(f.ctx, bad); return err },
+				"GetPaymentMethod":         func() error { _, err := tx.GetPaymentMethod(f.ctx, bad); return err },
+				"GetUsageEvent":            func() error { _, err := tx.GetUsageEvent(f.ctx, bad); return err },
 			} {
 				if err := lookup(); backend.ErrorKind(err) != backend.ENOTFOUND {
 					t.Errorf("%s(%q): %v, want ENOTFOUND", name, bad, err)

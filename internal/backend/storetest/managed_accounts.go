@@ -179,6 +179,14 @@ func testNotFoundKinds(t *testing.T, s backend.Store) {
 			return err
 		},
 		"GetPrimaryKeyOfMissingAccount": func(tx backend.Tx) error { _, err := tx.GetPrimaryKey(f.ctx, missing); return err },
+		"GetAPIKeyAndAccountByHash": func(tx backend.Tx) error {
+			_, _, err := tx.GetAPIKeyAndAccountByHash(f.ctx, "no-such-hash")
+			return err
+		},
+		"GetAccountWithPrimaryKeyOfMissingAccount": func(tx backend.Tx) error {
+			_, _, err := tx.GetAccountWithPrimaryKey(f.ctx, missing)
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) { wantKind(t, s.ReadTx(f.ctx, call), backend.ENOTFOUND) })
 	}

@@ -66,6 +66,8 @@ func Run(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"KeyOfMissingAccountIsRefused", testKeyOfMissingAccountIsRefused},
 		{"UpdateAPIKey", testUpdateAPIKey},
 		{"PrimaryKeyLookup", testPrimaryKeyLookup},
+		{"APIKeyAndAccountByHash", testAPIKeyAndAccountByHash},
+		{"AccountWithPrimaryKey", testAccountWithPrimaryKey},
 		{"SecondActivePrimaryKeyIsConflict", testSecondActivePrimaryKeyIsConflict},
 		{"LedgerSumIsExact", testLedgerSumIsExact},
 		{"LedgerSumIsPerAccount", testLedgerSumIsPerAccount},
