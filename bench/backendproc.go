@@ -325,3 +325,16 @@ func tail(path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// largestPeak is the largest peak resident memory of the replicas since
+// their peaks were last reset; false when none could be read.
+func largestPeak(replicas []*BackendProcess) (int64, bool) {
+	var peak int64
+	ok := false
+	for _, b := range replicas {
+		if p, err := PeakRSS(b.Pid()); err == nil {
+			peak, ok = max(peak, p), true
+		}
+	}
+	return peak, ok
+}

@@ -41,7 +41,8 @@ Three causes were found and removed with these benchmarks:
   destroys, under its lock (a destroy also serializes the state it started from, to compare): CPU
   profiles of a destroy of 300 accounts (a Terraform 1.15.9 build that writes a CPU profile) put
   about half of Terraform's CPU there, which grows as the number of resources squared times the
-  bytes of each instance; this is why destroy scales worse than linearly. An account took about
+  bytes of each instance; this is why destroy scales worse than linearly (the Terraform section's
+  scaling table shows it: milliseconds per resource that grow with the size). An account took about
   1,100 bytes of state, ` + "`random_string`" + ` about 630. Schema version 2 of
   ` + "`telnyx_managed_account`" + ` dropped the attributes that only repeated others (` + "`api_user`" + `,
   ` + "`organization_name`" + `, ` + "`status`" + `; the data source keeps them) and the sensitive mark of the

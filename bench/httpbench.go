@@ -42,7 +42,7 @@ type HTTPOptions struct {
 	Prism            string
 	PrismUnavailable string
 	Contract         string // the OpenAPI document Prism mocks
-	// HTTPLimit is the httplimit anchor (../shared/anchors/README.md): a
+	// HTTPLimit is the httplimit anchor (from the BENCH_ANCHORS folder): a
 	// net/http server that answers the retrieve from memory, the physical
 	// limit of a retrieve on the machine. When empty, HTTPLimitSkipped says
 	// why and the retrieve is not compared with it.

@@ -8,12 +8,12 @@ const howMeasured = `## How it is measured
 ` + "`make bench`" + ` builds the provider, the backend and benchdriver (bench/, a Go module of its own) from the tree, then
 runs everything on loopback; nothing is downloaded but Prism (npm, into the git-ignored .bench/).
 ` + "`make bench BENCH_QUICK=1`" + ` runs every part at small sizes in a few minutes and writes
-.bench/BENCHMARKS.quick.md instead; BENCH_N, BENCH_COUNT, BENCH_DURATION and BENCH_PARALLELISM set
-the sizes (see the GNUmakefile).
+.bench/BENCHMARKS.quick.md instead; BENCH_SIZES, BENCH_COUNT, BENCH_TF_COUNT, BENCH_DURATION and
+BENCH_PARALLELISM set the sizes (see the GNUmakefile).
 
 - **Terraform**: for each run, a working folder per type (` + "`terraform_data`" + `, the anchors
   ` + "`null_resource`" + ` and ` + "`random_string`" + ` with ` + "`length = 16`" + `, ` + "`telnyx_managed_account`" + `,
-  ` + "`telnyx_api_key`" + `) with N resources made by ` + "`count`" + `, each put through ` + "`terraform apply`" + `, a
+  ` + "`telnyx_api_key`" + `) with N resources made by ` + "`count`" + `, for each N of BENCH_SIZES in turn, each put through ` + "`terraform apply`" + `, a
   ` + "`plan`" + ` that must find no change (` + "`-detailed-exitcode`" + `), and ` + "`destroy`" + `, all at the same
   ` + "`-parallelism`" + `. The time is the wall-clock time of the terraform process. Terraform runs with
   a generated CLI configuration whose ` + "`dev_overrides`" + ` point at the built provider and at the
@@ -22,7 +22,7 @@ the sizes (see the GNUmakefile).
   ` + "`hashicorp/random`" + ` (terraform-plugin-framework), which scripts/bench.sh builds with ` + "`go build`" + `
   from the sources in the folder BENCH_ANCHORS names (its default is in the GNUmakefile); without
   them the report says that they were not measured, and the targets against them are missed. The backend is the reference-backend binary on a
-  fresh SQLite database, started once for the section with ` + "`--rate-limit 0`" + ` (its default of 100
+  fresh SQLite database, started once per size with ` + "`--rate-limit 0`" + ` (its default of 100
   requests per second per key would throttle the runs); each run uses a new manager account.
   API keys are spread over managed accounts made beforehand (the backend allows 100 keys per
   account), and the provider acts as each of them with its key, looked up once per provider
@@ -56,7 +56,7 @@ the sizes (see the GNUmakefile).
   server's processes (every replica), PostgreSQL's (the server and its process per connection),
   and the generator's own process, which also reads the backend's log from its pipe, as a log
   collector would.
-- **httplimit**: the anchor of ../shared/anchors (BENCH_ANCHORS), built with ` + "`go build`" + ` in its
+- **httplimit**: an anchor of the BENCH_ANCHORS folder, built with ` + "`go build`" + ` in its
   folder: Go's net/http answering ` + "`GET /v2/managed_accounts/{id}`" + ` for the same key with the bytes the
   backend answered for the retrieve's account, from memory. It is the limit of a retrieve with this
   HTTP stack and this generator on this machine. Without BENCH_ANCHORS the report says the

@@ -120,6 +120,8 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int, t
 	// Replicas of one database share the secret that keys API-key hashes,
 	// or a key made through one would not authenticate on the other.
 	secret, opKey := proc.RandomHex(32), "bench-operator-"+proc.RandomHex(16)
+	// The replicas, whose peak memory each load reads.
+	var replicaProcs []*BackendProcess
 	var servers []target
 	var first *BackendProcess
 	var pids []int
@@ -131,6 +133,7 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int, t
 		}
 		defer b.Stop()
 		b.SetCounting(false)
+		replicaProcs = append(replicaProcs, b)
 		if first == nil {
 			first = b
 		}
@@ -160,6 +163,9 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int, t
 	client := NewLoadClient(opts.Concurrency)
 	for run := 1; run <= opts.Runs; run++ {
 		for i, ep := range endpoints {
+			for _, b := range replicaProcs {
+				_ = ResetPeakRSS(b.Pid())
+			}
 			if ep.name == EndpointCreate {
 				// As in RunHTTP: fresh managers for each run's creates.
 				keys, err := first.NewManagers(ctx, createManagers)
@@ -177,6 +183,9 @@ func runPostgresSetup(ctx context.Context, opts PostgresOptions, replicas int, t
 				return nil, fmt.Errorf("%s load: %w", ep.name, err)
 			}
 			setup.Endpoints[i].Backend = append(setup.Endpoints[i].Backend, r)
+			if peak, ok := largestPeak(replicaProcs); ok {
+				setup.Endpoints[i].BackendPeakBytes = append(setup.Endpoints[i].BackendPeakBytes, peak)
+			}
 			fmt.Fprintf(opts.Progress, "http run %d/%d: PostgreSQL, %s, %s: %.0f requests/s, p50 %.2f ms, p99 %.2f ms, %d failures%s\n",
 				run, opts.Runs, plural(replicas, "replica"), ep.name, r.RequestsPerSec, r.P50Ms, r.P99Ms, r.Failures, firstFailure(r))
 		}

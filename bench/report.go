@@ -10,8 +10,11 @@ import (
 
 // ReportInput is every section's results; a nil section was not run.
 type ReportInput struct {
-	Machine   Machine
-	Terraform *TerraformResults
+	Machine Machine
+	// Terraform holds one run of the Terraform section per size (BENCH_SIZES):
+	// the targets are judged at the largest, and the others show how the
+	// ratios scale.
+	Terraform []*TerraformResults
 	HTTP      *HTTPResults
 	Postgres  *PostgresResults // the HTTP loads on PostgreSQL (issue 6)
 	Usage     *GoBench         // the usage benchmarks of issue 5
@@ -65,6 +68,9 @@ type report struct {
 // missed, why each missed target is missed, then every section's figures
 // and how they were measured.
 func WriteReport(w io.Writer, in ReportInput) error {
+	// The Terraform sizes, smallest first, in every section.
+	in.Terraform = slices.Clone(in.Terraform)
+	slices.SortStableFunc(in.Terraform, func(a, b *TerraformResults) int { return a.N - b.N })
 	r := &report{in: in}
 	r.terraform()
 	r.http()
@@ -252,27 +258,56 @@ func secondsList(v []float64) string {
 }
 
 func (r *report) terraform() {
-	t := r.in.Terraform
-	if t == nil {
+	if len(r.in.Terraform) == 0 {
 		return
 	}
-	// The anchors each Telnyx resource is judged against, with its limit;
-	// terraform_data (no plugin at all) is only shown, as the floor.
-	anchors := []struct {
-		typ   string
-		limit float64
-		what  string
-	}{{RandomString, maxRandomStringRatio, "target"}, {NullResource, maxNullResourceRatio, "stretch"}}
-	r.printf("## Terraform\n\n")
-	r.printf("`terraform apply`, a no-change `plan` and `destroy` of %d resources at `-parallelism=%d`, Terraform %s, %s of each, "+
-		"one type after the other within a run. Times are wall-clock seconds of the terraform command; each ratio is the median "+
-		"against the median of `random_string`, `null_resource` (HashiCorp's own terraform-plugin-framework providers, built from "+
-		"their sources) or `terraform_data` (built into Terraform: no plugin) in the same runs. CPU is the user and system time "+
-		"of the terraform command and of the provider processes; per resource, it is the figure that resists a loaded machine.",
-		t.N, t.Parallelism, t.TerraformVersion, plural(t.Runs, "run"))
-	if t.AnchorsSkipped != "" {
-		r.printf(" **The anchors were not measured**: %s.", strings.TrimSuffix(t.AnchorsSkipped, "."))
+	sizes := r.in.Terraform
+	judged := sizes[len(sizes)-1]
+	ns := make([]string, len(sizes))
+	for i, t := range sizes {
+		ns[i] = strconv.Itoa(t.N)
 	}
+	r.printf("## Terraform\n\n")
+	r.printf("`terraform apply`, a no-change `plan` and `destroy` of %s resources of each type at `-parallelism=%d`, Terraform %s, "+
+		"one size after the other, one type after the other within a run. Times are wall-clock seconds of the terraform command; each "+
+		"ratio is the median against the median of `random_string`, `null_resource` (HashiCorp's own terraform-plugin-framework "+
+		"providers, built from their sources) or `terraform_data` (built into Terraform: no plugin) in the same runs and at the same "+
+		"size. CPU is the user and system time of the terraform command and of the provider processes; per resource, it is the figure "+
+		"that resists a loaded machine. The targets are judged at %d resources", strings.Join(ns, " and "), judged.Parallelism,
+		judged.TerraformVersion, judged.N)
+	if len(sizes) > 1 {
+		r.printf("; the smaller sizes show how each ratio scales (the last table)")
+	}
+	r.printf(".")
+	if judged.AnchorsSkipped != "" {
+		r.printf(" **The anchors were not measured**: %s.", strings.TrimSuffix(judged.AnchorsSkipped, "."))
+	}
+	r.printf("\n\n")
+	for _, t := range sizes {
+		r.terraformSize(t, t == judged)
+	}
+	setups := make([]string, 0, len(judged.Resources))
+	for _, rr := range judged.Resources {
+		setups = append(setups, fmt.Sprintf("`%s`: %s", rr.Type, rr.Setup))
+	}
+	r.printf("Setups (at %d): %s. Peaks are the largest of the runs.\n\n", judged.N, strings.Join(setups, "; "))
+	if len(sizes) > 1 {
+		r.terraformScaling(sizes)
+	}
+}
+
+// terraformAnchors are the anchors each Telnyx resource is judged against,
+// with its limit; terraform_data (no plugin at all) is only shown, as the
+// floor.
+var terraformAnchors = []struct {
+	typ   string
+	limit float64
+	what  string
+}{{RandomString, maxRandomStringRatio, "target"}, {NullResource, maxNullResourceRatio, "stretch"}}
+
+// terraformSize writes the table of one size; judge adds its targets.
+func (r *report) terraformSize(t *TerraformResults, judge bool) {
+	r.printf("### %d resources\n\n%s of each.", t.N, plural(t.Runs, "run"))
 	if t.LoadAverage != "" {
 		r.printf(" Load averages when the runs began: %s.", t.LoadAverage)
 	}
@@ -293,33 +328,13 @@ func (r *report) terraform() {
 			}
 			reqs, provider, backend := "", "", ""
 			if isTelnyx(rr.Type) {
-				for _, a := range anchors {
-					target := fmt.Sprintf("`%s` of %d `%s` within %.2f × `%s` (%s)", op.Op, t.N, rr.Type, a.limit, a.typ, a.what)
-					x, baseSecs, ok := t.ratio(rr.Type, a.typ, op.Op)
-					if !ok {
-						r.target("Terraform", target, "`"+a.typ+"` not measured ("+strings.TrimSuffix(t.AnchorsSkipped, ".")+")", false)
-						continue
-					}
-					r.target("Terraform", target, fmt.Sprintf("%.2f × (%.2f s against %.2f s)", x, secs, baseSecs), x <= a.limit)
-					if x > a.limit {
-						r.gap(gapTerraform(rr.Type, op.Op))
-					}
-				}
 				own, others, routes := requestFigures(rr.Type, &op, t.N)
 				reqs = fmt.Sprintf("%.2f (%s)", own, routes.own)
 				if others > 0 {
 					reqs += fmt.Sprintf("; besides, %s in all: %s", plural(others, "request"), routes.others)
 				}
-				switch op.Op {
-				case OpPlan:
-					r.target("Terraform", fmt.Sprintf("`%s` refresh (`plan`): at most %.0f request per resource", rr.Type, maxRefreshRequests),
-						requestTargetText(own, others), own <= maxRefreshRequests)
-				case OpApply:
-					r.target("Terraform", fmt.Sprintf("`%s` create (`apply`): at most %.0f requests per resource", rr.Type, maxCreateRequests),
-						requestTargetText(own, others), own <= maxCreateRequests)
-				case OpDestroy:
-					r.target("Terraform", fmt.Sprintf("`%s` `destroy`: at most %.0f requests per resource", rr.Type, maxDestroyRequests),
-						requestTargetText(own, others), own <= maxDestroyRequests)
+				if judge {
+					r.terraformTargets(t, rr.Type, &op, secs, own, others)
 				}
 				if len(op.BackendPeakBytes) > 0 {
 					backend = fmt.Sprintf("%.0f MB", mb(slices.Max(op.BackendPeakBytes)))
@@ -332,12 +347,116 @@ func (r *report) terraform() {
 				reqs, cpuText(&op), cpuPerResource(&op, t.N), provider, backend, secondsList(op.Seconds))
 		}
 	}
-	r.printf("\nSetups: ")
-	var setups []string
-	for _, rr := range t.Resources {
-		setups = append(setups, fmt.Sprintf("`%s`: %s", rr.Type, rr.Setup))
+	r.printf("\n")
+}
+
+// terraformTargets judges one operation of a Telnyx type: its ratios to
+// the anchors (median seconds secs) and its requests per resource.
+func (r *report) terraformTargets(t *TerraformResults, typ string, op *OpRuns, secs, own float64, others int) {
+	for _, a := range terraformAnchors {
+		target := fmt.Sprintf("`%s` of %d `%s` within %.2f × `%s` (%s)", op.Op, t.N, typ, a.limit, a.typ, a.what)
+		x, baseSecs, ok := t.ratio(typ, a.typ, op.Op)
+		if !ok {
+			r.target("Terraform", target, "`"+a.typ+"` not measured ("+strings.TrimSuffix(t.AnchorsSkipped, ".")+")", false)
+			continue
+		}
+		r.target("Terraform", target, fmt.Sprintf("%.2f × (%.2f s against %.2f s)", x, secs, baseSecs), x <= a.limit)
+		if x > a.limit {
+			r.gap(gapTerraform(typ, op.Op))
+		}
 	}
-	r.printf("%s. Peaks are the largest of the runs.\n\n", strings.Join(setups, "; "))
+	switch op.Op {
+	case OpPlan:
+		r.target("Terraform", fmt.Sprintf("`%s` refresh (`plan`): at most %.0f request per resource", typ, maxRefreshRequests),
+			requestTargetText(own, others), own <= maxRefreshRequests)
+	case OpApply:
+		r.target("Terraform", fmt.Sprintf("`%s` create (`apply`): at most %.0f requests per resource", typ, maxCreateRequests),
+			requestTargetText(own, others), own <= maxCreateRequests)
+	case OpDestroy:
+		r.target("Terraform", fmt.Sprintf("`%s` `destroy`: at most %.0f requests per resource", typ, maxDestroyRequests),
+			requestTargetText(own, others), own <= maxDestroyRequests)
+	}
+}
+
+// terraformScaling writes how each type's time, CPU and ratios move from
+// the smallest size to the largest (issue 16: destroy scaled worse than
+// linearly), and puts the Telnyx types' ratio trends in the targets table.
+func (r *report) terraformScaling(sizes []*TerraformResults) {
+	ns := make([]string, len(sizes))
+	for i, t := range sizes {
+		ns[i] = strconv.Itoa(t.N)
+	}
+	arrow := func(f func(t *TerraformResults) (string, bool)) string {
+		parts := make([]string, 0, len(sizes))
+		for _, t := range sizes {
+			v, ok := f(t)
+			if !ok {
+				v = "–"
+			}
+			parts = append(parts, v)
+		}
+		return strings.Join(parts, " → ")
+	}
+	r.printf("### Scaling: %s resources\n\n", strings.Join(ns, " → "))
+	r.printf("Each figure at %s resources, in that order. Milliseconds per resource that grow with the size mean a cost that grows "+
+		"faster than the number of resources (Terraform rewrites the whole state after each resource, under its lock); a ratio "+
+		"that grows means this type's cost grows faster than the anchor's.\n\n", strings.Join(ns, ", "))
+	r.printf("| resource | operation | median s | wall-clock ms per resource | CPU ms per resource | × `random_string` | × `null_resource` |\n" +
+		"|---|---|---|---|---|---|---|\n")
+	largest := sizes[len(sizes)-1]
+	for _, rr := range largest.Resources {
+		var trends []string
+		for _, op := range rr.Ops {
+			opOf := func(t *TerraformResults) *OpRuns {
+				if res := t.Resource(rr.Type); res != nil {
+					return res.Op(op.Op)
+				}
+				return nil
+			}
+			secs := arrow(func(t *TerraformResults) (string, bool) {
+				if o := opOf(t); o != nil {
+					m, ok := median(o.Seconds)
+					return strconv.FormatFloat(m, 'f', 2, 64), ok
+				}
+				return "", false
+			})
+			perResource := arrow(func(t *TerraformResults) (string, bool) {
+				if o := opOf(t); o != nil {
+					m, ok := median(o.Seconds)
+					return strconv.FormatFloat(1000*m/float64(t.N), 'f', 1, 64), ok
+				}
+				return "", false
+			})
+			cpu := arrow(func(t *TerraformResults) (string, bool) {
+				if o := opOf(t); o != nil {
+					v := cpuPerResource(o, t.N)
+					return v, v != "–"
+				}
+				return "", false
+			})
+			ratios := make([]string, 0, 2)
+			for _, base := range []string{RandomString, NullResource} {
+				if rr.Type == base {
+					ratios = append(ratios, "")
+					continue
+				}
+				ratios = append(ratios, arrow(func(t *TerraformResults) (string, bool) {
+					x, _, ok := t.ratio(rr.Type, base, op.Op)
+					return strconv.FormatFloat(x, 'f', 2, 64), ok
+				}))
+			}
+			r.printf("| `%s` | %s | %s | %s | %s | %s |\n", rr.Type, op.Op, secs, perResource, cpu, strings.Join(ratios, " | "))
+			if isTelnyx(rr.Type) {
+				trends = append(trends, op.Op+" "+ratios[0])
+			}
+		}
+		if isTelnyx(rr.Type) {
+			r.targets = append(r.targets, targetRow{area: "Terraform",
+				target:   fmt.Sprintf("scaling of `%s`: × `random_string` at %s resources", rr.Type, strings.Join(ns, " → ")),
+				measured: strings.Join(trends, "; "), figure: true})
+		}
+	}
+	r.printf("\n")
 }
 
 // ratio is the median seconds of op on typ against those on base, and
@@ -479,7 +598,7 @@ func (r *report) http() {
 	}
 	if h.HTTPLimitSkipped == "" {
 		r.printf(" The retrieve also against httplimit, the anchor that answers it from memory with the backend's own bytes " +
-			"(../shared/anchors): the limit of Go's HTTP stack and this generator on this machine.")
+			"(BENCH_ANCHORS): the limit of Go's HTTP stack and this generator on this machine.")
 	} else {
 		r.printf(" **The httplimit anchor was not measured**: %s.", strings.TrimSuffix(h.HTTPLimitSkipped, "."))
 	}
@@ -518,7 +637,7 @@ func (r *report) http() {
 		limitTarget := fmt.Sprintf("retrieve: at least %.0f%% of httplimit's throughput", 100*minRetrieveVsLimit)
 		if l, ok := mediansOf(ep.HTTPLimit); ok && l.rps > 0 {
 			x := b.rps / l.rps
-			r.target("HTTP", limitTarget, fmt.Sprintf("%.0f%% (%.0f requests/s against %.0f)", 100*x, b.rps, l.rps), x >= minRetrieveVsLimit)
+			r.target("HTTP", limitTarget, fmt.Sprintf("%.1f%% (%.0f requests/s against %.0f)", 100*x, b.rps, l.rps), x >= minRetrieveVsLimit)
 			if x < minRetrieveVsLimit {
 				r.gap(gapRetrieveVsLimit(b, l))
 			}
@@ -563,24 +682,41 @@ func (r *report) memory() {
 	type peak struct {
 		load  string
 		bytes int64
+		// store is the backend's store, for its peaks; the provider's
+		// binary, for a provider's.
+		store string
 	}
 	var backend []peak
 	if h := r.in.HTTP; h != nil {
 		for _, ep := range h.Endpoints {
 			if len(ep.BackendPeakBytes) > 0 {
-				backend = append(backend, peak{"HTTP " + ep.Name + " load", slices.Max(ep.BackendPeakBytes)})
+				backend = append(backend, peak{"HTTP " + ep.Name + " load", slices.Max(ep.BackendPeakBytes), "SQLite"})
+			}
+		}
+	}
+	if p := r.in.Postgres; p != nil {
+		for _, s := range p.Setups {
+			for _, ep := range s.Endpoints {
+				if len(ep.BackendPeakBytes) > 0 {
+					store := "PostgreSQL"
+					if s.Replicas > 1 {
+						store = fmt.Sprintf("PostgreSQL, the largest of %d replicas", s.Replicas)
+					}
+					backend = append(backend, peak{"HTTP " + ep.Name + " load", slices.Max(ep.BackendPeakBytes), store})
+				}
 			}
 		}
 	}
 	var provider []peak
-	if t := r.in.Terraform; t != nil {
+	for _, t := range r.in.Terraform {
 		for _, rr := range t.Resources {
 			for _, op := range rr.Ops {
 				if len(op.BackendPeakBytes) > 0 {
-					backend = append(backend, peak{fmt.Sprintf("Terraform %s of %d `%s`", op.Op, t.N, rr.Type), slices.Max(op.BackendPeakBytes)})
+					backend = append(backend, peak{fmt.Sprintf("Terraform %s of %d `%s`", op.Op, t.N, rr.Type), slices.Max(op.BackendPeakBytes), "SQLite"})
 				}
 				if op.Op == OpApply && len(op.ProviderPeakBytes) > 0 {
-					provider = append(provider, peak{fmt.Sprintf("`terraform apply` of %d `%s`", t.N, rr.Type), slices.Max(op.ProviderPeakBytes)})
+					prov, _ := providerOf(rr.Type)
+					provider = append(provider, peak{fmt.Sprintf("`terraform apply` of %d `%s`", t.N, rr.Type), slices.Max(op.ProviderPeakBytes), prov.name})
 				}
 			}
 		}
@@ -591,24 +727,27 @@ func (r *report) memory() {
 	r.printf("## Memory\n\nPeak resident memory (the kernel's high-water mark), the largest of the runs.\n\n| process | under | peak |\n|---|---|---|\n")
 	var worst peak
 	for _, p := range backend {
-		r.printf("| reference-backend (SQLite) | %s | %.0f MB |\n", p.load, mb(p.bytes))
+		r.printf("| reference-backend (%s) | %s | %.0f MB |\n", p.store, p.load, mb(p.bytes))
 		if p.bytes > worst.bytes {
 			worst = p
 		}
 	}
 	for _, p := range provider {
-		r.printf("| terraform-provider-telnyx | %s | %.0f MB |\n", p.load, mb(p.bytes))
+		r.printf("| %s | %s | %.0f MB |\n", p.store, p.load, mb(p.bytes))
 	}
 	r.printf("\n")
 	if len(backend) > 0 {
 		met := mb(worst.bytes) < maxBackendPeakMB
-		r.target("Memory", fmt.Sprintf("backend peak under %.0f MB on SQLite under each load", maxBackendPeakMB),
-			fmt.Sprintf("%.0f MB at most (%s)", mb(worst.bytes), worst.load), met)
+		r.target("Memory", fmt.Sprintf("backend peak under %.0f MB under each load", maxBackendPeakMB),
+			fmt.Sprintf("%.0f MB at most (%s, %s)", mb(worst.bytes), worst.load, worst.store), met)
 		if !met {
 			r.gap(gapMemory)
 		}
 	}
 	for _, p := range provider {
+		if p.store != ProviderBinaryName {
+			continue // the anchors' peaks are in the table above
+		}
 		r.targets = append(r.targets, targetRow{area: "Memory", target: "provider peak during " + p.load,
 			measured: fmt.Sprintf("%.0f MB", mb(p.bytes)), figure: true})
 	}

@@ -127,9 +127,9 @@ func (r *report) replicaTarget(p *PostgresResults) {
 		return
 	}
 	less := 1 - m2.rps/m1.rps
-	measured := fmt.Sprintf("%.0f%% more (%.0f requests/s against %.0f)", -100*less, m2.rps, m1.rps)
+	measured := fmt.Sprintf("%.1f%% more (%.0f requests/s against %.0f)", -100*less, m2.rps, m1.rps)
 	if less > 0 {
-		measured = fmt.Sprintf("%.0f%% less (%.0f requests/s against %.0f)", 100*less, m2.rps, m1.rps)
+		measured = fmt.Sprintf("%.1f%% less (%.0f requests/s against %.0f)", 100*less, m2.rps, m1.rps)
 	}
 	met := less <= maxReplicaRetrieveGap
 	r.target("PostgreSQL", fmt.Sprintf("retrieve on 2 replicas within %.0f%% of 1 replica", 100*maxReplicaRetrieveGap), measured, met)
@@ -157,5 +157,11 @@ func postgresMeaning(cores, dbMaxConns int) string {
 		"database is served without failures, and what a second process, its connections and the shared database cost. " +
 		fmt.Sprintf("Two replicas also hold twice the database connections (2 × %d against %d): where one replica waits for its "+
 			"pool, two can post higher figures without any added capacity. ", dbMaxConns, dbMaxConns) +
+		"**What more cores would change.** Every load here runs until the cores are busy, so each rate is set by the CPU a " +
+		"request costs all the processes together (the server, PostgreSQL and the generator). With cores to spare for each " +
+		"replica, a second replica would add its own CPU instead of sharing the first's: retrieves and lists, which need the " +
+		"database only for short reads, would grow with the replicas until PostgreSQL's own CPU per request, which a second " +
+		"replica does not divide, or its connections became the bound; creates would grow less, since every replica's writes " +
+		"meet in the one database. " +
 		"Scale-out's capacity is measured with each replica and the database on machines of their own (see cmd/reference-backend/DEPLOYMENT.md for sizing)."
 }

@@ -87,7 +87,7 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 	}
 	md := writeSample(t, ReportInput{
 		Machine:   Machine{Date: "2026-11-28T10:00:00Z", CPU: "Test CPU", Cores: 2, GoVersion: "go1.26.8", SyncWriteMs: 0.5},
-		Terraform: sampleTerraform(), HTTP: sampleHTTP(true), HotPaths: hot,
+		Terraform: []*TerraformResults{sampleTerraform()}, HTTP: sampleHTTP(true), HotPaths: hot,
 	})
 	for _, want := range []string{
 		"Written by `make bench` on 2026-11-28. Machine: Test CPU, 2 cores",
@@ -99,13 +99,13 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 		"| `telnyx_managed_account` `destroy`: at most 2 requests per resource | 2.00 | met |",
 		"| `telnyx_api_key` refresh (`plan`): at most 1 request per resource | 2.00 (and 10 requests in all on other routes) | **missed** |",
 		"| retrieve: at least 10 × Prism's throughput | 12.0 × (12000 requests/s against 1000) | met |",
-		"| retrieve: at least 25% of httplimit's throughput | 30% (12000 requests/s against 40000) | met |",
+		"| retrieve: at least 25% of httplimit's throughput | 30.0% (12000 requests/s against 40000) | met |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | httplimit | 40000 | 1.00 | 3.00 | 6.00 | 20 / 30 | 0 | 40000 |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | backend | 12000 | 4.00 | 8.00 | 16.00 | 90 / 50 | 0 | 12000 |",
 		"| retrieve `GET /v2/managed_accounts/{id}` | Prism 5.16.0 | 1000 | 45.00 | 90.00 | 180.00 | 1500 / 60 | 0 | 1000 |",
 		"| retrieve: p99 under 10 ms at 50 connections | 8.00 ms (p50 4.00 ms) | met |",
 		"| create: at least 2000 per second on SQLite | 1500 per second",
-		"| backend peak under 150 MB on SQLite under each load | 45 MB at most (HTTP create load) | met |",
+		"| backend peak under 150 MB under each load | 45 MB at most (HTTP create load, SQLite) | met |",
 		"### Terraform: a Telnyx resource costs Terraform more than the anchors",
 		"a create takes 1.60 ms, of which 0.60 ms is CPU",
 		"| `telnyx_managed_account` | destroy | 9.00 | 0.90 | 1.50 | 1.12 | 2.00 (`GET /v2/managed_accounts/{id}` 1.00, `POST /v2/managed_accounts/{id}/actions/disable` 1.00) | 1.00 / 2.00 / 0.50 | 6.00 | 35 MB (4 processes) | 42 MB |",
@@ -130,6 +130,61 @@ func TestReportJudgesEveryTarget(t *testing.T) {
 	}
 }
 
+// TestReportOfTwoSizes: with two sizes of the Terraform section, both
+// tables are shown, the targets are judged at the largest only, and the
+// scaling table and the targets table give each ratio's trend.
+func TestReportOfTwoSizes(t *testing.T) {
+	small := sampleTerraform()
+	small.N = 100
+	for i := range small.Resources {
+		for j := range small.Resources[i].Ops {
+			op := &small.Resources[i].Ops[j]
+			for k := range op.Seconds {
+				op.Seconds[k] /= 4
+			}
+			if typ := small.Resources[i].Type; (typ == RandomString || typ == NullResource) && op.Op == OpApply {
+				op.ProviderPeakBytes, op.ProviderProcesses = []int64{20 << 20}, []int{3}
+			}
+			if small.Resources[i].Type == TelnyxManagedAccount && op.Op == OpDestroy {
+				// 0.85 × random_string's 2.5 s at 100, against 0.90 at 500.
+				op.Seconds = []float64{2.125, 2.125, 2.125}
+			}
+		}
+	}
+	// The larger size first: the report orders them.
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: []*TerraformResults{sampleTerraform(), small}})
+	for _, want := range []string{
+		"of 100 and 500 resources of each type",
+		"The targets are judged at 500 resources; the smaller sizes show how each ratio scales",
+		"### 100 resources",
+		"### 500 resources",
+		"### Scaling: 100 → 500 resources",
+		"| `telnyx_managed_account` | destroy | 2.12 → 9.00 | 21.2 → 18.0 | 30.00 → 6.00 | 0.85 → 0.90 | 1.42 → 1.50 |",
+		"| scaling of `telnyx_managed_account`: × `random_string` at 100 → 500 resources | apply 1.00 → 1.00; plan 1.33 → 1.33; destroy 0.85 → 0.90 | no target |",
+		"| `destroy` of 500 `telnyx_managed_account` within 1.00 × `random_string` (target) | 0.90 × (9.00 s against 10.00 s) | met |",
+		"| reference-backend (SQLite) | Terraform apply of 100 `telnyx_managed_account` |",
+		"| terraform-provider-telnyx | `terraform apply` of 500 `telnyx_api_key` |",
+		// An anchor's peak is its own provider's, and no figure of the targets.
+		"| terraform-provider-random | `terraform apply` of 100 `random_string` |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "of 100 `telnyx_managed_account` within") {
+		t.Error("the smaller size is judged")
+	}
+	if strings.Contains(md, "provider peak during `terraform apply` of 100 `null_resource`") {
+		t.Error("an anchor's peak is given as this provider's")
+	}
+	if strings.Index(md, "### 100 resources") > strings.Index(md, "### 500 resources") {
+		t.Error("the sizes are not in increasing order")
+	}
+	if t.Failed() {
+		t.Log(md)
+	}
+}
+
 // TestReportWithoutAnchorsSaysWhy: without the anchors the Terraform section
 // says why, and each target against them is missed with that reason rather
 // than left out.
@@ -137,7 +192,7 @@ func TestReportWithoutAnchorsSaysWhy(t *testing.T) {
 	tf := sampleTerraform()
 	tf.Resources = slices.DeleteFunc(tf.Resources, func(r ResourceRuns) bool { return r.Type == NullResource || r.Type == RandomString })
 	tf.AnchorsSkipped = "BENCH_ANCHORS names no folder"
-	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: tf, Quick: true})
+	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, Terraform: []*TerraformResults{tf}, Quick: true})
 	for _, want := range []string{
 		"**The anchors were not measured**: BENCH_ANCHORS names no folder.",
 		"| `destroy` of 500 `telnyx_api_key` within 1.00 × `random_string` (target) | `random_string` not measured (BENCH_ANCHORS names no folder) | **missed** |",
@@ -173,7 +228,7 @@ func TestReportOfTheRetrieveBesideHTTPLimit(t *testing.T) {
 	h.Endpoints[0].HTTPLimit = sampleLoad(60000, 1, 3, 10, 20)
 	md := writeSample(t, ReportInput{Machine: Machine{CPU: "Test CPU", Cores: 2}, HTTP: h})
 	for _, want := range []string{
-		"| retrieve: at least 25% of httplimit's throughput | 20% (12000 requests/s against 60000) | **missed** |",
+		"| retrieve: at least 25% of httplimit's throughput | 20.0% (12000 requests/s against 60000) | **missed** |",
 		"### Retrieve under 25% of httplimit's throughput",
 		"the backend's process used 90 µs of CPU and httplimit's 10 µs; the generator used 50 µs and 20 µs",
 		"140 µs against 30 µs",

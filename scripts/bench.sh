@@ -10,8 +10,12 @@
 #
 # Sizes, from the environment (make passes its command-line variables on):
 #   BENCH_QUICK=1        small sizes, a few minutes; writes .bench/BENCHMARKS.quick.md
-#   BENCH_COUNT          runs of everything (5; quick 1)
-#   BENCH_N              resources of each type in the Terraform runs (500; quick 20)
+#   BENCH_COUNT          runs of everything but Terraform (5; quick 1)
+#   BENCH_TF_COUNT       runs of the Terraform section, at each size (3, as the anchors' figures
+#                        of issue 16; quick 1)
+#   BENCH_SIZES          resources of each type in the Terraform runs, one size after the other
+#                        ("100 500": the targets are judged at the largest, the others show
+#                        how the ratios scale; quick "10 20")
 #   BENCH_PARALLELISM    terraform -parallelism (10)
 #   BENCH_CONCURRENCY    connections of the HTTP loads (50)
 #   BENCH_DURATION       each HTTP load (10s; quick 3s), after BENCH_WARMUP (2s; quick 1s)
@@ -32,11 +36,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 if [[ -n "${BENCH_QUICK:-}" ]]; then
-	count="${BENCH_COUNT:-1}" n="${BENCH_N:-20}" duration="${BENCH_DURATION:-3s}" warmup="${BENCH_WARMUP:-1s}"
+	count="${BENCH_COUNT:-1}" tf_count="${BENCH_TF_COUNT:-1}" sizes="${BENCH_SIZES:-10 20}" duration="${BENCH_DURATION:-3s}" warmup="${BENCH_WARMUP:-1s}"
 	out="${BENCH_OUT:-.bench/BENCHMARKS.quick.md}" usage_events="${USAGEBENCH_EVENTS:-62000}"
 	ingest_time=2x report_time=3x raw_count=1 hot_time=200x quick_flag=-quick
 else
-	count="${BENCH_COUNT:-5}" n="${BENCH_N:-500}" duration="${BENCH_DURATION:-10s}" warmup="${BENCH_WARMUP:-2s}"
+	count="${BENCH_COUNT:-5}" tf_count="${BENCH_TF_COUNT:-3}" sizes="${BENCH_SIZES:-100 500}" duration="${BENCH_DURATION:-10s}" warmup="${BENCH_WARMUP:-2s}"
 	out="${BENCH_OUT:-bench/BENCHMARKS.md}" usage_events="${USAGEBENCH_EVENTS:-}"
 	ingest_time=10x report_time=20x raw_count=3 hot_time=1s quick_flag=
 fi
@@ -133,9 +137,15 @@ if [[ -n "$anchors_skipped" ]]; then
 	anchor_flags=()
 fi
 
-"$driver" terraform -provider "$provider" -backend "$backend" -n "$n" -runs "$count" \
-	-parallelism "$parallelism" -anchors-skipped "$anchors_skipped" ${anchor_flags[@]+"${anchor_flags[@]}"} \
-	-out "$results/terraform.json"
+# One run of the section per size, each with a backend of its own.
+terraform_results=""
+rm -f "$results"/terraform*.json
+for n in $sizes; do
+	"$driver" terraform -provider "$provider" -backend "$backend" -n "$n" -runs "$tf_count" \
+		-parallelism "$parallelism" -anchors-skipped "$anchors_skipped" ${anchor_flags[@]+"${anchor_flags[@]}"} \
+		-out "$results/terraform-$n.json"
+	terraform_results+="${terraform_results:+,}$results/terraform-$n.json"
+done
 
 "$driver" http -backend "$backend" -prism "$prism" -prism-unavailable "$prism_unavailable" -contract "$contract" \
 	-httplimit "$httplimit" -httplimit-skipped "$httplimit_skipped" -concurrency "$concurrency" -duration "$duration" -warmup "$warmup" -runs "$count" -out "$results/http.json"
@@ -169,7 +179,7 @@ go -C bench test -run '^$' -bench 'Ingest10kBatch' -benchtime "$ingest_time" -co
 go -C bench test -run '^$' -bench 'Report31Days1000Accounts' -benchtime "$report_time" -count "$count" -timeout 90m "$usage_pkg" | tee "$results/report.txt"
 go -C bench test -run '^$' -bench 'RawGroupBy' -benchtime 1x -count "$raw_count" -timeout 60m "$usage_pkg" | tee "$results/raw.txt"
 
-"$driver" report $quick_flag -machine "$results/machine.json" -terraform "$results/terraform.json" -http "$results/http.json" \
+"$driver" report $quick_flag -machine "$results/machine.json" -terraform "$terraform_results" -http "$results/http.json" \
 	-http-postgres "$results/http-postgres.json" -hotpaths "$results/hotpaths.txt" -usage "$results/ingest.txt,$results/report.txt,$results/raw.txt" >"$tmp/report.md"
 mkdir -p "$(dirname "$out")"
 mv "$tmp/report.md" "$out"

@@ -176,7 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "report":
 		var in bench.ReportInput
 		machine := fs.String("machine", "", "machine.json of `benchdriver machine`")
-		terraform := fs.String("terraform", "", "terraform.json of `benchdriver terraform`")
+		terraform := fs.String("terraform", "", "comma-separated terraform.json files of `benchdriver terraform`, one per size")
 		httpRes := fs.String("http", "", "http.json of `benchdriver http`")
 		pgRes := fs.String("http-postgres", "", "the JSON of `benchdriver http-postgres`")
 		usage := fs.String("usage", "", "comma-separated outputs of the usage Go benchmarks (go test -bench)")
@@ -188,11 +188,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := readJSON(*machine, &in.Machine); err != nil {
 			return err
 		}
-		if *terraform != "" {
-			in.Terraform = &bench.TerraformResults{}
-			if err := readJSON(*terraform, in.Terraform); err != nil {
+		for _, path := range splitList(*terraform) {
+			t := &bench.TerraformResults{}
+			if err := readJSON(path, t); err != nil {
 				return err
 			}
+			in.Terraform = append(in.Terraform, t)
 		}
 		if *httpRes != "" {
 			in.HTTP = &bench.HTTPResults{}

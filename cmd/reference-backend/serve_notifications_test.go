@@ -21,30 +21,45 @@ func TestNotificationFlagDefaultsAndOverrides(t *testing.T) {
 	}
 	want := notificationSettings{worker: backend.DeliveryOptions{
 		MaxAttempts: 5, RetryWaitMin: time.Second, RetryWaitMax: 5 * time.Minute, Timeout: 10 * time.Second, PollInterval: time.Second,
+		Retention: 720 * time.Hour,
 	}}
 	if cfg.notifications != want {
 		t.Fatalf("defaults %+v\nwant     %+v", cfg.notifications, want)
 	}
 	env := map[string]string{
 		"REFERENCE_BACKEND_NOTIFICATION_ALLOW_PRIVATE_DESTINATIONS": "true", "REFERENCE_BACKEND_NOTIFICATION_MAX_ATTEMPTS": "9",
-		"REFERENCE_BACKEND_NOTIFICATION_TIMEOUT": "3s",
+		"REFERENCE_BACKEND_NOTIFICATION_TIMEOUT": "3s", "REFERENCE_BACKEND_NOTIFICATION_REFUSE_LOOPBACK_DESTINATIONS": "true",
+		"REFERENCE_BACKEND_NOTIFICATION_RETENTION": "24h",
 	}
 	cfg, err = parseServeConfig([]string{"--notification-max-attempts", "2", "--notification-retry-wait-min", "10ms",
 		"--notification-retry-wait-max", "1s", "--notification-poll-interval", "250ms"}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want = notificationSettings{allowPrivateDestinations: true, worker: backend.DeliveryOptions{
+	want = notificationSettings{allowPrivateDestinations: true, refuseLoopbackDestinations: true, worker: backend.DeliveryOptions{
 		MaxAttempts: 2, RetryWaitMin: 10 * time.Millisecond, RetryWaitMax: time.Second, Timeout: 3 * time.Second, PollInterval: 250 * time.Millisecond,
+		Retention: 24 * time.Hour,
 	}}
 	if cfg.notifications != want {
 		t.Fatalf("flags over environment %+v\nwant %+v", cfg.notifications, want)
 	}
 }
 
+// TestNotificationRetentionBounds: the retention's bounds are accepted,
+// and a hair beyond them refused (TestNotificationFlagsRefuseNonsense).
+func TestNotificationRetentionBounds(t *testing.T) {
+	for value, want := range map[string]time.Duration{"1m": time.Minute, "87600h": 87600 * time.Hour} {
+		cfg, err := parseServeConfig([]string{"--notification-retention", value}, func(string) string { return "" }, io.Discard)
+		if err != nil || cfg.notifications.worker.Retention != want {
+			t.Errorf("--notification-retention %s: %v, %v", value, cfg.notifications.worker.Retention, err)
+		}
+	}
+}
+
 func TestNotificationFlagsRefuseNonsense(t *testing.T) {
 	for _, args := range [][]string{
 		{"--notification-allow-private-destinations", "maybe"},
+		{"--notification-refuse-loopback-destinations", "perhaps"},
 		{"--notification-max-attempts", "0"},
 		{"--notification-max-attempts", "101"},
 		{"--notification-max-attempts", "many"},
@@ -53,6 +68,10 @@ func TestNotificationFlagsRefuseNonsense(t *testing.T) {
 		{"--notification-timeout", "-1s"},
 		{"--notification-timeout", "2h"},
 		{"--notification-poll-interval", "often"},
+		{"--notification-retention", "59s"},
+		{"--notification-retention", "87601h"},
+		{"--notification-retention", "0"},
+		{"--notification-retention", "forever"},
 		{"--notification-retry-wait-min", "1m", "--notification-retry-wait-max", "30s"},
 	} {
 		if _, err := parseServeConfig(args, func(string) string { return "" }, io.Discard); err == nil ||

@@ -153,6 +153,17 @@ func TestWebhookReceiverVerifiesAndPrintsOnce(t *testing.T) {
 	} else {
 		_ = resp.Body.Close()
 	}
+	// A signature made over another timestamp (a capture replayed with a
+	// fresh telnyx-timestamp, both within the tolerance).
+	req, _ = http.NewRequestWithContext(t.Context(), http.MethodPost, r.url+"/hooks", strings.NewReader(first))
+	signedAt := strconv.FormatInt(now.Add(-time.Minute).Unix(), 10)
+	req.Header.Set("telnyx-timestamp", ts)
+	req.Header.Set("telnyx-signature-ed25519", base64.StdEncoding.EncodeToString(ed25519.Sign(private, []byte(signedAt+"|"+first))))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a signature over another timestamp: %v %v, want 401", resp, err)
+	} else {
+		_ = resp.Body.Close()
+	}
 	if got := r.events(t); len(got) != 1 || got[0].ID != "11111111-1111-4111-8111-111111111111" || got[0].Attempt != 1 ||
 		got[0].EventType != "account.balance_below_threshold" || string(got[0].Payload) != `{"balance":"4.00"}` {
 		t.Fatalf("printed %+v, want the first event once", got)
@@ -166,8 +177,8 @@ func TestWebhookReceiverVerifiesAndPrintsOnce(t *testing.T) {
 	if got := r.events(t); len(got) != 2 || got[1].ID != "55555555-5555-4555-8555-555555555555" {
 		t.Fatalf("printed %+v", got)
 	}
-	if strings.Count(r.errout.String(), "refused") != 5 {
-		t.Errorf("stderr should note each of the 5 refusals of a signature:\n%s", r.errout)
+	if strings.Count(r.errout.String(), "refused") != 6 {
+		t.Errorf("stderr should note each of the 6 refusals of a signature:\n%s", r.errout)
 	}
 }
 

@@ -61,6 +61,13 @@ type DeliveryOptions struct {
 	PollInterval time.Duration
 	// Concurrency is how many webhooks are sent at once (default 4).
 	Concurrency int
+	// Retention is how long a notification is kept once every delivery of
+	// it finished (delivered, failed, or written to the outbox): its
+	// deliveries, their attempts, the outbox's entries (default
+	// DefaultNotificationRetention). What is pending or in flight is never
+	// purged. The worker purges a bounded batch every PurgeInterval
+	// (default 1m), and again at once while batches come out full.
+	Retention, PurgeInterval time.Duration
 	// Owner names the worker in its leases; default a random id.
 	Owner string
 	// Logger receives failures of the worker itself (never a URL, a body
@@ -90,12 +97,17 @@ const (
 
 // Defaults of DeliveryOptions.
 const (
-	DefaultDeliveryMaxAttempts  = 5
-	DefaultDeliveryRetryWaitMin = time.Second
-	DefaultDeliveryRetryWaitMax = 5 * time.Minute
-	DefaultDeliveryTimeout      = 10 * time.Second
-	DefaultDeliveryPollInterval = time.Second
-	defaultDeliveryConcurrency  = 4
+	DefaultDeliveryMaxAttempts   = 5
+	DefaultDeliveryRetryWaitMin  = time.Second
+	DefaultDeliveryRetryWaitMax  = 5 * time.Minute
+	DefaultDeliveryTimeout       = 10 * time.Second
+	DefaultDeliveryPollInterval  = time.Second
+	DefaultNotificationRetention = 30 * 24 * time.Hour
+	defaultPurgeInterval         = time.Minute
+	// notificationPurgeBatch bounds the notifications one purge deletes,
+	// with their deliveries (up to a profile's channels each) and attempts.
+	notificationPurgeBatch     = 100
+	defaultDeliveryConcurrency = 4
 	// leaseMargin is how long a lease outlives its attempt's timeout:
 	// the time to record the attempt.
 	leaseMargin = 5 * time.Second
@@ -124,6 +136,12 @@ func (o DeliveryOptions) withDefaults() DeliveryOptions {
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = defaultDeliveryConcurrency
+	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultNotificationRetention
+	}
+	if o.PurgeInterval <= 0 {
+		o.PurgeInterval = defaultPurgeInterval
 	}
 	if o.Owner == "" {
 		o.Owner = newID()
@@ -208,12 +226,21 @@ func (s *Service) RunDeliveries(ctx context.Context, sender WebhookSender, o Del
 	defer wg.Wait()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
+	purge := time.NewTimer(0)
+	defer purge.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-wake:
 			timer.Reset(wakeDelay)
+			continue
+		case <-purge.C:
+			if s.purgeNotifications(ctx, o) {
+				purge.Reset(0) // there may be more
+			} else {
+				purge.Reset(o.PurgeInterval)
+			}
 			continue
 		case <-done:
 		case <-timer.C:
@@ -261,6 +288,26 @@ func (s *Service) claimDeliveries(ctx context.Context, o DeliveryOptions, limit 
 		return err
 	})
 	return claimed, err
+}
+
+// purgeNotifications deletes a bounded batch of the notifications that
+// finished more than o.Retention ago, and reports whether the batch was
+// full. A failure only delays the purge.
+func (s *Service) purgeNotifications(ctx context.Context, o DeliveryOptions) (full bool) {
+	before := s.timestamp().Add(-o.Retention)
+	var n int
+	err := s.store.WriteTx(ctx, func(tx Tx) error {
+		var err error
+		n, err = tx.PurgeNotifications(ctx, before, notificationPurgeBatch)
+		return err
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			o.Logger.LogAttrs(ctx, slog.LevelWarn, "notification deliveries: purge failed", slog.String("error", err.Error()))
+		}
+		return false
+	}
+	return n == notificationPurgeBatch
 }
 
 // deliver makes the next attempt of a leased delivery and records it. The

@@ -2,7 +2,7 @@ package backend
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"net"
 	"net/netip"
 	"net/url"
@@ -35,6 +35,10 @@ type NotificationOptions struct {
 	// AllowPrivateDestinations lets webhooks reach private, link-local and
 	// shared (carrier-grade NAT) addresses.
 	AllowPrivateDestinations bool
+	// RefuseLoopbackDestinations keeps webhooks from loopback addresses,
+	// which are allowed by default (tests, demos): any account could
+	// otherwise have the backend POST to a port of its own host.
+	RefuseLoopbackDestinations bool
 	// Resolver resolves a webhook's host when its channel is written; nil
 	// is net.DefaultResolver.
 	Resolver Resolver
@@ -43,6 +47,19 @@ type NotificationOptions struct {
 // SetNotificationOptions replaces the notification options; the zero value
 // is the default (no private destinations, the system's resolver).
 func (s *Service) SetNotificationOptions(o NotificationOptions) { s.notifications.opts.Store(&o) }
+
+// DestinationPolicy is the operator's consent that the destination rule
+// asks for.
+type DestinationPolicy struct {
+	// AllowPrivate lets webhooks reach private and link-local addresses.
+	AllowPrivate bool
+	// RefuseLoopback keeps them from loopback addresses.
+	RefuseLoopback bool
+}
+
+func (o NotificationOptions) policy() DestinationPolicy {
+	return DestinationPolicy{AllowPrivate: o.AllowPrivateDestinations, RefuseLoopback: o.RefuseLoopbackDestinations}
+}
 
 func (s *Service) notificationOptions() NotificationOptions {
 	if o := s.notifications.opts.Load(); o != nil {
@@ -71,9 +88,8 @@ func mustPrefixes(cidrs ...string) []netip.Prefix {
 }
 
 // CheckDestinationAddress tells whether a webhook may reach addr: nil when
-// it may, an error saying why not otherwise. allowPrivate is the operator's
-// consent to private and link-local addresses.
-func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
+// it may, a *DestinationError saying why not otherwise.
+func CheckDestinationAddress(addr netip.Addr, p DestinationPolicy) error {
 	addr = addr.Unmap()
 	if addr.Is6() && nat64.Contains(addr) {
 		b := addr.As16()
@@ -81,19 +97,51 @@ func CheckDestinationAddress(addr netip.Addr, allowPrivate bool) error {
 	}
 	switch {
 	case !addr.IsValid():
-		return fmt.Errorf("%v is not an address", addr)
+		return &DestinationError{Addr: addr}
 	case addr.IsLoopback():
+		if p.RefuseLoopback {
+			return &DestinationError{Addr: addr, Loopback: true}
+		}
 		return nil
 	case addr.IsUnspecified() || addr.IsMulticast() || addr.IsInterfaceLocalMulticast() || inAny(addr, alwaysRefused):
-		return fmt.Errorf("%s is not an address a webhook can be delivered to", addr)
+		return &DestinationError{Addr: addr}
 	case addr.IsPrivate() || addr.IsLinkLocalUnicast() || inAny(addr, privateRanges):
-		if allowPrivate {
+		if p.AllowPrivate {
 			return nil
 		}
-		return fmt.Errorf("%s is a private or link-local address, which webhooks may reach only when the server is started "+
-			"with --notification-allow-private-destinations", addr)
+		return &DestinationError{Addr: addr, Private: true}
 	}
 	return nil
+}
+
+// DestinationError is an address the destination policy refuses.
+type DestinationError struct {
+	Addr netip.Addr
+	// Private: the address is private or link-local, which the operator
+	// may allow; otherwise it is never a host's.
+	Private bool
+	// Loopback: the address is loopback, which the operator refused.
+	Loopback bool
+}
+
+func (e *DestinationError) Error() string { return e.Addr.String() + " is " + e.what() }
+
+// ForName says why host, a name, is refused, without the address it
+// resolved to: the account that chose the name sees this, and the backend
+// must not answer DNS questions about the operator's network.
+func (e *DestinationError) ForName(host string) string {
+	return host + " resolves to " + e.what()
+}
+
+func (e *DestinationError) what() string {
+	if e.Loopback {
+		return "a loopback address, which this server does not send webhooks to (--notification-refuse-loopback-destinations)"
+	}
+	if e.Private {
+		return "a private or link-local address, which webhooks may reach only when the server is started " +
+			"with --notification-allow-private-destinations"
+	}
+	return "an address a webhook cannot be delivered to"
 }
 
 func inAny(addr netip.Addr, prefixes []netip.Prefix) bool {
@@ -169,7 +217,7 @@ func (s *Service) checkWebhookURL(ctx context.Context, pointer, raw string) erro
 	opts := s.notificationOptions()
 	host := u.Hostname()
 	if addr, err := netip.ParseAddr(host); err == nil {
-		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); err != nil {
+		if err := CheckDestinationAddress(addr, opts.policy()); err != nil {
 			return InvalidField(pointer, "This webhook URL cannot be used: %v.", err)
 		}
 		return nil
@@ -185,8 +233,9 @@ func (s *Service) checkWebhookURL(ctx context.Context, pointer, raw string) erro
 		return nil //nolint:nilerr // an unresolvable name is checked again at delivery, on the addresses it then has
 	}
 	for _, addr := range addrs {
-		if err := CheckDestinationAddress(addr, opts.AllowPrivateDestinations); err != nil {
-			return InvalidField(pointer, "This webhook URL cannot be used: %s resolves to %v.", host, err)
+		var refused *DestinationError
+		if err := CheckDestinationAddress(addr, opts.policy()); errors.As(err, &refused) {
+			return InvalidField(pointer, "This webhook URL cannot be used: %s.", refused.ForName(host))
 		}
 	}
 	return nil

@@ -98,9 +98,16 @@ type NotificationDeliveries interface {
 	InsertNotification(ctx context.Context, n *Notification, deliveries []*NotificationDelivery) error
 	// ClaimDueDeliveries leases to owner, until leaseUntil, at most limit
 	// webhook deliveries that are pending, due at or before now and not
-	// leased past now, the longest due first, and returns them with their
-	// notification. Where writers run concurrently (PostgreSQL) it skips
-	// the deliveries another transaction holds rather than wait for them.
+	// leased past now, and returns them with their notification. It shares
+	// them out across accounts: the pending webhooks due at or before now
+	// are ranked within their account, those leased past now (in flight)
+	// first, then the longest due first, and the claim takes the lowest
+	// ranks, the longest due first among equal ranks. So an account with
+	// thousands due, or in flight to receivers that hang, does not hold
+	// back another's first: that is claimed before the busy account's
+	// second one in flight, whatever their due times. Where writers run
+	// concurrently (PostgreSQL) it skips the deliveries another transaction
+	// holds rather than wait for them.
 	ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*NotificationDelivery, error)
 	// RecordDeliveryAttempt stores attempt a of d and writes d's Status,
 	// Attempts, NextAttemptAt, LastStatus, LastError, DeliveredAt and
@@ -111,6 +118,14 @@ type NotificationDeliveries interface {
 	// selects, newest first (ties broken on ID), with their notification
 	// and attempts, and their number across all pages.
 	ListNotificationDeliveries(ctx context.Context, q DeliveryQuery) ([]*NotificationDelivery, int, error)
+	// PurgeNotifications deletes at most limit notifications, the oldest
+	// first, each whose every delivery finished (delivered, failed, or an
+	// outbox entry) before before, together with those deliveries and
+	// their attempts, and returns how many notifications it deleted. A
+	// notification with a delivery still pending (due, leased or waiting
+	// for a retry) is kept whole. Where writers run concurrently
+	// (PostgreSQL) it skips the notifications another transaction holds.
+	PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
 // emitNotification notifies the settings of a condition that occurred:

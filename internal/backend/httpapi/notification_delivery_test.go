@@ -339,7 +339,7 @@ func TestWebhookDestinationIsCheckedAtDelivery(t *testing.T) {
 	}
 	for _, l := range d.AttemptLog {
 		// Refused by the policy, not merely unreachable.
-		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: 10.11.12.13 is a private or link-local address") {
+		if l.Status != 0 || !strings.Contains(l.Error, "destination refused: hooks.rebinding.example resolves to a private or link-local address") || strings.Contains(l.Error, "10.11.12.13") {
 			t.Errorf("attempt %+v, want refused at the connection", l)
 		}
 	}
@@ -361,4 +361,81 @@ func portOf(t *testing.T, rawURL string) string {
 		t.Fatal(err)
 	}
 	return u.Port()
+}
+
+// hangingReceiver is a receiver that answers no request before the test
+// ends (or the request's client gives up); each request it gets is
+// signalled on requests, when not nil.
+func hangingReceiver(t *testing.T, requests chan<- struct{}) *httptest.Server {
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		if requests != nil {
+			requests <- struct{}{}
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) }) // before hang closes
+	return hang
+}
+
+// TestHangingReceiversDoNotStopOthers: an account whose receivers never
+// answer, with more webhooks due than the worker sends at once, holds each
+// slot for one attempt's timeout only, and the worker shares its slots out
+// across accounts: another account's webhook, due later, goes out as soon
+// as a slot frees, before the hanging account's others are tried (long
+// before the hanging ones are given up).
+func TestHangingReceiversDoNotStopOthers(t *testing.T) {
+	deliveries := fastDeliveries(100)
+	deliveries.Worker.Timeout = 300 * time.Millisecond
+	deliveries.Worker.RetryWaitMin, deliveries.Worker.RetryWaitMax = time.Millisecond, time.Millisecond
+	deliveries.Worker.Concurrency = 2
+	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
+	started := make(chan struct{}, 1000) // the hanging attempts, never drained
+	hang := hangingReceiver(t, started)  // after srv: released before the worker stops
+	slow, _ := hookedAccount(t, srv, hang.URL+"/0", "5.00", "6.00", map[string]any{"business_name": "Slow"})
+	profiles := call(t, srv, http.MethodGet, "/v2/notification_profiles", slow.APIKey, nil)
+	var got list[notificationProfileOut]
+	profiles.decode(t, &got)
+	for i := 1; i < 6; i++ {
+		createNotificationChannel(t, srv, slow.APIKey, got.Data[0].ID, "webhook", hang.URL+"/"+strconv.Itoa(i))
+	}
+	rcv := backendtest.NewReceiver(t)
+	var hangingBefore atomic.Int64
+	rcv.Answer = func(int) int {
+		hangingBefore.Store(int64(len(started)))
+		return http.StatusOK
+	}
+	fast, _ := hookedAccount(t, srv, rcv.URL+"/hooks", "5.00", "6.00", map[string]any{"business_name": "Fast"})
+	adjust(t, srv, slow.ID, "-2.00") // 6 webhooks that hang, 3 times the worker's slots
+	for deadline := time.Now().Add(5 * time.Second); len(started) < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hanging webhooks were not sent")
+		}
+	}
+	adjust(t, srv, fast.ID, "-2.00") // due after the 6, while they fill both slots
+	start := time.Now()
+	rcv.WaitFor(t, 1)
+	// Each hanging attempt ends at 300ms: the fast webhook waits for one
+	// of them, not for the 100 attempts each may have.
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("the fast account's webhook took %s behind hanging receivers", took)
+	}
+	// Oldest due first would try all 6 hanging ones first. Fairly, the
+	// first slot that frees sends it (3 if the two free at once and the
+	// claim takes one of each account's; 4 leaves room for a slow runner).
+	if n := hangingBefore.Load(); n > 4 {
+		t.Errorf("the fast account's webhook went out after %d attempts to hanging receivers, want at most 4", n)
+	}
+	d := deliveriesOf(t, srv, slow.ID, backend.ChannelWebhook)
+	for _, x := range d {
+		for _, l := range x.AttemptLog {
+			if !strings.Contains(l.Error, "deadline exceeded") {
+				t.Errorf("a hanging receiver's attempt failed with %q, want a timeout", l.Error)
+			}
+		}
+	}
 }

@@ -198,3 +198,58 @@ func TestWebhookSigningKey(t *testing.T) {
 		t.Fatal("the operator API answers another key than the one webhooks are signed with")
 	}
 }
+
+// TestFinishedNotificationsArePurged: once a notification's deliveries
+// finished longer ago than the retention, the worker purges them (the
+// outbox's email and the delivered webhook, with their attempts), while a
+// webhook still in flight, however old, stays, and so do notifications made
+// since: the operator's list shows them as before.
+func TestFinishedNotificationsArePurged(t *testing.T) {
+	deliveries := fastDeliveries(2)
+	deliveries.Worker.Retention, deliveries.Worker.PurgeInterval = time.Hour, 10*time.Millisecond
+	srv := backendtest.StartWith(t, backendtest.Options{Deliveries: deliveries})
+	inFlight := make(chan struct{}, 10)
+	hang := hangingReceiver(t, inFlight) // after srv: released before the worker stops
+	rcv := backendtest.NewReceiver(t)
+	a := createManaged(t, srv, srv.ManagerKey, map[string]any{"business_name": "Purged"})
+	profile := createNotificationProfile(t, srv, a.APIKey, "Everything")
+	createNotificationChannel(t, srv, a.APIKey, profile, "email", "finance@example.com")
+	createNotificationChannel(t, srv, a.APIKey, profile, "webhook", rcv.URL+"/hooks")
+	createNotificationSetting(t, srv, a.APIKey, balanceSetting(profile, "5.00"))
+	slow, _ := hookedAccount(t, srv, hang.URL+"/hangs", "5.00", "6.00", map[string]any{"business_name": "In flight"})
+	adjust(t, srv, a.ID, "10.00")
+	adjust(t, srv, a.ID, "-6.00")
+	adjust(t, srv, slow.ID, "-2.00")
+	old := waitSettled(t, srv, a.ID, backend.ChannelWebhook)
+	<-inFlight
+	if got := operatorDeliveries(t, srv, "?filter[account_id]="+a.ID); got.Meta.TotalResults != 2 {
+		t.Fatalf("before the retention ended the operator sees %d deliveries, want the email and the webhook", got.Meta.TotalResults)
+	}
+
+	srv.AdvanceTime(2 * time.Hour)
+	for deadline := time.Now().Add(5 * time.Second); len(deliveriesOf(t, srv, a.ID, "")) > 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the finished deliveries of two hours ago were not purged: %+v", deliveriesOf(t, srv, a.ID, ""))
+		}
+	}
+	if got := deliveriesOf(t, srv, slow.ID, ""); len(got) != 1 || got[0].Status != backend.DeliveryPending {
+		t.Fatalf("the webhook in flight was purged or changed: %+v", got)
+	}
+	// Made after the purge: kept, and listed as before.
+	adjust(t, srv, a.ID, "10.00")
+	adjust(t, srv, a.ID, "-10.00")
+	recent := waitSettled(t, srv, a.ID, backend.ChannelWebhook)
+	if recent[0].NotificationID == old[0].NotificationID {
+		t.Fatal("no new notification")
+	}
+	time.Sleep(50 * time.Millisecond) // purges run every 10ms
+	got := operatorDeliveries(t, srv, "?filter[account_id]="+a.ID)
+	if got.Meta.TotalResults != 2 || len(got.Data) != 2 {
+		t.Fatalf("the operator sees %d recent deliveries, want the new email and webhook", got.Meta.TotalResults)
+	}
+	for _, d := range got.Data {
+		if d.NotificationID != recent[0].NotificationID || d.Status != "delivered" || len(d.Attempts) != 1 {
+			t.Errorf("recent delivery %+v", d)
+		}
+	}
+}

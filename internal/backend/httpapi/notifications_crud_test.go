@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,6 +400,13 @@ func TestNotificationBadInput(t *testing.T) {
 		{"an amount with an exponent", "/v2/notification_settings", withParams(amount("1e3")), "/parameters/0/value"},
 		{"an amount with seven decimals", "/v2/notification_settings", withParams(amount("0.0000001")), "/parameters/0/value"},
 		{"an amount out of range", "/v2/notification_settings", withParams(amount("1000000000.01")), "/parameters/0/value"},
+		{"an amount of 1e15", "/v2/notification_settings", withParams(amount("1000000000000000")), "/parameters/0/value"},
+		{"an amount beyond an int64 of micros", "/v2/notification_settings", withParams(amount("99999999999999999999")), "/parameters/0/value"},
+		{"a negative amount out of range", "/v2/notification_settings", withParams(amount("-1000000000.01")), "/parameters/0/value"},
+		{"an empty amount", "/v2/notification_settings", withParams(amount("")), "/parameters/0/value"},
+		{"an amount with spaces", "/v2/notification_settings", withParams(amount(" 5.00")), "/parameters/0/value"},
+		{"an amount NaN", "/v2/notification_settings", withParams(amount("NaN")), "/parameters/0/value"},
+		{"an amount as null", "/v2/notification_settings", withParams(amount(nil)), "/parameters/0/value"},
 		{"parameters as an object", "/v2/notification_settings", map[string]any{"notification_event_condition_id": backend.ConditionBalanceBelow, "notification_profile_id": profile, "parameters": map[string]any{"amount": "1.00"}}, "/parameters"},
 		{"no amount", "/v2/notification_settings", withParams(), "/parameters"},
 		{"an amount twice", "/v2/notification_settings", withParams(amount("1.00"), amount("2.00")), "/parameters/1/name"},
@@ -457,6 +466,29 @@ func TestNotificationBadInput(t *testing.T) {
 		}
 	})
 
+	// The answer says why a name is refused, not what it resolves to: the
+	// backend must not answer DNS questions about the operator's network.
+	t.Run("a refused name's address is not answered", func(t *testing.T) {
+		r := call(t, srv, http.MethodPost, "/v2/notification_channels", key, hook("https://inside.example/hooks"))
+		r.wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
+		if body := string(r.body); strings.Contains(body, "10.1.2.3") || !strings.Contains(body, "inside.example resolves to a private or link-local address") {
+			t.Fatalf("the refusal %s names the address the name resolves to, or not why it is refused", body)
+		}
+	})
+
+	// The extremes of a threshold that are amounts: each is kept exactly as given.
+	t.Run("threshold extremes", func(t *testing.T) {
+		for _, v := range []string{"0", "0.00", "-5.00", "0.000001", "1000000000", "-1000000000.00"} {
+			r := call(t, srv, http.MethodPost, "/v2/notification_settings", key, withParams(amount(v)))
+			r.wantStatus(t, http.StatusOK)
+			var st single[notificationSettingOut]
+			r.decode(t, &st)
+			if len(st.Data.Parameters) != 1 || st.Data.Parameters[0].Value != v {
+				t.Errorf("threshold %q kept as %+v", v, st.Data.Parameters)
+			}
+		}
+	})
+
 	t.Run("allowed destinations", func(t *testing.T) {
 		for _, url := range []string{
 			"http://127.0.0.1:8080/hooks", "http://[::1]/hooks", "http://localhost/hooks", "https://203.0.113.7/hooks",
@@ -464,6 +496,22 @@ func TestNotificationBadInput(t *testing.T) {
 		} {
 			createNotificationChannel(t, srv, key, profile, "webhook", url)
 		}
+	})
+
+	t.Run("loopback refused with the flag", func(t *testing.T) {
+		srv.Service.SetNotificationOptions(backend.NotificationOptions{RefuseLoopbackDestinations: true, Resolver: staticResolver{
+			"loopback.example": {netip.MustParseAddr("::1")},
+		}})
+		defer srv.Service.SetNotificationOptions(backend.NotificationOptions{})
+		before := notificationTotals(t, srv, key)
+		for _, url := range []string{"http://127.0.0.1:8080/hooks", "http://[::1]/hooks", "http://[::ffff:127.0.0.1]/", "https://loopback.example/"} {
+			call(t, srv, http.MethodPost, "/v2/notification_channels", key, hook(url)).
+				wantError(t, errWant{status: 422, code: "10004", pointer: "/channel_destination"})
+		}
+		if after := notificationTotals(t, srv, key); after != before {
+			t.Fatalf("a refused request wrote something: %v, then %v", before, after)
+		}
+		createNotificationChannel(t, srv, key, profile, "webhook", "https://203.0.113.7/hooks")
 	})
 
 	t.Run("private destinations with the flag", func(t *testing.T) {
@@ -537,4 +585,45 @@ func TestNotificationAudit(t *testing.T) {
 			t.Fatalf("the audit log does not say which host the webhook went to: %s", body)
 		}
 	}
+}
+
+// TestNotificationLimitsHoldUnderConcurrency: an account's profiles,
+// channels and settings are bounded, and creates sent all at once past a
+// bound make exactly the bound, the rest refused in the envelope at "/".
+func TestNotificationLimitsHoldUnderConcurrency(t *testing.T) {
+	srv := backendtest.Start(t)
+	key := srv.ManagerKey
+	profile := createNotificationProfile(t, srv, key, "Mine")
+	burst := func(t *testing.T, path string, most, have int, body func(i int) map[string]any) {
+		t.Helper()
+		const extra = 8
+		statuses := make(chan *apiResponse, most-have+extra)
+		var wg sync.WaitGroup
+		for i := range most - have + extra {
+			wg.Go(func() { statuses <- raw(t, srv, http.MethodPost, path, key, body(i)) })
+		}
+		wg.Wait()
+		close(statuses)
+		made := 0
+		for r := range statuses {
+			switch r.status {
+			case http.StatusOK:
+				made++
+			default:
+				r.wantError(t, errWant{status: 422, code: "10004", pointer: "/"})
+			}
+		}
+		if made != most-have {
+			t.Fatalf("%s: %d made at once, want %d (the account had %d of %d)", path, made, most-have, have, most)
+		}
+	}
+	burst(t, "/v2/notification_profiles", backend.MaxNotificationProfilesPerAccount, 1, func(i int) map[string]any {
+		return map[string]any{"name": "P" + strconv.Itoa(i)}
+	})
+	burst(t, "/v2/notification_channels", backend.MaxNotificationChannelsPerAccount, 0, func(i int) map[string]any {
+		return map[string]any{"notification_profile_id": profile, "channel_type_id": "email", "channel_destination": "ops" + strconv.Itoa(i) + "@example.com"}
+	})
+	burst(t, "/v2/notification_settings", backend.MaxNotificationSettingsPerAccount, 0, func(i int) map[string]any {
+		return balanceSetting(profile, strconv.Itoa(i)+".00")
+	})
 }

@@ -112,4 +112,15 @@ func TestNotificationsPage(t *testing.T) {
 			t.Error("the manager's own page shows its managed account's channels")
 		}
 	})
+	// Another managed account of the same manager asks for Acme's page by
+	// its id: it sees nothing of it.
+	beta := w.createManaged(t, w.srv.ManagerKey, "Beta Rockets", testPassword)
+	t.Run("another managed account's user", func(t *testing.T) {
+		b := newBrowser(t, w.srv.RootURL)
+		b.signIn(beta.Email, beta.Password)
+		p := b.get("/portal/accounts/" + acme.ID + "/notifications")
+		if p.status == http.StatusOK || strings.Contains(p.body, "finance@example.com") || strings.Contains(p.body, rcv.URL) {
+			t.Fatalf("%s shows Acme's notifications to Beta:\n%s", p, p.body)
+		}
+	})
 }

@@ -351,16 +351,25 @@ func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.De
 // holds (FOR UPDATE SKIP LOCKED): replicas polling at once each take
 // others. A delivery another replica leased and committed since this
 // transaction's snapshot fails it with a serialization failure, and the
-// run again sees the lease.
+// run again sees the lease. Each due delivery is ranked within its
+// account, those in flight first (see backend.NotificationDeliveries),
+// and the claim takes the lowest ranks: a
+// window function cannot share a query level with FOR UPDATE, so the
+// ranks are a subquery and the rows are locked by the query around it.
 func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
 	if err := checkTimes(at("now", now), at("lease_until", leaseUntil)); err != nil {
 		return nil, err
 	}
 	return queryAll(ctx, t, "claim due deliveries", scanDelivery, `WITH claimed AS (
 			UPDATE notification_deliveries SET lease_owner = $1, lease_until = $2
-			WHERE id = ANY(ARRAY(SELECT id FROM notification_deliveries
-				WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
-				ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED))
+			WHERE id = ANY(ARRAY(SELECT d.id FROM notification_deliveries d
+				JOIN (SELECT id, ROW_NUMBER() OVER (PARTITION BY account_id
+						ORDER BY lease_until IS NOT NULL AND lease_until > $3 DESC, next_attempt_at, id) AS account_rank
+					FROM notification_deliveries
+					WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= $3) r ON r.id = d.id
+				WHERE d.status = 'pending' AND d.channel_type = 'webhook' AND d.next_attempt_at <= $3
+					AND (d.lease_until IS NULL OR d.lease_until <= $3)
+				ORDER BY r.account_rank, d.next_attempt_at, d.id LIMIT $4 FOR UPDATE OF d SKIP LOCKED))
 			RETURNING *)
 		SELECT `+deliveryColumns+` FROM claimed d JOIN notifications n ON n.id = d.notification_id ORDER BY d.next_attempt_at, d.id`,
 		owner, leaseUntil, now, limit)
@@ -439,4 +448,34 @@ func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQ
 		byID[a.DeliveryID].AttemptLog = append(byID[a.DeliveryID].AttemptLog, a)
 	}
 	return list, total, nil
+}
+
+// PurgeNotifications deletes the oldest finished notifications, skipping
+// those another transaction holds (a replica purging at the same time)
+// instead of waiting for them. A finished delivery never becomes pending
+// again, so what the choice saw finished stays so until the deletes.
+func (t *tx) PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := checkTime("before", before); err != nil {
+		return 0, err
+	}
+	ids, err := queryAll(ctx, t, "choose notifications to purge", func(row pgx.Row) (string, error) {
+		var id string
+		return id, row.Scan(&id)
+	}, `SELECT n.id FROM notifications n WHERE n.occurred_at < $1 AND NOT EXISTS (
+			SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND (d.status = 'pending' OR d.updated_at >= $1))
+		ORDER BY n.occurred_at, n.id LIMIT $2 FOR UPDATE OF n SKIP LOCKED`, before, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	for _, stmt := range []struct{ op, query string }{
+		{"purge delivery attempts", `DELETE FROM notification_attempts WHERE delivery_id IN (
+			SELECT id FROM notification_deliveries WHERE notification_id = ANY($1))`},
+		{"purge notification deliveries", `DELETE FROM notification_deliveries WHERE notification_id = ANY($1)`},
+		{"purge notifications", `DELETE FROM notifications WHERE id = ANY($1)`},
+	} {
+		if _, err := t.exec(ctx, stmt.op, stmt.query, ids); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }

@@ -412,16 +412,22 @@ func (t *tx) insertAttempt(ctx context.Context, deliveryID string, a *backend.De
 }
 
 // ClaimDueDeliveries leases the due deliveries in one statement: SQLite's
-// single writer makes the select and the update one step.
+// single writer makes the select and the update one step. Each due
+// delivery is ranked within its account, those in flight first (see
+// backend.NotificationDeliveries), and the claim takes the lowest ranks.
 func (t *tx) ClaimDueDeliveries(ctx context.Context, now, leaseUntil time.Time, owner string, limit int) ([]*backend.NotificationDelivery, error) {
 	if err := checkTimes(map[string]time.Time{"now": now, "lease_until": leaseUntil}); err != nil {
 		return nil, err
 	}
 	rows, err := t.tx.QueryContext(ctx, `UPDATE notification_deliveries SET lease_owner = ?, lease_until = ?
-		WHERE id IN (SELECT id FROM notification_deliveries
-			WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?)
-		RETURNING id`, owner, formatTime(leaseUntil), formatTime(now), formatTime(now), limit)
+		WHERE id IN (SELECT id FROM (
+				SELECT id, next_attempt_at, lease_until, ROW_NUMBER() OVER (PARTITION BY account_id
+					ORDER BY lease_until IS NOT NULL AND lease_until > ? DESC, next_attempt_at, id) AS account_rank
+				FROM notification_deliveries
+				WHERE status = 'pending' AND channel_type = 'webhook' AND next_attempt_at <= ?)
+			WHERE lease_until IS NULL OR lease_until <= ?
+			ORDER BY account_rank, next_attempt_at, id LIMIT ?)
+		RETURNING id`, owner, formatTime(leaseUntil), formatTime(now), formatTime(now), formatTime(now), limit)
 	if err != nil {
 		return nil, dbError("claim due deliveries", err)
 	}
@@ -504,6 +510,42 @@ func (t *tx) ListNotificationDeliveries(ctx context.Context, q backend.DeliveryQ
 		d.AttemptLog = append(d.AttemptLog, a)
 	}
 	return list, total, nil
+}
+
+// PurgeNotifications deletes the oldest finished notifications. One writer
+// at a time on SQLite: nothing is held by another transaction, nothing to
+// skip, and no delivery can start or finish between the choice and the
+// deletes.
+func (t *tx) PurgeNotifications(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := checkTime("before", before); err != nil {
+		return 0, err
+	}
+	cutoff := formatTime(before)
+	ids, err := queryAll(ctx, t, "choose notifications to purge", func(row scanner) (*string, error) {
+		var id string
+		return &id, row.Scan(&id)
+	}, `SELECT n.id FROM notifications n WHERE n.occurred_at < ? AND NOT EXISTS (
+			SELECT 1 FROM notification_deliveries d WHERE d.notification_id = n.id AND (d.status = 'pending' OR d.updated_at >= ?))
+		ORDER BY n.occurred_at, n.id LIMIT ?`, cutoff, cutoff, limit)
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = *id
+	}
+	in := `(?` + strings.Repeat(", ?", len(ids)-1) + `)`
+	for _, stmt := range []struct{ op, query string }{
+		{"purge delivery attempts", `DELETE FROM notification_attempts WHERE delivery_id IN (
+			SELECT id FROM notification_deliveries WHERE notification_id IN ` + in + `)`},
+		{"purge notification deliveries", `DELETE FROM notification_deliveries WHERE notification_id IN ` + in},
+		{"purge notifications", `DELETE FROM notifications WHERE id IN ` + in},
+	} {
+		if _, err := t.tx.ExecContext(ctx, stmt.query, args...); err != nil {
+			return 0, dbError(stmt.op, err)
+		}
+	}
+	return len(ids), nil
 }
 
 func scanAttempt(row scanner) (*backend.DeliveryAttempt, error) {

@@ -31,7 +31,10 @@ func testNotifications(t *testing.T, open func(t *testing.T) backend.Store) {
 		{"NotificationsRoundTripAndList", testNotificationDeliveries},
 		{"DueDeliveriesAreLeasedOnce", testClaimDueDeliveries},
 		{"ConcurrentClaimsNeverShareADelivery", testConcurrentDeliveryClaims},
+		{"ClaimsShareOutAccounts", testFairDeliveryClaims},
+		{"ClaimsCountAnAccountsLeasedDeliveries", testFairClaimsCountLeases},
 		{"AttemptsNeedTheLease", testRecordDeliveryAttempt},
+		{"PurgeTakesOnlyFinishedOldNotifications", testPurgeNotifications},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -484,6 +487,58 @@ func testClaimDueDeliveries(t *testing.T, s backend.Store) {
 	}
 }
 
+// testFairDeliveryClaims: an account with many webhooks due long ago does
+// not hold back another's: a claim takes the oldest due of each account
+// before the second oldest of any, and so on, the longest due first among
+// equals.
+func testFairDeliveryClaims(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	busy, quiet := f.manager("claims-busy@example.com"), f.manager("claims-quiet@example.com")
+	now := f.tick()
+	var many []*backend.NotificationDelivery
+	for i := range 10 {
+		_, ds := f.notification(busy.ID, now.Add(time.Duration(i-20)*time.Second), backend.ChannelWebhook)
+		many = append(many, ds...)
+	}
+	_, one := f.notification(quiet.ID, now.Add(-time.Second), backend.ChannelWebhook)
+	if got := f.claim(now, now.Add(time.Minute), "worker", 2); !slices.Equal(sortedIDs(got), sortedIDs(many[:1], one)) {
+		t.Fatalf("a claim of 2 took %v, want the busy account's oldest and the quiet account's %s", deliveryIDs(got), one[0].ID)
+	}
+	if got := f.claim(now, now.Add(time.Minute), "worker", 20); !slices.Equal(deliveryIDs(got), deliveryIDs(many[1:])) {
+		t.Fatalf("the next claim took %v, want the rest, oldest first: %v", deliveryIDs(got), deliveryIDs(many[1:]))
+	}
+}
+
+// testFairClaimsCountLeases: a worker claims as slots free up, one at a
+// time; an account's deliveries in flight count against it, whatever their
+// due time (a retry is due later than webhooks made since), so another
+// account's is claimed next, not the busy one's next oldest.
+func testFairClaimsCountLeases(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	busy, quiet := f.manager("leases-busy@example.com"), f.manager("leases-quiet@example.com")
+	now := f.tick()
+	lease := now.Add(time.Minute)
+	_, retry := f.notification(busy.ID, now.Add(-20*time.Second), backend.ChannelWebhook)
+	if got := f.claim(now, lease, "slot-0", 1); !slices.Equal(deliveryIDs(got), deliveryIDs(retry)) {
+		t.Fatalf("the first claim took %v", deliveryIDs(got))
+	}
+	var many []*backend.NotificationDelivery
+	for i := range 3 {
+		_, ds := f.notification(busy.ID, now.Add(time.Duration(i-30)*time.Second), backend.ChannelWebhook)
+		many = append(many, ds...)
+	}
+	_, one := f.notification(quiet.ID, now.Add(-25*time.Second), backend.ChannelWebhook)
+	for i, want := range [][]*backend.NotificationDelivery{one, many[:1], many[1:2]} {
+		if got := deliveryIDs(f.claim(now, lease, fmt.Sprintf("slot-%d", i+1), 1)); !slices.Equal(got, deliveryIDs(want)) {
+			t.Fatalf("claim %d took %v, want %v", i+2, got, deliveryIDs(want))
+		}
+	}
+	// Once the leases end, the longest due of each account come first.
+	if got := deliveryIDs(f.claim(lease, lease.Add(time.Minute), "late", 2)); !slices.Equal(got, deliveryIDs([]*backend.NotificationDelivery{many[0], one[0]})) {
+		t.Fatalf("after the leases ended the claim took %v, want %v", got, deliveryIDs([]*backend.NotificationDelivery{many[0], one[0]}))
+	}
+}
+
 // testConcurrentDeliveryClaims: claims racing each other (replicas) take
 // every due delivery once, between them.
 func testConcurrentDeliveryClaims(t *testing.T, s backend.Store) {
@@ -571,5 +626,119 @@ func testRecordDeliveryAttempt(t *testing.T, s backend.Store) {
 	}
 	if got := f.claim(delivered.Add(time.Hour), delivered.Add(2*time.Hour), "late", 5); len(got) != 0 {
 		t.Fatalf("a delivered delivery was claimed: %v", deliveryIDs(got))
+	}
+}
+
+// record records attempt d.Attempts+1 of d, leased by owner, made at at:
+// status pending (a retry at d.NextAttemptAt), delivered or failed.
+func (f *fixture) record(d *backend.NotificationDelivery, owner string, at time.Time, status backend.DeliveryStatus) {
+	f.t.Helper()
+	d.Status, d.Attempts, d.UpdatedAt, d.LastStatus, d.LastError = status, d.Attempts+1, at, 500, "answered 500"
+	if status == backend.DeliveryDelivered {
+		d.DeliveredAt, d.LastStatus, d.LastError = &at, 204, ""
+	}
+	f.write(func(tx backend.Tx) error {
+		return tx.RecordDeliveryAttempt(f.ctx, d, &backend.DeliveryAttempt{DeliveryID: d.ID, Number: d.Attempts, At: at,
+			Status: d.LastStatus, Error: d.LastError}, owner)
+	})
+}
+
+func (f *fixture) purgeNotifications(before time.Time, limit int) int {
+	f.t.Helper()
+	var n int
+	f.write(func(tx backend.Tx) error {
+		var err error
+		n, err = tx.PurgeNotifications(f.ctx, before, limit)
+		return err
+	})
+	return n
+}
+
+// sortedIDs are the ids of lists' deliveries, sorted.
+func sortedIDs(lists ...[]*backend.NotificationDelivery) []string {
+	var ids []string
+	for _, l := range lists {
+		ids = append(ids, deliveryIDs(l)...)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// testPurgeNotifications: the purge deletes notifications whose every
+// delivery finished (delivered, failed, the outbox's) before the cutoff,
+// oldest first and at most the limit, with their deliveries and attempts
+// (which their foreign key would not let stay alone); it keeps those with
+// a delivery pending, leased or waiting for a retry, however old, and
+// those finished at or after the cutoff.
+func testPurgeNotifications(t *testing.T, s backend.Store) {
+	f := newFixture(t, s)
+	a := f.manager("purge@example.com")
+	now := f.tick()
+	later := now.Add(48 * time.Hour)
+	f.notification(a.ID, now, backend.ChannelEmail, backend.ChannelSMS) // the outbox's
+	_, deliveredOld := f.notification(a.ID, now, backend.ChannelWebhook)
+	_, failedOld := f.notification(a.ID, now, backend.ChannelWebhook)
+	_, pendingOld := f.notification(a.ID, later, backend.ChannelWebhook)
+	_, leasedOld := f.notification(a.ID, now, backend.ChannelWebhook)
+	_, retryOld := f.notification(a.ID, now, backend.ChannelWebhook)
+	// A finished delivery and a pending one: the notification stays whole.
+	_, mixedOld := f.notification(a.ID, later, backend.ChannelEmail, backend.ChannelWebhook)
+	// Made long ago, but its last attempt was at the cutoff.
+	_, finishedLate := f.notification(a.ID, now, backend.ChannelWebhook)
+	claimed := map[string]*backend.NotificationDelivery{}
+	for _, d := range f.claim(now, now.Add(time.Minute), "worker", 100) {
+		claimed[d.ID] = d
+	}
+	if len(claimed) != 5 {
+		t.Fatalf("claimed %d webhooks, want the 5 due", len(claimed))
+	}
+	at := f.tick()
+	f.record(claimed[deliveredOld[0].ID], "worker", at, backend.DeliveryDelivered)
+	f.record(claimed[failedOld[0].ID], "worker", at, backend.DeliveryFailed)
+	claimed[retryOld[0].ID].NextAttemptAt = later
+	f.record(claimed[retryOld[0].ID], "worker", at, backend.DeliveryPending)
+	cutoff := f.tick().Add(24 * time.Hour)
+	f.record(claimed[finishedLate[0].ID], "worker", cutoff, backend.DeliveryDelivered)
+	// Its first lease ended unrecorded; leased again at the cutoff: in flight.
+	if got := f.claim(cutoff, cutoff.Add(time.Hour), "replica", 100); !slices.Equal(deliveryIDs(got), deliveryIDs(leasedOld)) {
+		t.Fatalf("the claim at the cutoff took %v, want %v", deliveryIDs(got), deliveryIDs(leasedOld))
+	}
+	f.clock = cutoff
+	_, recent := f.notification(a.ID, later, backend.ChannelEmail)
+	if _, total := f.deliveries(backend.DeliveryQuery{AccountID: a.ID}); total != 11 {
+		t.Fatalf("%d deliveries before the purge, want 11", total)
+	}
+
+	// The limit takes the oldest first: the outbox's, then the delivered.
+	if n := f.purgeNotifications(cutoff, 2); n != 2 {
+		t.Fatalf("the first purge deleted %d notifications, want 2 (its limit)", n)
+	}
+	kept := [][]*backend.NotificationDelivery{failedOld, pendingOld, leasedOld, retryOld, mixedOld, finishedLate, recent}
+	if left, total := f.deliveries(backend.DeliveryQuery{AccountID: a.ID}); !slices.Equal(sortedIDs(left), sortedIDs(kept...)) || total != 8 {
+		t.Fatalf("after the first purge %v (%d) are left, want all but the two oldest finished notifications'", deliveryIDs(left), total)
+	}
+	if n := f.purgeNotifications(cutoff, 100); n != 1 {
+		t.Fatalf("the second purge deleted %d notifications, want 1 (the failed webhook's)", n)
+	}
+	if n := f.purgeNotifications(cutoff, 100); n != 0 {
+		t.Fatalf("a third purge deleted %d notifications, want none", n)
+	}
+	kept = kept[1:]
+	left, _ := f.deliveries(backend.DeliveryQuery{AccountID: a.ID})
+	if !slices.Equal(sortedIDs(left), sortedIDs(kept...)) {
+		t.Fatalf("after the purges %v are left, want %v", sortedIDs(left), sortedIDs(kept...))
+	}
+	for _, d := range left {
+		if d.Notification == nil || (d.ID == retryOld[0].ID && (len(d.AttemptLog) != 1 || d.Status != backend.DeliveryPending)) {
+			t.Errorf("a kept delivery changed: %+v (%d attempts)", d, len(d.AttemptLog))
+		}
+	}
+	// Long after: what finished goes, what is pending or in flight stays.
+	if n := f.purgeNotifications(later.Add(1000*time.Hour), 100); n != 2 {
+		t.Fatalf("the last purge deleted %d notifications, want 2 (finished late, recent)", n)
+	}
+	left, _ = f.deliveries(backend.DeliveryQuery{AccountID: a.ID})
+	if want := sortedIDs(pendingOld, leasedOld, retryOld, mixedOld); !slices.Equal(sortedIDs(left), want) {
+		t.Fatalf("at the end %v are left, want the pending ones' notifications' %v", sortedIDs(left), want)
 	}
 }

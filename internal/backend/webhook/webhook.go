@@ -32,6 +32,9 @@ type Options struct {
 	// AllowPrivateDestinations lets webhooks reach private, link-local and
 	// shared addresses (--notification-allow-private-destinations).
 	AllowPrivateDestinations bool
+	// RefuseLoopbackDestinations keeps webhooks from loopback addresses
+	// (--notification-refuse-loopback-destinations).
+	RefuseLoopbackDestinations bool
 	// Resolver resolves hosts; nil is net.DefaultResolver.
 	Resolver backend.Resolver
 	// UserAgent is sent with every webhook.
@@ -66,13 +69,14 @@ func New(o Options) *Sender {
 	}
 	s.client = &http.Client{
 		Transport: &http.Transport{
-			Proxy:                 nil, // a proxy would connect where the policy cannot see
-			DialContext:           s.dial,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          32,
-			IdleConnTimeout:       90 * time.Second,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: 30 * time.Second,
+			Proxy:               nil, // a proxy would connect where the policy cannot see
+			DialContext:         s.dial,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        32,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 10 * time.Second,
+			// No ResponseHeaderTimeout: each attempt's context
+			// (--notification-timeout) bounds the whole attempt.
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -91,14 +95,18 @@ func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		return nil, fmt.Errorf("invalid port %q", portText)
 	}
 	var addrs []netip.Addr
-	if ip, err := netip.ParseAddr(host); err == nil {
+	ip, err := netip.ParseAddr(host)
+	literal := err == nil
+	if literal {
 		addrs = []netip.Addr{ip}
 	} else if addrs, err = s.resolver.LookupNetIP(ctx, "ip", host); err != nil {
-		return nil, err
+		return nil, lookupError(host, err)
 	}
 	var refused, failed error
 	for _, ip := range addrs {
-		if err := backend.CheckDestinationAddress(ip, s.opts.AllowPrivateDestinations); err != nil {
+		if err := backend.CheckDestinationAddress(ip, backend.DestinationPolicy{
+			AllowPrivate: s.opts.AllowPrivateDestinations, RefuseLoopback: s.opts.RefuseLoopbackDestinations,
+		}); err != nil {
 			refused = err
 			continue
 		}
@@ -108,13 +116,40 @@ func (s *Sender) dial(ctx context.Context, network, addr string) (net.Conn, erro
 		}
 		failed = err
 	}
+	var destErr *backend.DestinationError
 	switch {
 	case failed != nil:
-		return nil, failed
+		return nil, dialError(failed)
+	case refused != nil && !literal && errors.As(refused, &destErr):
+		return nil, fmt.Errorf("destination refused: %s", destErr.ForName(host))
 	case refused != nil:
 		return nil, fmt.Errorf("destination refused: %w", refused)
 	}
 	return nil, fmt.Errorf("%s has no address", host)
+}
+
+// An attempt's error is shown to the account whose channel it is (the
+// portal's notifications page), so it never names an address the backend
+// resolved or connected to, nor its DNS server: the account would learn
+// what its names resolve to inside the operator's network. What failed is
+// kept (a refused connection, a timeout, a name that does not resolve).
+
+// lookupError is a failed resolution of host, without the DNS server.
+func lookupError(host string, err error) error {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return fmt.Errorf("lookup %s: %s", host, dnsErr.Err)
+	}
+	return fmt.Errorf("lookup %s failed", host)
+}
+
+// dialError is a failed connection, without the address it was made to.
+func dialError(err error) error {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Err != nil {
+		return fmt.Errorf("%s: %w", opErr.Op, opErr.Err)
+	}
+	return err
 }
 
 // Send posts a webhook and answers the receiver's status. Its errors never
