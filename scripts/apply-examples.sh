@@ -201,7 +201,9 @@ import_ids() {
   account=$(top_attr managed_account_id <<<"$shown")
   case ${1%%.*} in
   telnyx_managed_account) string=$id ;;
-  telnyx_api_key | telnyx_payment_method) string=${account:+$account/}$id ;;
+  telnyx_api_key | telnyx_payment_method | telnyx_notification_profile | telnyx_notification_channel | telnyx_notification_setting)
+    string=${account:+$account/}$id
+    ;;
   telnyx_auto_recharge) string=${account:-self} ;;
   telnyx_managed_account_pricing) string=$account ;;
   *)

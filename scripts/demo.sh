@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The demo behind `make demo` and `make demo-clean`.
 #
-#   scripts/demo.sh up    start the reference backend on SQLite under ./.demo, run
-#                         terraform apply on examples/demo, post usage for its managed
-#                         accounts and apply again to show the usage reports, then
-#                         print the portal's address and the manager's sign-in
-#                         (run `make build` first)
-#   scripts/demo.sh down  stop the backend and remove ./.demo and the demo's state
+#   scripts/demo.sh up    start the reference backend on SQLite under ./.demo and a
+#                         webhook receiver (reference-backend webhook-receiver), run
+#                         terraform apply on examples/demo, credit Globex and post usage
+#                         for its managed accounts (which takes Globex's balance under its
+#                         alert's threshold: the receiver gets one signed webhook, shown),
+#                         apply again to show the usage reports, then print the portal's
+#                         address and the manager's sign-in (run `make build` first)
+#   scripts/demo.sh down  stop the backend and the receiver, remove ./.demo and the demo's state
 #
-# DEMO_ADDR picks the backend's address (default 127.0.0.1:8787).
+# DEMO_ADDR picks the backend's address (default 127.0.0.1:8787), DEMO_RECEIVER_ADDR
+# the webhook receiver's (default 127.0.0.1:8788).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +20,11 @@ bin_dir="$root/bin"
 example_dir="$root/examples/demo"
 pid_file="$demo_dir/backend.pid"
 log_file="$demo_dir/backend.log"
+receiver_pid_file="$demo_dir/receiver.pid"
+receiver_log="$demo_dir/receiver.log"
+webhooks_file="$demo_dir/webhooks.jsonl"
 addr="${DEMO_ADDR:-127.0.0.1:8787}"
+receiver_addr="${DEMO_RECEIVER_ADDR:-127.0.0.1:8788}"
 base="http://$addr"
 manager_email="demo-manager@example.com"
 
@@ -35,12 +42,13 @@ random_key() {
   printf '%s%s' "$1" "$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 }
 
-# backend_pid prints the pid of the demo's backend if it is still running.
-# The command line is checked, so a pid reused by another process is ignored.
-backend_pid() {
-  [[ -f $pid_file ]] || return 1
+# running_pid FILE COMMAND prints the pid in FILE if that process is still
+# running COMMAND. The command line is checked, so a pid reused by another
+# process is ignored.
+running_pid() {
+  [[ -f $1 ]] || return 1
   local pid
-  pid=$(<"$pid_file")
+  pid=$(<"$1")
   [[ $pid =~ ^[0-9]+$ ]] || return 1
   kill -0 "$pid" 2>/dev/null || return 1
   local cmd
@@ -49,8 +57,32 @@ backend_pid() {
   else
     cmd=$(ps -p "$pid" -o args= 2>/dev/null) || return 1 # no /proc (macOS)
   fi
-  [[ $cmd == *"reference-backend serve"* ]] || return 1
+  [[ $cmd == *"$2"* ]] || return 1
   printf '%s\n' "$pid"
+}
+
+# backend_pid prints the pid of the demo's backend if it is still running.
+backend_pid() {
+  running_pid "$pid_file" "reference-backend serve"
+}
+
+# receiver_pid prints the pid of the demo's webhook receiver if it is still
+# running.
+receiver_pid() {
+  running_pid "$receiver_pid_file" "reference-backend webhook-receiver"
+}
+
+stop_receiver() {
+  local pid
+  if pid=$(receiver_pid); then
+    echo "Stopping the webhook receiver (pid $pid)..."
+    kill -TERM "$pid"
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+  fi
+  rm -f "$receiver_pid_file"
 }
 
 stop_backend() {
@@ -105,6 +137,39 @@ start_backend() {
   die "the reference backend did not answer $base/healthz within 30s (log above)"
 }
 
+# start_receiver starts reference-backend webhook-receiver on receiver_addr:
+# it fetches the backend's public key through the operator API, verifies each
+# webhook's signature and appends each event, once, to webhooks_file.
+start_receiver() {
+  echo "Starting the webhook receiver on $receiver_addr (events in ${webhooks_file#"$root/"}, log in ${receiver_log#"$root/"})..."
+  : >"$receiver_log"
+  REFERENCE_BACKEND_OPERATOR_KEY="$OPERATOR_KEY" \
+    nohup "$bin_dir/reference-backend" webhook-receiver --addr "$receiver_addr" --url "$base" \
+    >>"$webhooks_file" 2>>"$receiver_log" </dev/null &
+  echo $! >"$receiver_pid_file"
+  local pid=$!
+  for _ in $(seq 1 100); do
+    grep -q 'webhook-receiver listening on' "$receiver_log" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      cat "$receiver_log" >&2
+      die "the webhook receiver exited during start-up (log above); is $receiver_addr taken? Pick another with DEMO_RECEIVER_ADDR=127.0.0.1:PORT"
+    fi
+    sleep 0.1
+  done
+  die "the webhook receiver did not start listening within 10s (log in $receiver_log)"
+}
+
+# operator_adjust ACCOUNT AMOUNT DESCRIPTION credits an account's ledger
+# through the operator API.
+operator_adjust() {
+  local status
+  status=$(curl -sS -o "$demo_dir/adjustment.json" -w '%{http_code}' --max-time 10 \
+    -H "Authorization: Bearer $OPERATOR_KEY" -H 'Content-Type: application/json' \
+    -d "{\"amount\":\"$2\",\"description\":\"$3\"}" \
+    "$base/reference/accounts/$1/adjustments")
+  [[ $status == 201 ]] || die "the operator adjustment answered $status: $(cat "$demo_dir/adjustment.json")"
+}
+
 # manager_id prints the bootstrap manager's account id, which the backend logs
 # at every start.
 manager_id() {
@@ -116,16 +181,45 @@ manager_id() {
 # once per demo data folder, so that its balance output is not zero.
 fund_manager() {
   [[ -f $demo_dir/funded ]] && return 0
-  local id status
+  local id
   id=$(manager_id)
   [[ -n $id ]] || die "could not find the manager's account id in $log_file"
-  status=$(curl -sS -o "$demo_dir/adjustment.json" -w '%{http_code}' --max-time 10 \
-    -H "Authorization: Bearer $OPERATOR_KEY" -H 'Content-Type: application/json' \
-    -d '{"amount":"250.00","description":"Demo starting credit"}' \
-    "$base/reference/accounts/$id/adjustments")
-  [[ $status == 201 ]] || die "the operator adjustment answered $status: $(cat "$demo_dir/adjustment.json")"
+  operator_adjust "$id" 250.00 "Demo starting credit"
   touch "$demo_dir/funded"
   echo "Posted a 250.00 operator adjustment to the manager's ledger."
+}
+
+# fund_globex credits Globex (which pays its own way) 1.00, once per demo
+# data folder: its usage then takes its balance under its alert's threshold
+# of 0.95.
+fund_globex() {
+  [[ -f $demo_dir/globex-funded ]] && return 0
+  local globex
+  globex=$(output_id globex)
+  [[ -n $globex ]] || die "could not read Globex's id from the terraform outputs"
+  operator_adjust "$globex" 1.00 "Demo starting credit"
+  touch "$demo_dir/globex-funded"
+  echo "Posted a 1.00 operator adjustment to Globex's ledger (its low-balance alert is at 0.95)."
+}
+
+# show_alert waits for the webhook that Globex's usage set off and prints
+# it as the receiver wrote it, once its signature verified.
+show_alert() {
+  local n
+  for _ in $(seq 1 150); do
+    n=$(wc -l <"$webhooks_file")
+    ((n > webhooks_before)) && break
+    sleep 0.2
+  done
+  if ((n > webhooks_before)); then
+    echo "The webhook receiver got Globex's low-balance alert, its Ed25519 signature verified:"
+    tail -n +$((webhooks_before + 1)) "$webhooks_file"
+  elif [[ $usage_accepted == 0 ]]; then
+    echo "No new alert: today's usage was already posted, so Globex's balance did not move (see ${webhooks_file#"$root/"} for the earlier ones)."
+  else
+    cat "$receiver_log" >&2
+    die "the webhook receiver got no alert within 30s (receiver log above; the backend's deliveries: GET $base/reference/notifications)"
+  fi
 }
 
 # utc_date prints the UTC date (YYYY-MM-DD) of a Unix time.
@@ -181,6 +275,7 @@ ingest_usage() {
   local accepted duplicates
   accepted=$(sed -n 's/.*"accepted":\([0-9]*\).*/\1/p' "$demo_dir/usage.json")
   duplicates=$(sed -n 's/.*"duplicates":\([0-9]*\).*/\1/p' "$demo_dir/usage.json")
+  usage_accepted=$accepted
   echo "Posted ${#events[@]} messaging events of Acme and Globex: $accepted new, $duplicates already posted today (ignored)."
 }
 
@@ -200,6 +295,7 @@ EOF
 export TF_CLI_CONFIG_FILE='$demo_dir/terraformrc'
 export TELNYX_BASE_URL='$base/v2'
 export TELNYX_API_KEY='$MANAGER_KEY'
+export TF_VAR_alert_webhook_url='http://$receiver_addr/demo/alerts'
 EOF
   chmod 600 "$demo_dir/env"
 }
@@ -229,8 +325,10 @@ up() {
   source "$demo_dir/keys"
 
   # A backend left from an earlier `make demo` is restarted on the new binaries.
+  stop_receiver
   stop_backend
   start_backend
+  start_receiver
   fund_manager
   write_cli_config
 
@@ -238,7 +336,11 @@ up() {
   source "$demo_dir/env"
   echo "Running terraform apply in examples/demo..."
   terraform -chdir="$example_dir" apply -auto-approve -input=false
+  fund_globex
+  touch "$webhooks_file"
+  webhooks_before=$(wc -l <"$webhooks_file")
   ingest_usage
+  show_alert
   echo "Running terraform apply again, so that the usage reports read the usage just ingested..."
   # This apply ends with the outputs: the managed accounts, the manager's
   # balance, Acme's usage as Acme sees it (no cost) and every managed
@@ -246,7 +348,9 @@ up() {
   terraform -chdir="$example_dir" apply -auto-approve -input=false
   cat <<EOF
 
-The reference backend is still running on $base (pid $(<"$pid_file")).
+The reference backend is still running on $base (pid $(<"$pid_file")),
+and the webhook receiver on http://$receiver_addr (pid $(<"$receiver_pid_file")): the alerts it verified
+are in .demo/webhooks.jsonl; every delivery and its attempts: Globex's Notifications page in the portal.
 
 Mission Control, the web portal:  $base/portal/
   Sign in as the demo manager:    $manager_email
@@ -259,6 +363,7 @@ EOF
 }
 
 down() {
+  stop_receiver
   stop_backend
   rm -rf "$demo_dir"
   rm -rf "$example_dir/.terraform" "$example_dir/.terraform.lock.hcl" \

@@ -52,6 +52,43 @@ resource "telnyx_managed_account_pricing" "globex" {
   ]
 }
 
+# A low-balance alert for Globex, wired by the manager acting as Globex
+# (managed_account_id): when Globex's balance falls below 0.95 (make demo
+# credits it 1.00, then its usage takes it under), the backend POSTs a signed
+# webhook to the receiver make demo starts.
+variable "alert_webhook_url" {
+  description = "Where Globex's low-balance alert is POSTed: make demo's webhook receiver."
+  type        = string
+  default     = "http://127.0.0.1:8788/demo/alerts"
+}
+
+data "telnyx_notification_event_conditions" "balance_below" {
+  name = "balance below threshold"
+}
+
+resource "telnyx_notification_profile" "globex_alerts" {
+  managed_account_id = telnyx_managed_account.globex.id
+  name               = "Billing alerts"
+}
+
+resource "telnyx_notification_channel" "globex_webhook" {
+  managed_account_id      = telnyx_managed_account.globex.id
+  notification_profile_id = telnyx_notification_profile.globex_alerts.id
+  channel_type_id         = "webhook"
+  channel_destination     = var.alert_webhook_url
+}
+
+resource "telnyx_notification_setting" "globex_low_balance" {
+  managed_account_id              = telnyx_managed_account.globex.id
+  notification_event_condition_id = data.telnyx_notification_event_conditions.balance_below.conditions[0].id
+  notification_profile_id         = telnyx_notification_profile.globex_alerts.id
+  notification_channel_id         = telnyx_notification_channel.globex_webhook.id
+
+  parameters = {
+    amount = "0.95"
+  }
+}
+
 # Created, then disabled: its API keys are refused until it is enabled again.
 resource "telnyx_managed_account" "initech" {
   business_name = "Initech"
@@ -143,5 +180,13 @@ output "manager_balance" {
     credit_limit     = data.telnyx_balance.manager.credit_limit
     available_credit = data.telnyx_balance.manager.available_credit
     currency         = data.telnyx_balance.manager.currency
+  }
+}
+
+output "globex_low_balance_alert" {
+  description = "Globex's low-balance alert: the threshold and where it is sent."
+  value = {
+    threshold = telnyx_notification_setting.globex_low_balance.parameters.amount
+    webhook   = telnyx_notification_channel.globex_webhook.channel_destination
   }
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/apikey"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/billing"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/managedaccount"
+	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/notification"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/pricing"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/providerdata"
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/provider/usage"
@@ -274,6 +275,9 @@ func (p *telnyxProvider) Resources(_ context.Context) []func() resource.Resource
 		pricing.NewResource,
 		billing.NewPaymentMethodResource,
 		billing.NewAutoRechargeResource,
+		notification.NewProfileResource,
+		notification.NewChannelResource,
+		notification.NewSettingResource,
 	}
 }
 
@@ -313,6 +317,7 @@ func (p *telnyxProvider) DataSources(_ context.Context) []func() datasource.Data
 		apikey.NewListDataSource,
 		pricing.NewDataSource,
 		usage.NewDataSource,
+		notification.NewEventConditionsDataSource,
 	}
 }
 

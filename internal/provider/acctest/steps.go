@@ -113,3 +113,17 @@ resource "terraform_data" "trigger" {
 }
 `, actionType, providerArg, config)
 }
+
+// NewManagedAccount creates a managed account of srv's manager through the
+// API and returns it with its primary key, failing the test otherwise.
+func NewManagedAccount(t *testing.T, srv *backendtest.Server, name string) *client.ManagedAccount {
+	t.Helper()
+	a, err := srv.Client(t, srv.ManagerKey).CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{BusinessName: name})
+	if err != nil {
+		t.Fatalf("create managed account %q: %v", name, err)
+	}
+	if a.APIKey == "" {
+		t.Fatalf("managed account %s was created without a primary key", a.ID)
+	}
+	return a
+}
