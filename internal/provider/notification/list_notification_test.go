@@ -3,6 +3,8 @@ package notification_test
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
@@ -207,4 +209,57 @@ func TestAccNotificationList(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestAccNotificationList_generateConfig adopts a notification set made
+// outside Terraform, run by the terraform binary itself: terraform query
+// -generate-config-out writes a resource and an import block by identity
+// for every profile, channel and setting of the manager's own account and
+// of a managed account; the plan imports them all and changes nothing (the
+// setting's replace-only parameters included); after the apply, the plan
+// is empty.
+func TestAccNotificationList_generateConfig(t *testing.T) {
+	acctest.SkipUnlessCLI(t, acctest.QueryVersions)
+	tf := acctest.NewTerraform(t)
+	srv := backendtest.Start(t)
+	s := newNotificationSet(t, srv)
+	tf.Setenv("TELNYX_BASE_URL", srv.URL)
+	tf.Setenv("TELNYX_API_KEY", srv.ManagerKey)
+	tf.WriteFile("main.tf", acctest.ProviderFromEnv)
+	var query string
+	for _, typ := range []string{"telnyx_notification_profile", "telnyx_notification_channel", "telnyx_notification_setting"} {
+		query += fmt.Sprintf(`
+list %[1]q "own" {
+  provider         = telnyx
+  include_resource = true
+}
+
+list %[1]q "customer" {
+  provider         = telnyx
+  include_resource = true
+  config {
+    managed_account_id = %[2]q
+  }
+}
+`, typ, s.account.ID)
+	}
+	tf.WriteFile("alerts.tfquery.hcl", query)
+	out := string(tf.Must("query", "-generate-config-out=generated.tf"))
+	generated := string(tf.ReadFile("generated.tf"))
+	for _, id := range []string{s.ownProfile.ID, s.customerProfile.ID, s.emptyProfile.ID, s.ownChannel.ID, s.customerChannel.ID, s.ownSetting.ID, s.customerSetting.ID} {
+		if !regexp.MustCompile(`\bid\s*=\s*"` + regexp.QuoteMeta(id) + `"`).MatchString(generated) {
+			t.Errorf("generated.tf does not import %s\nquery output:\n%s\ngenerated.tf:\n%s", id, out, generated)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	const objects = 7
+	plan := string(tf.Must("plan"))
+	want := fmt.Sprintf("Plan: %d to import, 0 to add, 0 to change, 0 to destroy.", objects)
+	if !strings.Contains(plan, want) {
+		t.Fatalf("the plan does not say %q:\n%s\ngenerated.tf:\n%s", want, plan, generated)
+	}
+	tf.Must("apply", "-auto-approve")
+	tf.ExpectEmptyPlan()
 }
