@@ -288,6 +288,9 @@ func (p *telnyxProvider) ListResources(_ context.Context) []func() list.ListReso
 		managedaccount.NewListResource,
 		apikey.NewListResource,
 		billing.NewPaymentMethodListResource,
+		notification.NewProfileListResource,
+		notification.NewChannelListResource,
+		notification.NewSettingListResource,
 	}
 }
 

@@ -19,7 +19,7 @@ import (
 func TestAccAPIKey_realAliasedProviders(t *testing.T) {
 	tf := acctest.NewTerraform(t)
 	srv := backendtest.Start(t)
-	account := newManagedAccount(t, srv, "Real Alias Co")
+	account := acctest.NewManagedAccount(t, srv, "Real Alias Co")
 	srv.Adjust(t, srv.ManagerID, "1.11")
 	srv.Adjust(t, account.ID, "9.99")
 	asAccount := srv.Client(t, account.APIKey)

@@ -38,7 +38,7 @@ func entry(k *client.APIKey, status string) knownvalue.Check {
 func TestAccAPIKeysDataSource(t *testing.T) {
 	srv := backendtest.Start(t)
 	manager := srv.Client(t, srv.ManagerKey)
-	account := newManagedAccount(t, srv, "Listed Co")
+	account := acctest.NewManagedAccount(t, srv, "Listed Co")
 	asAccount := srv.Client(t, account.APIKey)
 
 	alpha, beta := "alpha", "beta"

@@ -41,7 +41,7 @@ func expiresWithin(value *string, ttl, slack time.Duration) error {
 // revoked when the run ended and that no key of the account is left.
 func TestAccAPIKeyEphemeral_feedsAnotherProvider(t *testing.T) {
 	srv := backendtest.Start(t)
-	account := newManagedAccount(t, srv, "Ephemeral Co")
+	account := acctest.NewManagedAccount(t, srv, "Ephemeral Co")
 	srv.Adjust(t, account.ID, "6.10")
 	asAccount := srv.Client(t, account.APIKey)
 	var secret, expiresAt string
@@ -101,7 +101,7 @@ resource "echo" "key" {}
 // on the ephemeral resource), with its own ttl and description.
 func TestAccAPIKeyEphemeral_providerActingAsAccount(t *testing.T) {
 	srv := backendtest.Start(t)
-	account := newManagedAccount(t, srv, "Acting Ephemeral Co")
+	account := acctest.NewManagedAccount(t, srv, "Acting Ephemeral Co")
 	asAccount := srv.Client(t, account.APIKey)
 	var secret, expiresAt string
 

@@ -158,7 +158,7 @@ func TestEphemeralAPIKeyOpenRenewClose(t *testing.T) {
 func TestEphemeralAPIKeyOfAManagedAccount(t *testing.T) {
 	srv := backendtest.Start(t)
 	ps := newProtocolServer(t, srv)
-	account := newManagedAccount(t, srv, "Protocol Co")
+	account := acctest.NewManagedAccount(t, srv, "Protocol Co")
 
 	secret, opened := ps.open(map[string]tftypes.Value{
 		"managed_account_id": tftypes.NewValue(tftypes.String, account.ID),

@@ -36,20 +36,6 @@ resource "telnyx_api_key" "test" {
 `, body)
 }
 
-// newManagedAccount creates a managed account of srv's manager through the
-// API and returns it with its primary key.
-func newManagedAccount(t *testing.T, srv *backendtest.Server, name string) *client.ManagedAccount {
-	t.Helper()
-	a, err := srv.Client(t, srv.ManagerKey).CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{BusinessName: name})
-	if err != nil {
-		t.Fatalf("create managed account %q: %v", name, err)
-	}
-	if a.APIKey == "" {
-		t.Fatalf("managed account %s was created without a primary key", a.ID)
-	}
-	return a
-}
-
 // createKey creates a key through the API as c, failing the test otherwise.
 func createKey(t *testing.T, c *client.Client, req client.CreateAPIKeyRequest) *client.APIKey {
 	t.Helper()

@@ -38,7 +38,7 @@ func TestAccAPIKeyList(t *testing.T) {
 	if _, err := manager.RevokeAPIKey(context.Background(), revoked.ID); err != nil {
 		t.Fatal(err)
 	}
-	account := newManagedAccount(t, srv, "Listed Keys Co")
+	account := acctest.NewManagedAccount(t, srv, "Listed Keys Co")
 	asAccount := srv.Client(t, account.APIKey)
 	accountKey := createKey(t, asAccount, client.CreateAPIKeyRequest{Description: ptr("customer")})
 

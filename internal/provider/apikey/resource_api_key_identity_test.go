@@ -19,7 +19,7 @@ import (
 func TestAccAPIKey_identity(t *testing.T) {
 	srv := backendtest.Start(t)
 	manager := srv.Client(t, srv.ManagerKey)
-	customer := newManagedAccount(t, srv, "Identity Keys Co")
+	customer := acctest.NewManagedAccount(t, srv, "Identity Keys Co")
 	const ownAddr, customerAddr = "telnyx_api_key.own", "telnyx_api_key.customer"
 	config := acctest.ProviderConfig(srv, srv.ManagerKey) + fmt.Sprintf(`
 resource "telnyx_api_key" "own" {

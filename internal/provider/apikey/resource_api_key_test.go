@@ -409,7 +409,7 @@ func TestAccAPIKey_expiredKeyIsDropped(t *testing.T) {
 func TestAccAPIKey_providerActsAsManagedAccount(t *testing.T) {
 	srv := backendtest.Start(t)
 	manager := srv.Client(t, srv.ManagerKey)
-	account := newManagedAccount(t, srv, "Aliased Co")
+	account := acctest.NewManagedAccount(t, srv, "Aliased Co")
 	srv.Adjust(t, account.ID, "4.20")
 	asAccount := srv.Client(t, account.APIKey)
 	var id, secret string

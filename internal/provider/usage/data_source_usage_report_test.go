@@ -24,7 +24,7 @@ func rows(addr string, want ...knownvalue.Check) statecheck.StateCheck {
 // every cost is the exact decimal of rate × parts.
 func TestAccUsageReport_manager(t *testing.T) {
 	srv := backendtest.Start(t)
-	account := newManagedAccount(t, srv, "Not In The Report Co")
+	account := acctest.NewManagedAccount(t, srv, "Not In The Report Co")
 	day := today(srv)
 	var events []map[string]any
 	events = append(events, times(3, sms(srv.ManagerID, day, "outbound", "SMS", "US", 2))...)
@@ -76,8 +76,8 @@ data "telnyx_usage_report" "by_day" {
 // usage, without cost; asking for cost fails with the API's detail.
 func TestAccUsageReport_managedAccount(t *testing.T) {
 	srv := backendtest.Start(t)
-	account := newManagedAccount(t, srv, "Reporting Co")
-	sibling := newManagedAccount(t, srv, "Sibling Co")
+	account := acctest.NewManagedAccount(t, srv, "Reporting Co")
+	sibling := acctest.NewManagedAccount(t, srv, "Sibling Co")
 	day := today(srv)
 	var events []map[string]any
 	events = append(events, times(2, sms(account.ID, day, "outbound", "SMS", "US", 2))...)
@@ -134,8 +134,8 @@ data "telnyx_usage_report" "alias" {
 // cost, and neither the manager's own usage nor another manager's.
 func TestAccUsageReport_allManagedAccounts(t *testing.T) {
 	srv := backendtest.Start(t)
-	first := newManagedAccount(t, srv, "First Co")
-	second := newManagedAccount(t, srv, "Second Co")
+	first := acctest.NewManagedAccount(t, srv, "First Co")
+	second := acctest.NewManagedAccount(t, srv, "Second Co")
 	otherManager, _ := srv.NewManager(t)
 	day := today(srv)
 	var events []map[string]any

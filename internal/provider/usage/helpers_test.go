@@ -1,7 +1,6 @@
 package usage_test
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 
 	"github.com/managedaccounts/terraform-provider-telnyx/internal/backend/backendtest"
-	"github.com/managedaccounts/terraform-provider-telnyx/internal/client"
 )
 
 const reportAddr = "data.telnyx_usage_report.test"
@@ -43,16 +41,6 @@ func times(n int, event map[string]any) []map[string]any {
 // never in the future, and count in today's rollups.
 func today(srv *backendtest.Server) time.Time {
 	return srv.Now().UTC().Truncate(24 * time.Hour)
-}
-
-// newManagedAccount creates a managed account of srv's manager through the API.
-func newManagedAccount(t *testing.T, srv *backendtest.Server, name string) *client.ManagedAccount {
-	t.Helper()
-	a, err := srv.Client(t, srv.ManagerKey).CreateManagedAccount(context.Background(), client.CreateManagedAccountRequest{BusinessName: name})
-	if err != nil {
-		t.Fatalf("create managed account %q: %v", name, err)
-	}
-	return a
 }
 
 // report is a telnyx_usage_report "test" with body, after the provider block.
