@@ -16,12 +16,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -302,13 +304,32 @@ func EnvironWithout(prefix string) []string {
 
 // FreeLoopbackAddr is a loopback address whose port is free right now, for
 // a backend that must listen on the same port again after a restart.
+//
+// The port is taken below the kernel's ephemeral range: a backend restarted
+// on it must find it free, and while the backend is down, a client that
+// keeps connecting to a port of that range can be given the port itself as
+// its own (a TCP self-connect), which then holds it.
 func FreeLoopbackAddr() (string, error) {
-	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				low = n
+			}
+		}
 	}
-	addr := ln.Addr().String()
-	return addr, ln.Close()
+	var lastErr error
+	for range 100 {
+		port := 10000 + mathrand.IntN(low-10000)
+		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		addr := ln.Addr().String()
+		return addr, ln.Close()
+	}
+	return "", fmt.Errorf("no free loopback port below %d: %w", low, lastErr)
 }
 
 // RandomHex is n random bytes in hex, for keys and secrets of a test.
