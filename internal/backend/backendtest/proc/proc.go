@@ -320,7 +320,7 @@ func FreeLoopbackAddr() (string, error) {
 	}
 	var lastErr error
 	for range 100 {
-		port := 10000 + mathrand.IntN(low-10000)
+		port := 10000 + mathrand.IntN(low-10000) //nolint:gosec // a test port, not a secret
 		ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 		if err != nil {
 			lastErr = err
